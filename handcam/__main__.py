@@ -1,0 +1,5 @@
+import sys
+
+from handcam.cli import main
+
+sys.exit(main())

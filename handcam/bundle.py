@@ -1,0 +1,142 @@
+"""Model bundles: a folder holding a Keras model, its labels, its preprocessing
+settings, its training config and its evaluation report. Labels never live in code.
+
+Layout::
+
+    BUNDLE/
+      model.keras        the classifier (inputs named "landmarks" and/or "crop")
+      labels.json        class names, in output order
+      config.json        {"format", "model", "inputs", "preprocess", "training"}
+      report.json        evaluation figures (optional)
+      *.png, *.tflite    report pictures and exports (optional)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handcam.errors import BundleError
+from handcam.preprocess import PreprocessConfig
+
+BUNDLE_FORMAT = 1
+MODEL_FILE = "model.keras"
+LABELS_FILE = "labels.json"
+CONFIG_FILE = "config.json"
+REPORT_FILE = "report.json"
+KNOWN_INPUTS = ("landmarks", "crop")
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A bundle's metadata, read without loading TensorFlow."""
+
+    path: Path
+    labels: tuple[str, ...]
+    preprocess: PreprocessConfig
+    model_name: str
+    inputs: tuple[str, ...]
+    training: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL_FILE
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ModelBundle:
+        root = Path(path).expanduser()
+        if not root.is_dir():
+            raise BundleError(f"{root}: no such model bundle folder")
+        for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
+            if not (root / name).is_file():
+                raise BundleError(f"{root}: not a model bundle (missing {name})")
+        labels = _read_json(root / LABELS_FILE)
+        config = _read_json(root / CONFIG_FILE)
+        report = _read_json(root / REPORT_FILE) if (root / REPORT_FILE).is_file() else {}
+        if (
+            not isinstance(labels, list)
+            or len(labels) < 2
+            or not all(isinstance(x, str) and x for x in labels)
+        ):
+            raise BundleError(f"{root}/{LABELS_FILE}: must be a list of at least 2 names")
+        if len(set(labels)) != len(labels):
+            raise BundleError(f"{root}/{LABELS_FILE}: labels are not unique")
+        if not isinstance(config, dict) or config.get("format") != BUNDLE_FORMAT:
+            raise BundleError(f"{root}/{CONFIG_FILE}: unsupported bundle format")
+        inputs = tuple(config.get("inputs", ()))
+        if not inputs or any(name not in KNOWN_INPUTS for name in inputs):
+            raise BundleError(
+                f"{root}/{CONFIG_FILE}: inputs {list(inputs)} must be among {list(KNOWN_INPUTS)}"
+            )
+        try:
+            preprocess = PreprocessConfig.from_dict(config.get("preprocess", {}))
+        except (TypeError, ValueError) as exc:
+            raise BundleError(f"{root}/{CONFIG_FILE}: bad preprocessing settings: {exc}") from exc
+        return cls(
+            path=root,
+            labels=tuple(labels),
+            preprocess=preprocess,
+            model_name=str(config.get("model", "unknown")),
+            inputs=inputs,
+            training=dict(config.get("training", {})),
+            report=report if isinstance(report, dict) else {},
+        )
+
+
+def write_bundle_metadata(
+    root: Path,
+    labels: list[str],
+    preprocess: PreprocessConfig,
+    model_name: str,
+    inputs: list[str],
+    training: dict[str, Any],
+) -> None:
+    """Write labels.json and config.json (the model file is saved by the trainer)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / LABELS_FILE).write_text(json.dumps(list(labels), indent=1, ensure_ascii=False))
+    config = {
+        "format": BUNDLE_FORMAT,
+        "model": model_name,
+        "inputs": list(inputs),
+        "preprocess": preprocess.to_dict(),
+        "training": training,
+    }
+    (root / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{path}: unreadable JSON ({exc})") from exc
+
+
+def bundled_models_dir() -> Path:
+    """The models/ folder shipped with the app (next to the package in a checkout)."""
+    env = os.environ.get("HANDCAM_MODELS_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def default_model_path() -> Path:
+    return bundled_models_dir() / "digits"
+
+
+def find_bundles(*roots: Path) -> list[Path]:
+    """Bundle folders directly under each root (sorted by name)."""
+    found = []
+    for root in roots:
+        if root.is_dir():
+            found += sorted(
+                p for p in root.iterdir() if p.is_dir() and (p / CONFIG_FILE).is_file()
+            )
+    return found

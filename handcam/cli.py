@@ -1,0 +1,105 @@
+"""``handcam``: the desktop app, and its sub-commands predict, bench and record.
+
+Heavy libraries (TensorFlow, MediaPipe, Qt) are imported inside the commands that
+need them, so ``handcam --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from handcam import __version__
+from handcam.bundle import default_model_path
+from handcam.errors import HandcamError
+
+
+def _add_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help=f"model bundle folder (default: {default_model_path()})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="handcam",
+        description="Read sign-language digits and letters from your hand, live. "
+        "With no command, opens the app window.",
+    )
+    parser.add_argument("--version", action="version", version=f"handcam {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--source", help="camera index, video file or image folder")
+    _add_model(parser)
+    parser.add_argument("--no-mirror", action="store_true", help="do not mirror the video")
+    parser.add_argument("--exit-after", type=float, metavar="SECONDS",
+                        help="close the window after this many seconds (automation)")
+    parser.add_argument("--snapshot", type=Path, metavar="FILE.png",
+                        help="save a picture of the window just before exiting")
+    parser.add_argument("--log-predictions", type=Path, metavar="FILE.jsonl",
+                        help="write one JSON line per processed frame")
+    parser.add_argument("--data-dir", type=Path,
+                        help="where recorded samples and retrained models live")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("predict", help="classify images, folders of images or videos")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    _add_model(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    b = sub.add_parser("bench", help="time the pipeline headless and print latency figures")
+    b.add_argument("--source", help="video file or image folder (default: the shared dataset)")
+    b.add_argument("--frames", type=int, default=200)
+    _add_model(b)
+    b.add_argument("--json", action="store_true", help="one JSON line")
+
+    r = sub.add_parser("record", help="record labelled samples without the window")
+    r.add_argument("--source", required=True, help="camera index, video file or image folder")
+    r.add_argument("--label", required=True)
+    r.add_argument("--count", type=int, required=True, help="samples to record")
+    r.add_argument("--out", type=Path, required=True, help="dataset folder")
+    r.add_argument("--every", type=int, default=1, metavar="K",
+                   help="consider every K-th frame only (default 1)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    model = getattr(args, "model", None) or default_model_path()
+    try:
+        if args.command == "predict":
+            from handcam.predict import run_predict
+
+            return run_predict(args.paths, model, args.json)
+        if args.command == "bench":
+            from handcam.bench import print_bench, run_bench
+
+            print_bench(run_bench(args.source, args.frames, model, args.json), args.json)
+            return 0
+        if args.command == "record":
+            from handcam.record_cli import run_record
+
+            return run_record(args.source, args.label, args.count, args.out, args.every)
+        from handcam.ui.app import run_app
+
+        return run_app(args)
+    except HandcamError as exc:
+        print(f"handcam: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

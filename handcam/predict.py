@@ -1,0 +1,118 @@
+"""``handcam predict``: classify the hand in images, folders of images, or videos."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from handcam.errors import HandcamError
+from handcam.imageio import is_image_path, is_video_path, read_image
+from handcam.pipeline import FrameResult, Pipeline
+from handcam.sources import Frame, VideoFileSource
+
+log = logging.getLogger(__name__)
+
+
+def expand_paths(paths: list[str]) -> Iterator[Path]:
+    """Each given path; folders expand to every non-hidden file inside (recursive, sorted)."""
+    for text in paths:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.parts[-1:])
+            )
+        else:
+            yield path
+
+
+def result_record(path: str, result: FrameResult) -> dict:
+    hand = result.hands[0] if result.hands else None
+    return {
+        "path": path,
+        "label": result.label,
+        "confidence": round(result.confidence, 5),
+        "hand_found": result.hand_found,
+        "handedness": hand.handedness if hand else None,
+        "box": [round(v, 1) for v in hand.box] if hand else None,
+        "probs": result.probs_dict(),
+    }
+
+
+class Predictor:
+    """Holds a still-image pipeline and a video pipeline for one bundle, built on demand."""
+
+    def __init__(self, bundle_path: Path) -> None:
+        from handcam.bundle import ModelBundle
+        from handcam.classifier import KerasClassifier
+
+        self.bundle = ModelBundle.load(bundle_path)
+        self.classifier = KerasClassifier(self.bundle)
+        self._pipelines: dict[str, Pipeline] = {}
+
+    def pipeline(self, mode: str) -> Pipeline:
+        if mode not in self._pipelines:
+            from handcam.detection import MediaPipeHandDetector
+
+            detector = MediaPipeHandDetector(
+                mode=mode,
+                complexity=self.bundle.preprocess.detector_complexity,
+                still_padding=self.bundle.preprocess.still_padding,
+            )
+            self._pipelines[mode] = Pipeline(detector, self.classifier, self.bundle.preprocess)
+        return self._pipelines[mode]
+
+    def predict_image(self, path: Path) -> dict:
+        image = read_image(path)
+        result = self.pipeline("image").process(Frame(0, image, 0.0, path.name, str(path)))
+        return result_record(str(path), result)
+
+    def predict_video(self, path: Path) -> Iterator[dict]:
+        pipe = self.pipeline("video")
+        pipe.reset()
+        with VideoFileSource(path) as source:
+            for frame in source:
+                result = pipe.process(frame)
+                record = result_record(str(path), result)
+                record["frame"] = frame.index
+                record["smoothed_label"] = result.smoothed.label if result.smoothed else None
+                yield record
+
+
+def run_predict(paths: list[str], model: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
+    predictor = Predictor(model)
+    status = 0
+    for path in expand_paths(paths):
+        try:
+            if not path.exists():
+                status = 1
+                raise HandcamError(f"{path}: no such file or folder")
+            if is_video_path(path):
+                records = predictor.predict_video(path)
+            elif is_image_path(path):
+                records = iter([predictor.predict_image(path)])
+            else:
+                raise HandcamError(f"{path}: not an image or video file")
+            for record in records:
+                _emit(record, as_json, out)
+        except HandcamError as exc:
+            _emit({"path": str(path), "error": str(exc), "label": None, "hand_found": False},
+                  as_json, out)
+    return status
+
+
+def _emit(record: dict, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif "error" in record:
+        out.write(f"{record['path']}\terror: {record['error']}\n")
+    else:
+        where = record["path"] + (f"#{record['frame']}" if "frame" in record else "")
+        label = record["label"] if record["hand_found"] else "(no hand)"
+        out.write(f"{where}\t{label}\t{record.get('confidence', 0):.3f}\n")
+    out.flush()

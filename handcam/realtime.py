@@ -1,0 +1,121 @@
+"""Latest-frame-wins plumbing between a capture thread and a processing loop (no Qt)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from handcam.errors import HandcamError
+from handcam.sources import Frame, FrameSource
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class LatestSlot(Generic[T]):
+    """A single-slot mailbox: ``put`` replaces an unread item (counted as dropped)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._item: T | None = None
+        self._closed = False
+        self.dropped = 0
+
+    def put(self, item: T) -> None:
+        with self._cond:
+            if self._item is not None:
+                self.dropped += 1
+            self._item = item
+            self._cond.notify()
+
+    def take(self, timeout: float | None = None) -> T | None:
+        """The newest item, waiting up to ``timeout`` s; None when empty or closed."""
+        with self._cond:
+            if self._item is None and not self._closed:
+                self._cond.wait(timeout)
+            item, self._item = self._item, None
+            return item
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+class FrameGrabber:
+    """Reads a source in its own thread into a LatestSlot, pacing files at their fps.
+
+    ``on_end(error)`` is called from the grab thread when the source ends (error None)
+    or fails (error set). The source is opened by ``open_source`` inside the thread,
+    so a slow or hanging camera never blocks the caller; it is released there too.
+    """
+
+    def __init__(
+        self,
+        open_source: Callable[[], FrameSource],
+        realtime: bool = True,
+        on_end: Callable[[Exception | None], None] | None = None,
+    ) -> None:
+        self.slot: LatestSlot[tuple[Frame, float]] = LatestSlot()
+        self._open = open_source
+        self._realtime = realtime
+        self._on_end = on_end
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="frame-grabber", daemon=True)
+        self.frames_read = 0
+        self.source_name = ""
+        self.source_fps: float | None = None
+
+    def start(self) -> FrameGrabber:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.slot.close()
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        error: Exception | None = None
+        source = None
+        try:
+            source = self._open()
+            self.source_name, self.source_fps = source.name, source.fps
+            period = 1.0 / source.fps if (self._realtime and source.fps) else 0.0
+            next_due = time.perf_counter()
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                frame = source.read()
+                if frame is None:
+                    break
+                self.frames_read += 1
+                self.slot.put((frame, (time.perf_counter() - t0) * 1e3))
+                if period and not source.is_live:
+                    next_due += period
+                    delay = next_due - time.perf_counter()
+                    if delay > 0:
+                        self._stop.wait(delay)
+                    else:
+                        next_due = time.perf_counter()
+        except HandcamError as exc:
+            error = exc
+        except Exception as exc:  # a driver error must not kill the app silently
+            log.exception("frame grabber failed")
+            error = exc
+        finally:
+            if source is not None:
+                source.close()
+            self.slot.close()
+            if self._on_end is not None:
+                self._on_end(error)
