@@ -1,0 +1,148 @@
+"""Figures and pictures for a model's report: metrics, confusion matrix, learning curves,
+misclassified samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict:
+    """Accuracy, per-class precision/recall/F1/support, macro F1 and the confusion matrix."""
+    k = len(labels)
+    cm = np.zeros((k, k), int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        cm[t, p] += 1
+    per_class = {}
+    for i, label in enumerate(labels):
+        tp = cm[i, i]
+        prec = tp / cm[:, i].sum() if cm[:, i].sum() else 0.0
+        rec = tp / cm[i].sum() if cm[i].sum() else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per_class[label] = {
+            "precision": round(float(prec), 4),
+            "recall": round(float(rec), 4),
+            "f1": round(float(f1), 4),
+            "support": int(cm[i].sum()),
+        }
+    present = [v["f1"] for v in per_class.values() if v["support"]]
+    n = int(cm.sum())
+    return {
+        "n": n,
+        "accuracy": round(float(np.trace(cm) / n), 4) if n else None,
+        "macro_f1": round(float(np.mean(present)), 4) if present else None,
+        "per_class": per_class,
+        "confusion_matrix": cm.tolist(),
+    }
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_confusion(cm: list[list[int]], labels: list[str], path: Path, title: str) -> None:
+    plt = _plt()
+    arr = np.asarray(cm)
+    size = max(4.0, 0.5 * len(labels) + 2)
+    fig, ax = plt.subplots(figsize=(size, size * 0.9))
+    norm = arr / np.maximum(arr.sum(axis=1, keepdims=True), 1)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=45 if len(labels) > 12 else 0)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    if len(labels) <= 30:
+        for i in range(len(labels)):
+            for j in range(len(labels)):
+                if arr[i, j]:
+                    colour = "white" if norm[i, j] > 0.5 else "black"
+                    ax.text(j, i, str(arr[i, j]), ha="center", va="center", color=colour,
+                            fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_learning_curves(history: dict[str, list[float]], path: Path, title: str) -> None:
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        for key, style in ((metric, "-"), (f"val_{metric}", "--")):
+            if history.get(key):
+                ax.plot(range(1, len(history[key]) + 1), history[key], style, label=key)
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_misclassified(
+    crops: np.ndarray,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    confidence: np.ndarray,
+    labels: list[str],
+    names: list[str],
+    path: Path,
+    limit: int = 24,
+) -> int:
+    """A gallery of wrongly classified hand crops; returns how many were wrong in all."""
+    plt = _plt()
+    wrong = np.flatnonzero(y_true != y_pred)
+    if wrong.size == 0:
+        fig, ax = plt.subplots(figsize=(4, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no misclassified samples", ha="center", va="center")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return 0
+    shown = wrong[np.argsort(-confidence[wrong])][:limit]
+    cols = min(6, len(shown))
+    rows = int(np.ceil(len(shown) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(2.1 * cols, 4.5), 2.4 * rows + 0.4), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), shown, strict=False):
+        ax.imshow(crops[i])
+        ax.set_title(
+            f"true {labels[y_true[i]]} / pred {labels[y_pred[i]]}\n"
+            f"{confidence[i]:.2f} {names[i][-18:]}",
+            fontsize=7,
+        )
+    fig.suptitle(f"misclassified: {wrong.size} (most confident first)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return int(wrong.size)
+
+
+def summary_text(report: dict) -> str:
+    """A short printed summary of a training report."""
+    lines = [f"model: {report['model']} -> {report['bundle']}"]
+    for part in ("validation", "test"):
+        m = report["evaluation"].get(part)
+        if m and m.get("accuracy") is not None:
+            lines.append(f"{part} accuracy: {m['accuracy']:.4f} on {m['n']} samples "
+                         f"(macro F1 {m['macro_f1']:.4f})")
+    for name, t in report.get("exports", {}).items():
+        if "accuracy" in t:
+            lines.append(f"{name}: {t['size_kb']} KB, accuracy {t['accuracy']:.4f}")
+        else:
+            lines.append(f"{name}: {t.get('error', 'not exported')}")
+    if report.get("cross_validation"):
+        cv = report["cross_validation"]
+        lines.append(f"{cv['folds']}-fold cross-validation: {cv['mean_accuracy']:.4f} "
+                     f"± {cv['std_accuracy']:.4f}")
+    lines.append(f"trained on {report['device']} in {report['duration_s']:.0f} s")
+    return "\n".join(lines)

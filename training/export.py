@@ -1,0 +1,69 @@
+"""TFLite exports (float16, int8 calibrated on training data) with their accuracy."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def export_tflite(
+    model,
+    input_names: list[str],
+    out_dir: Path,
+    calibration: dict[str, np.ndarray],
+    evaluation: tuple[dict[str, np.ndarray], np.ndarray] | None,
+) -> dict[str, dict]:
+    """Write model_fp16.tflite and model_int8.tflite; return size and accuracy of each."""
+    import tensorflow as tf
+
+    results: dict[str, dict] = {}
+    n_cal = len(next(iter(calibration.values())))
+    for kind in ("fp16", "int8"):
+        name = f"model_{kind}.tflite"
+        try:
+            conv = tf.lite.TFLiteConverter.from_keras_model(model)
+            conv.optimizations = [tf.lite.Optimize.DEFAULT]
+            if kind == "fp16":
+                conv.target_spec.supported_types = [tf.float16]
+            else:
+                def representative(limit=min(200, n_cal)):
+                    for i in range(limit):
+                        yield [calibration[n][i : i + 1].astype(np.float32) for n in input_names]
+
+                conv.representative_dataset = representative
+            blob = conv.convert()
+            (out_dir / name).write_bytes(blob)
+            entry = {"file": name, "size_kb": round(len(blob) / 1024, 1)}
+            if evaluation is not None:
+                entry["accuracy"] = tflite_accuracy(blob, input_names, *evaluation)
+            results[kind] = entry
+        except Exception as exc:  # an export problem must not lose the trained model
+            log.warning("TFLite %s export failed: %s", kind, exc)
+            results[kind] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    return results
+
+
+def tflite_accuracy(
+    blob: bytes, input_names: list[str], x: dict[str, np.ndarray], y: np.ndarray
+) -> float:
+    import tensorflow as tf
+
+    interp = tf.lite.Interpreter(model_content=blob, num_threads=1)
+    interp.allocate_tensors()
+    details = interp.get_input_details()
+    index = {}
+    for d in details:
+        match = [n for n in input_names if n in d["name"]]
+        index[match[0] if match else input_names[len(index)]] = d["index"]
+    out = interp.get_output_details()[0]["index"]
+    correct = 0
+    for i in range(len(y)):
+        for n in input_names:
+            interp.set_tensor(index[n], x[n][i : i + 1].astype(np.float32))
+        interp.invoke()
+        correct += int(np.argmax(interp.get_tensor(out)[0]) == y[i])
+    return round(correct / max(len(y), 1), 4)

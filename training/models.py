@@ -1,0 +1,135 @@
+"""Model variants, selectable by name. Inputs are named as the app feeds them:
+"landmarks" (63 floats) and "crop" (S x S x 3, 0..255; scaling happens inside)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+from handcam.errors import HandcamError
+from handcam.preprocess import LANDMARK_FEATURES
+
+
+class ModelError(HandcamError):
+    """A model cannot be built as asked (unknown name, weights unavailable...)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    inputs: tuple[str, ...]
+    description: str
+    backbone: str | None = None
+
+
+MODELS: dict[str, ModelSpec] = {
+    s.name: s
+    for s in (
+        ModelSpec("landmarks", ("landmarks",), "MLP on normalised hand landmarks (default)"),
+        ModelSpec("crop_cnn", ("crop",), "small CNN on hand crops, trained from scratch"),
+        ModelSpec("fusion", ("landmarks", "crop"), "landmark MLP and crop CNN, fused"),
+        ModelSpec("mobilenetv3", ("crop",), "MobileNetV3-Small transfer learning on crops",
+                  "MobileNetV3Small"),
+        ModelSpec("efficientnetb0", ("crop",), "EfficientNetB0 transfer learning on crops",
+                  "EfficientNetB0"),
+    )
+}
+DEFAULT_MODEL = "landmarks"
+
+
+def get_spec(name: str) -> ModelSpec:
+    if name not in MODELS:
+        raise ModelError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}")
+    return MODELS[name]
+
+
+def _landmark_branch(keras, x, width: int = 256, dropout: float = 0.3):
+    for units in (width, width // 2):
+        x = keras.layers.Dense(units, use_bias=False)(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation("relu")(x)
+        x = keras.layers.Dropout(dropout)(x)
+    return x
+
+
+def _crop_branch(keras, x):
+    from training.augment import crop_augmentation_layers
+
+    for layer in crop_augmentation_layers():
+        x = layer(x)
+    x = keras.layers.Rescaling(1.0 / 255)(x)
+    for filters in (32, 64, 96, 128):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.Activation("relu")(x)
+        x = keras.layers.MaxPooling2D()(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.layers.Dropout(0.3)(x)
+
+
+def build_model(name: str, num_classes: int, crop_size: int, weights: str = "none"):
+    """A compiled-later Keras model for ``name``. Returns (model, backbone or None)."""
+    import keras
+
+    spec = get_spec(name)
+    inputs, feats = {}, []
+    backbone = None
+    if "landmarks" in spec.inputs:
+        inputs["landmarks"] = keras.Input((LANDMARK_FEATURES,), name="landmarks")
+        feats.append(_landmark_branch(keras, inputs["landmarks"]))
+    if "crop" in spec.inputs:
+        inputs["crop"] = keras.Input((crop_size, crop_size, 3), name="crop")
+        if spec.backbone:
+            backbone = load_backbone(spec.backbone, crop_size, weights)
+            x = inputs["crop"]
+            from training.augment import crop_augmentation_layers
+
+            for layer in crop_augmentation_layers(0.7):
+                x = layer(x)
+            x = backbone(x, training=False)
+            x = keras.layers.GlobalAveragePooling2D()(x)
+            feats.append(keras.layers.Dropout(0.3)(x))
+        else:
+            feats.append(_crop_branch(keras, inputs["crop"]))
+    x = feats[0] if len(feats) == 1 else keras.layers.Concatenate()(feats)
+    if len(feats) > 1:
+        x = keras.layers.Dense(128, activation="relu")(x)
+        x = keras.layers.Dropout(0.3)(x)
+    out = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="probs")(x)
+    return keras.Model(inputs, out, name=name), backbone
+
+
+def load_backbone(name: str, crop_size: int, weights: str):
+    """A keras.applications backbone; ``weights`` is "imagenet", "none" or a file path.
+
+    "imagenet" needs the internet once (Keras caches the file); offline it fails within
+    seconds with a message that names the alternatives.
+    """
+    import keras
+
+    cls = getattr(keras.applications, name)
+    kwargs = {"input_shape": (crop_size, crop_size, 3), "include_top": False}
+    if name.startswith("MobileNetV3"):
+        kwargs["include_preprocessing"] = True  # takes 0..255 like our crops
+    if weights == "none":
+        return cls(weights=None, **kwargs)
+    if weights == "imagenet":
+        old = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(10)
+        try:
+            return cls(weights="imagenet", **kwargs)
+        except Exception as exc:
+            raise ModelError(
+                f"could not get ImageNet weights for {name} ({type(exc).__name__}: {exc}). "
+                "They are downloaded once and cached in ~/.keras/models; offline, use "
+                "--weights none (train from scratch) or --weights PATH (a weights file)"
+            ) from exc
+        finally:
+            socket.setdefaulttimeout(old)
+    if not os.path.isfile(weights):
+        raise ModelError(f"--weights {weights}: no such file (use imagenet, none or a path)")
+    try:
+        return cls(weights=weights, **kwargs)
+    except Exception as exc:
+        raise ModelError(f"--weights {weights}: does not fit {name} ({exc})") from exc
