@@ -72,6 +72,7 @@ class FrameGrabber:
         self.frames_read = 0
         self.source_name = ""
         self.source_fps: float | None = None
+        self.source_kind: type | None = None
 
     def start(self) -> FrameGrabber:
         self._thread.start()
@@ -92,6 +93,7 @@ class FrameGrabber:
         try:
             source = self._open()
             self.source_name, self.source_fps = source.name, source.fps
+            self.source_kind = type(source)
             period = 1.0 / source.fps if (self._realtime and source.fps) else 0.0
             next_due = time.perf_counter()
             while not self._stop.is_set():

@@ -1,0 +1,1 @@
+"""The Qt layer: a thin GUI over the core. Nothing outside ``handcam.ui`` imports Qt."""

@@ -1,0 +1,350 @@
+"""The main window: video, large label, confidence plot, status line, pickers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QMainWindow,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from handcam.bundle import bundled_models_dir, find_bundles
+from handcam.pipeline import FrameResult
+from handcam.realtime import LatestSlot
+from handcam.smoothing import SmootherConfig
+from handcam.sources import FrameSource, open_source
+from handcam.stats import summarize
+from handcam.ui.confidence_plot import ConfidencePlot
+from handcam.ui.settings import load_smoother, save_smoother
+from handcam.ui.video_view import VideoView
+from handcam.ui.worker import ModelInfo, RecognitionWorker
+
+log = logging.getLogger(__name__)
+DISPLAY_HZ = 30
+
+
+class MainWindow(QMainWindow):
+    """Thin GUI over the worker. ``sources`` maps picker text -> source spec."""
+
+    result_shown = Signal(object)  # FrameResult, after it is on screen (record panel)
+
+    def __init__(self, settings: QSettings, worker: RecognitionWorker,
+                 results: LatestSlot[FrameResult], model_dirs: list[Path] | None = None,
+                 cameras: list[int] | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.worker = worker
+        self.results = results
+        self.model_dirs = model_dirs or [bundled_models_dir()]
+        self.cameras = cameras or []
+        self.labels: tuple[str, ...] = ()
+        self.device = ""
+        self.model_path = ""
+        self.source_spec = ""
+        self.latest: FrameResult | None = None
+        self.gui_ms: list[float] = []
+        self.latency_ms: list[float] = []
+        self.frames_shown = 0
+        self._t_first_shown = 0.0
+        self.setWindowTitle("handcam")
+        self._build()
+        self._connect_worker()
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(1000 / DISPLAY_HZ))
+        self._timer.timeout.connect(self._on_tick)
+        self._timer.start()
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(500)
+        self._status_timer.timeout.connect(self._update_status)
+        self._status_timer.start()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 720)
+
+    # --- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        tb = self.addToolBar("main")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        tb.addWidget(QLabel(" Source: "))
+        self.source_combo = QComboBox()
+        self.source_combo.setMinimumWidth(220)
+        self.source_combo.activated.connect(self._on_source_picked)
+        tb.addWidget(self.source_combo)
+        self.open_video_action = QAction("Open video...", self)
+        self.open_video_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_video_action.triggered.connect(self.open_video)
+        tb.addAction(self.open_video_action)
+        self.open_folder_action = QAction("Open folder...", self)
+        self.open_folder_action.setShortcut("Ctrl+Shift+O")
+        self.open_folder_action.triggered.connect(self.open_folder)
+        tb.addAction(self.open_folder_action)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Model: "))
+        self.model_combo = QComboBox()
+        self.model_combo.setMinimumWidth(180)
+        self.model_combo.activated.connect(self._on_model_picked)
+        tb.addWidget(self.model_combo)
+        self.open_model_action = QAction("Open model...", self)
+        self.open_model_action.setShortcut("Ctrl+M")
+        self.open_model_action.triggered.connect(self.open_model)
+        tb.addAction(self.open_model_action)
+        tb.addSeparator()
+        self.mirror_action = QAction("Mirror", self)
+        self.mirror_action.setCheckable(True)
+        self.mirror_action.setShortcut("M")
+        self.mirror_action.setChecked(self.settings.value("view/mirror", True, type=bool))
+        self.mirror_action.toggled.connect(self._on_mirror)
+        tb.addAction(self.mirror_action)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        full = QAction("Full screen", self)
+        full.setShortcut("F11")
+        full.triggered.connect(lambda: self.showNormal() if self.isFullScreen()
+                               else self.showFullScreen())
+        self.addAction(full)
+
+        self.video = VideoView()
+        self.video.mirror = self.mirror_action.isChecked()
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        self.big_label = QLabel("-")
+        self.big_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.big_label.setFont(QFont(self.font().family(), 72, QFont.Weight.Bold))
+        self.big_label.setMinimumHeight(140)
+        self.confidence_label = QLabel("no hand")
+        self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        side_layout.addWidget(self.big_label)
+        side_layout.addWidget(self.confidence_label)
+        side_layout.addWidget(self._build_thresholds())
+        self.model_info = QLabel("loading model...")
+        self.model_info.setWordWrap(True)
+        side_layout.addWidget(self.model_info)
+        side_layout.addStretch(1)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.video)
+        top.addWidget(side)
+        top.setStretchFactor(0, 4)
+        top.setStretchFactor(1, 1)
+        self.plot = ConfidencePlot()
+        self.plot.setMinimumHeight(150)
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(top)
+        main.addWidget(self.plot)
+        main.setStretchFactor(0, 4)
+        main.setStretchFactor(1, 1)
+        self.setCentralWidget(main)
+        self.status = QLabel("")
+        self.statusBar().addPermanentWidget(self.status, 1)
+
+    def _build_thresholds(self) -> QGroupBox:
+        box = QGroupBox("Smoothing")
+        form = QFormLayout(box)
+        c = load_smoother(self.settings)
+        self.enter_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05,
+                                         value=c.enter)
+        self.exit_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=c.exit)
+        self.alpha_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05,
+                                         value=c.alpha)
+        self.dwell_spin = QSpinBox(minimum=1, maximum=30, value=c.min_dwell)
+        form.addRow("show above", self.enter_spin)
+        form.addRow("hide below", self.exit_spin)
+        form.addRow("smoothing weight", self.alpha_spin)
+        form.addRow("frames to switch", self.dwell_spin)
+        for w in (self.enter_spin, self.exit_spin, self.alpha_spin, self.dwell_spin):
+            w.valueChanged.connect(self._on_thresholds)
+        self.worker.set_smoother(c)
+        return box
+
+    def _connect_worker(self) -> None:
+        self.worker.model_ready.connect(self._on_model_ready)
+        self.worker.model_failed.connect(self._on_model_failed)
+        self.worker.source_started.connect(lambda name: self.statusBar().showMessage(
+            f"source: {name}", 3000))
+        self.worker.source_failed.connect(self._on_source_failed)
+        self.worker.source_ended.connect(lambda msg: self.statusBar().showMessage(msg))
+
+    # --- sources -----------------------------------------------------------------------
+    def populate_sources(self) -> None:
+        self.source_combo.clear()
+        for index in self.cameras:
+            self.source_combo.addItem(f"Camera {index}", str(index))
+        recent = self.settings.value("source/recent", [], type=list) or []
+        for spec in recent:
+            if Path(spec).exists():
+                self.source_combo.addItem(Path(spec).name, spec)
+        if self.source_combo.count() == 0:
+            self.source_combo.addItem("No camera found", "")
+
+    def set_source(self, spec: str, factory=None) -> None:
+        """Switch to a camera index, video or folder (``factory`` for tests/fakes)."""
+        spec = str(spec)
+        if factory is None:
+            def factory(spec=spec) -> FrameSource:
+                return open_source(spec)
+        live = spec.isdigit()
+        self.source_spec = spec
+        self.worker.set_source(factory, spec, live)
+        self.video.set_message(f"Opening {spec}...")
+        if spec and not spec.isdigit():
+            recent = [s for s in (self.settings.value("source/recent", [], type=list) or [])
+                      if s != spec]
+            self.settings.setValue("source/recent", [spec, *recent][:5])
+        self.settings.setValue("source/spec", spec)
+        idx = self.source_combo.findData(spec)
+        if idx < 0:
+            self.source_combo.addItem(Path(spec).name if not live else f"Camera {spec}", spec)
+            idx = self.source_combo.count() - 1
+        self.source_combo.setCurrentIndex(idx)
+
+    def show_no_camera(self) -> None:
+        self.video.set_message(
+            "No camera found.\n\nOpen a video file (Ctrl+O) or a folder of images "
+            "(Ctrl+Shift+O), or plug in a camera and restart."
+        )
+
+    def _on_source_picked(self, index: int) -> None:
+        spec = self.source_combo.itemData(index)
+        if spec:
+            self.set_source(spec)
+
+    def open_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open video", "",
+                                              "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All (*)")
+        if path:
+            self.set_source(path)
+
+    def open_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open image folder")
+        if path:
+            self.set_source(path)
+
+    def _on_source_failed(self, message: str) -> None:
+        self.video.set_message(message)
+        self.statusBar().showMessage(message)
+
+    # --- models ------------------------------------------------------------------------
+    def populate_models(self) -> None:
+        self.model_combo.clear()
+        for path in find_bundles(*self.model_dirs):
+            self.model_combo.addItem(path.name, str(path))
+
+    def set_model(self, path: str) -> None:
+        self.model_info.setText(f"loading {Path(path).name}...")
+        self.worker.set_model(path)
+        idx = self.model_combo.findData(str(path))
+        if idx < 0:
+            self.model_combo.addItem(Path(path).name, str(path))
+            idx = self.model_combo.count() - 1
+        self.model_combo.setCurrentIndex(idx)
+
+    def _on_model_picked(self, index: int) -> None:
+        path = self.model_combo.itemData(index)
+        if path:
+            self.set_model(path)
+
+    def open_model(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open model bundle folder")
+        if path:
+            self.set_model(path)
+
+    def _on_model_ready(self, info: ModelInfo) -> None:
+        self.labels, self.device, self.model_path = info.labels, info.device, info.path
+        self.settings.setValue("model/path", info.path)
+        self.plot.set_labels(info.labels)
+        shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
+        self.model_info.setText(f"<b>{Path(info.path).name}</b> on {info.device}<br>"
+                                f"{len(info.labels)} labels: {shown}")
+
+    def _on_model_failed(self, message: str) -> None:
+        self.model_info.setText(f"<span style='color:#e55'>model not loaded:</span> {message}")
+        self.statusBar().showMessage(f"model not loaded: {message}")
+
+    # --- display -----------------------------------------------------------------------
+    def _on_mirror(self, on: bool) -> None:
+        self.video.mirror = on
+        self.settings.setValue("view/mirror", on)
+        self.video.update()
+
+    def _on_thresholds(self) -> None:
+        c = SmootherConfig(alpha=self.alpha_spin.value(), enter=self.enter_spin.value(),
+                           exit=min(self.exit_spin.value(), self.enter_spin.value()),
+                           min_dwell=self.dwell_spin.value())
+        save_smoother(self.settings, c)
+        self.worker.set_smoother(c)
+
+    def _on_tick(self) -> None:
+        result = self.results.take(timeout=0)
+        if result is not None:
+            t0 = time.perf_counter()
+            self.latest = result
+            self.video.show_result(result)
+            self.plot.add(result)
+            s = result.smoothed
+            if s is None or s.state == "no_hand":
+                self.big_label.setText("-")
+                self.confidence_label.setText("no hand")
+            elif s.state == "unsure":
+                self.big_label.setText("?")
+                self.confidence_label.setText(f"unsure ({s.confidence:.0%})")
+            else:
+                self.big_label.setText(s.label or "")
+                self.confidence_label.setText(f"{s.confidence:.0%} confident")
+            self.result_shown.emit(result)
+            done = time.perf_counter()
+            self.gui_ms.append((done - t0) * 1e3)
+            self.latency_ms.append((done - result.frame.t_read) * 1e3)
+            if not self.frames_shown:
+                self._t_first_shown = done
+            self.frames_shown += 1
+        self.plot.refresh()
+
+    def _update_status(self) -> None:
+        st = self.worker.stats()
+        if not st.source:
+            return
+        stages = st.stage_ms
+        gui = summarize(self.gui_ms[-60:])["median"]
+        lat = summarize(self.latency_ms[-60:])["median"]
+        self.status.setText(
+            f"{st.source} | camera {st.camera_fps:.1f} fps | processing "
+            f"{st.processing_fps:.1f} fps | detect {stages.get('detection', 0):.1f} ms, "
+            f"classify {stages.get('classification', 0):.1f} ms, total "
+            f"{stages.get('total', 0):.1f} ms | GUI {gui:.1f} ms | latency {lat:.0f} ms | "
+            f"dropped {st.dropped} | model on {st.device}"
+        )
+
+    def display_stats(self) -> dict:
+        span = time.perf_counter() - self._t_first_shown if self.frames_shown else 0.0
+        return {
+            "frames_shown": self.frames_shown,
+            "display_fps": round((self.frames_shown - 1) / span, 2) if span > 0 else 0.0,
+            "gui_ms": summarize(self.gui_ms),
+            "read_to_shown_ms": summarize(self.latency_ms),
+        }
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._timer.stop()
+        self._status_timer.stop()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.worker.stop()
+        super().closeEvent(event)

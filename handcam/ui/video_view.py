@@ -1,0 +1,110 @@
+"""The live video with the hand outlined and the recognised label in large type."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from handcam.detection import HAND_CONNECTIONS
+from handcam.pipeline import FrameResult
+
+LANDMARK_COLOUR = QColor(80, 220, 120)
+BOX_COLOUR = QColor(255, 200, 40)
+
+
+def to_qimage(rgb: np.ndarray) -> QImage:
+    """A QImage that owns a copy of the pixels (never shares the numpy buffer)."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+class VideoView(QWidget):
+    """Paints the latest frame, landmarks, hand box and label overlay."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self.mirror = True
+        self._image: QImage | None = None
+        self._result: FrameResult | None = None
+        self._message = "Starting..."
+
+    def set_message(self, text: str) -> None:
+        """Text shown when there is no video (no camera, loading, errors)."""
+        self._message = text
+        if text:
+            self._image = None
+            self._result = None
+        self.update()
+
+    def show_result(self, result: FrameResult) -> None:
+        self._image = to_qimage(result.frame.image)
+        self._result = result
+        self._message = ""
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(24, 24, 28))
+        if self._image is None:
+            p.setPen(QColor(220, 220, 220))
+            p.setFont(QFont(self.font().family(), 14))
+            p.drawText(self.rect().adjusted(20, 20, -20, -20),
+                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
+            p.end()
+            return
+        img = self._image.flipped(Qt.Orientation.Horizontal) if self.mirror else self._image
+        iw, ih = img.width(), img.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        tw, th = iw * scale, ih * scale
+        ox, oy = (self.width() - tw) / 2, (self.height() - th) / 2
+        p.drawImage(QRectF(ox, oy, tw, th), img)
+
+        def to_view(x: float, y: float) -> QPointF:
+            if self.mirror:
+                x = iw - x
+            return QPointF(ox + x * scale, oy + y * scale)
+
+        res = self._result
+        if res is not None and res.hands:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            hand = res.hands[0]
+            pts = [to_view(float(x), float(y)) for x, y, _ in hand.landmarks]
+            p.setPen(QPen(LANDMARK_COLOUR, 2))
+            for a, b in HAND_CONNECTIONS:
+                p.drawLine(pts[a], pts[b])
+            p.setBrush(QColor(255, 255, 255))
+            for pt in pts:
+                p.drawEllipse(pt, 3, 3)
+            x0, y0, x1, y1 = hand.box
+            a, b = to_view(x0, y0), to_view(x1, y1)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(BOX_COLOUR, 2))
+            p.drawRect(QRectF(a, b).normalized().adjusted(-10, -10, 10, 10))
+        self._draw_label(p, QRectF(ox, oy, tw, th))
+        p.end()
+
+    def _draw_label(self, p: QPainter, area: QRectF) -> None:
+        res = self._result
+        s = res.smoothed if res is not None else None
+        if s is None or s.state == "no_hand":
+            text, sub, colour = "no hand", "show your hand to the camera", QColor(200, 200, 200)
+        elif s.state == "unsure":
+            text, sub, colour = "?", f"unsure ({s.confidence:.0%})", QColor(255, 190, 60)
+        else:
+            text, sub, colour = s.label or "", f"{s.confidence:.0%}", QColor(90, 230, 120)
+        big = QFont(self.font().family(), max(18, int(area.height() / 6)), QFont.Weight.Bold)
+        p.setFont(big)
+        box = QRectF(area.left() + 16, area.top() + 8, area.width() - 32, area.height() / 4)
+        p.setPen(QColor(0, 0, 0, 160))
+        p.drawText(box.translated(3, 3), Qt.AlignmentFlag.AlignLeft, text)
+        p.setPen(colour)
+        p.drawText(box, Qt.AlignmentFlag.AlignLeft, text)
+        p.setFont(QFont(self.font().family(), max(10, int(area.height() / 28))))
+        p.setPen(QColor(240, 240, 240))
+        sub_box = QRectF(box.left(), box.bottom() - 4, box.width(), area.height() / 12)
+        p.drawText(sub_box, Qt.AlignmentFlag.AlignLeft, sub)
