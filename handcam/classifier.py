@@ -112,7 +112,8 @@ class KerasClassifier(Classifier):
         out = []
         for i in range(0, len(batch), size):
             arrays = self._inputs(batch[i : i + size])
-            out.append(np.asarray(self.model(dict(zip(self._specs, arrays)), training=False)))
+            inputs = dict(zip(self._specs, arrays, strict=True))
+            out.append(np.asarray(self.model(inputs, training=False)))
         return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
 
 

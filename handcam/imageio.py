@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -74,7 +75,5 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = F
 
 
 def _silent_unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -52,10 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    import signal
+
     from handcam.errors import HandcamError
     from training.progress import Progress
     from training.train import TrainConfig, train
 
+    def _interrupt(signum, frame):  # the app's Cancel sends SIGTERM: clean up, then exit
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
     opts = vars(args)
     json_stream = opts.pop("progress_json")
     opts.pop("verbose")

@@ -110,7 +110,8 @@ def plot_misclassified(
     shown = wrong[np.argsort(-confidence[wrong])][:limit]
     cols = min(6, len(shown))
     rows = int(np.ceil(len(shown) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(2.1 * cols, 4.5), 2.4 * rows + 0.4), squeeze=False)
+    size = (max(2.1 * cols, 4.5), 2.4 * rows + 0.4)
+    fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     for ax, i in zip(axes.ravel(), shown, strict=False):

@@ -30,7 +30,9 @@ def export_tflite(
             if kind == "fp16":
                 conv.target_spec.supported_types = [tf.float16]
             else:
-                def representative(limit=min(200, n_cal)):
+                limit = min(200, n_cal)
+
+                def representative():
                     for i in range(limit):
                         yield [calibration[n][i : i + 1].astype(np.float32) for n in input_names]
 

@@ -176,7 +176,7 @@ def _compute(sample: Sample, config: PreprocessConfig, detector, blank: np.ndarr
 def _sidecar_hand(path: Path) -> Hand | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Hand.from_dict(data["hand"] if "hand" in data else data)
+        return Hand.from_dict(data.get("hand", data))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("%s: unusable sidecar (%s); detecting the hand instead", path, exc)
         return None

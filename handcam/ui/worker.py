@@ -128,7 +128,11 @@ class RecognitionWorker(QThread):
         source: tuple[Callable[[], FrameSource], str, bool] | None = None
         mode = "video"
         retry_at = 0.0
-        log_file = open(self._log_path, "w", encoding="utf-8") if self._log_path else None
+        log_file = (
+            open(self._log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finally
+            if self._log_path
+            else None
+        )
         done_times: deque[float] = deque(maxlen=60)
         stage_hist: deque[dict[str, float]] = deque(maxlen=30)
         try:

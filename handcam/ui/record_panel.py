@@ -1,0 +1,249 @@
+"""Record mode: capture labelled samples of your own hand from the live view."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from handcam.errors import HandcamError
+from handcam.pipeline import FrameResult
+from handcam.recording import SampleStore, SavedSample, hand_is_steady
+from handcam.ui.video_view import to_qimage
+
+log = logging.getLogger(__name__)
+
+
+class RecordPanel(QWidget):
+    """Label picker, single shot (Space), burst with countdown, counts, thumbnails, undo."""
+
+    def __init__(self, window, dataset_dir: Path) -> None:
+        super().__init__()
+        self.window = window
+        self.store = SampleStore(dataset_dir)
+        self.history: list[SavedSample] = []
+        self._previous: FrameResult | None = None
+        self._burst_left = 0
+        self._countdown = 0
+        self._build()
+        window.result_shown.connect(self._on_result)
+        window.worker.model_ready.connect(lambda info: self.set_labels(info.labels))
+        self._burst_timer = QTimer(self)
+        self._burst_timer.timeout.connect(self._burst_tick)
+        self._countdown_timer = QTimer(self)
+        self._countdown_timer.setInterval(1000)
+        self._countdown_timer.timeout.connect(self._countdown_tick)
+        self.refresh_counts()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.label_combo = QComboBox()
+        self.label_combo.setEditable(True)
+        self.label_combo.setToolTip("a label of the model, or type a new one")
+        form.addRow("Label", self.label_combo)
+        folder_row = QHBoxLayout()
+        self.folder_label = QLabel(str(self.store.root))
+        self.folder_label.setWordWrap(True)
+        change = QPushButton("Change...")
+        change.clicked.connect(self._choose_folder)
+        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addWidget(change)
+        form.addRow("Dataset", folder_row)
+        self.steady_check = QCheckBox("only when the hand is steady")
+        form.addRow("", self.steady_check)
+        self.burst_count = QSpinBox(minimum=1, maximum=500, value=20)
+        self.burst_rate = QSpinBox(minimum=1, maximum=30, value=5, suffix=" /s")
+        self.burst_delay = QSpinBox(minimum=0, maximum=10, value=3, suffix=" s")
+        form.addRow("Burst frames", self.burst_count)
+        form.addRow("Burst rate", self.burst_rate)
+        form.addRow("Countdown", self.burst_delay)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        self.capture_button = QPushButton("Capture (Space)")
+        self.capture_button.clicked.connect(self.capture)
+        self.burst_button = QPushButton("Burst (B)")
+        self.burst_button.clicked.connect(self.start_burst)
+        self.undo_button = QPushButton("Undo (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo)
+        for b in (self.capture_button, self.burst_button, self.undo_button):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        layout.addWidget(QLabel("Samples per label"))
+        self.counts_list = QListWidget()
+        self.counts_list.setMaximumHeight(120)
+        layout.addWidget(self.counts_list)
+        layout.addWidget(QLabel("Last captures"))
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbs.setIconSize(QPixmap(64, 64).size())
+        self.thumbs.setMaximumHeight(170)
+        layout.addWidget(self.thumbs)
+        self.retrain_button = QPushButton("Retrain on these samples...")
+        layout.addWidget(self.retrain_button)
+        layout.addStretch(1)
+
+    def set_labels(self, labels) -> None:
+        current = self.label_combo.currentText()
+        self.label_combo.clear()
+        self.label_combo.addItems(list(labels))
+        if current:
+            self.label_combo.setCurrentText(current)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Dataset folder", str(self.store.root))
+        if path:
+            self.set_dataset_dir(Path(path))
+
+    def set_dataset_dir(self, path: Path) -> None:
+        self.store = SampleStore(path)
+        self.folder_label.setText(str(path))
+        self.window.settings.setValue("record/dataset", str(path))
+        self.refresh_counts()
+
+    def _on_result(self, result: FrameResult) -> None:
+        self._previous, self._current = getattr(self, "_current", None), result
+
+    def _ready_result(self) -> FrameResult | None:
+        result = getattr(self, "_current", None)
+        if result is None or not result.hand_found:
+            return None
+        if self.steady_check.isChecked():
+            prev = self._previous
+            if prev is None or not prev.hand_found or not hand_is_steady(prev.hands[0],
+                                                                         result.hands[0]):
+                return None
+        return result
+
+    def capture(self) -> bool:
+        """Save the frame on screen if a hand is in it; False (with a message) otherwise."""
+        result = self._ready_result()
+        if result is None:
+            self.message.setText("no hand (or not steady): nothing captured")
+            return False
+        label = self.label_combo.currentText()
+        try:
+            saved = self.store.save(label, result.frame.image, result.hands[0],
+                                    source=result.frame.source,
+                                    frame_index=result.frame.index)
+        except HandcamError as exc:
+            self.stop_burst()
+            self.message.setText(f"<span style='color:#e55'>not saved:</span> {exc}")
+            return False
+        self.history.append(saved)
+        self._add_thumb(saved, result)
+        self.message.setText(f"saved {saved.image.name} as {saved.label!r}")
+        self.refresh_counts()
+        return True
+
+    def _add_thumb(self, saved: SavedSample, result: FrameResult) -> None:
+        from handcam.preprocess import crop_hand
+
+        crop = crop_hand(result.frame.image, result.hands[0].landmarks,
+                         result.hands[0].handedness, self.store.crop_config)
+        item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(crop))), saved.label)
+        item.setData(Qt.ItemDataRole.UserRole, str(saved.image))
+        self.thumbs.insertItem(0, item)
+        while self.thumbs.count() > 12:
+            self.thumbs.takeItem(self.thumbs.count() - 1)
+
+    def undo(self) -> None:
+        if not self.history:
+            self.message.setText("nothing to undo")
+            return
+        sample = self.history.pop()
+        self.store.delete(sample)
+        for i in range(self.thumbs.count()):
+            if self.thumbs.item(i).data(Qt.ItemDataRole.UserRole) == str(sample.image):
+                self.thumbs.takeItem(i)
+                break
+        self.message.setText(f"removed {sample.image.name}")
+        self.refresh_counts()
+
+    def refresh_counts(self) -> None:
+        self.counts_list.clear()
+        for label, n in self.store.counts().items():
+            self.counts_list.addItem(f"{label}: {n}")
+
+    # --- burst -------------------------------------------------------------------------
+    def start_burst(self) -> None:
+        self._countdown = self.burst_delay.value()
+        self._burst_left = self.burst_count.value()
+        if self._countdown:
+            self.message.setText(f"burst starts in {self._countdown}...")
+            self._countdown_timer.start()
+        else:
+            self._begin_burst()
+
+    def _countdown_tick(self) -> None:
+        self._countdown -= 1
+        if self._countdown > 0:
+            self.message.setText(f"burst starts in {self._countdown}...")
+        else:
+            self._countdown_timer.stop()
+            self._begin_burst()
+
+    def _begin_burst(self) -> None:
+        self._burst_deadline = time.monotonic() + 5 + 3 * self._burst_left / self.burst_rate.value()
+        self._burst_timer.start(int(1000 / self.burst_rate.value()))
+
+    def _burst_tick(self) -> None:
+        if self._burst_left <= 0 or time.monotonic() > self._burst_deadline:
+            done = self.burst_count.value() - self._burst_left
+            self.stop_burst()
+            self.message.setText(f"burst done: {done} captured")
+            return
+        if self.capture():
+            self._burst_left -= 1
+
+    def stop_burst(self) -> None:
+        self._burst_timer.stop()
+        self._countdown_timer.stop()
+        self._burst_left = 0
+
+
+def attach_record_panel(window, data_dir: Path) -> RecordPanel:
+    """Add the record dock (hidden until R) and its shortcuts to the main window."""
+    dataset = window.settings.value("record/dataset") or str(data_dir / "recordings")
+    panel = RecordPanel(window, Path(dataset))
+    dock = QDockWidget("Record", window)
+    dock.setObjectName("record-dock")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()
+    toggle = dock.toggleViewAction()
+    toggle.setText("Record")
+    toggle.setShortcut("R")
+    window.addToolBar("record").addAction(toggle)
+    for key, slot in ((Qt.Key.Key_Space, panel.capture), ("B", panel.start_burst),
+                      (QKeySequence.StandardKey.Undo, panel.undo)):
+        action = QAction(window)
+        action.setShortcut(QKeySequence(key))
+        action.triggered.connect(lambda _=False, s=slot, d=dock: d.isVisible() and s())
+        window.addAction(action)
+    window.record_panel, window.record_dock = panel, dock
+    from handcam.ui.retrain import RetrainDialog
+
+    panel.retrain_button.clicked.connect(lambda: RetrainDialog(window, panel.store.root).open())
+    return panel
