@@ -137,7 +137,8 @@ def find_bundles(*roots: Path) -> list[Path]:
     for root in roots:
         if root.is_dir():
             found += sorted(
-                p for p in root.iterdir()
+                p
+                for p in root.iterdir()
                 if p.is_dir() and not p.name.startswith(".") and (p / CONFIG_FILE).is_file()
             )
     return found

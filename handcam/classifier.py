@@ -39,7 +39,7 @@ def configure_tensorflow_logging() -> None:
 
 
 def tensorflow_device() -> str:
-    """"GPU:0 (name)" when TensorFlow sees a GPU, else "CPU"."""
+    """ "GPU:0 (name)" when TensorFlow sees a GPU, else "CPU"."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")

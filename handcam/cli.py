@@ -37,14 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--source", help="camera index, video file or image folder")
     _add_model(parser)
     parser.add_argument("--no-mirror", action="store_true", help="do not mirror the video")
-    parser.add_argument("--exit-after", type=float, metavar="SECONDS",
-                        help="close the window after this many seconds (automation)")
-    parser.add_argument("--snapshot", type=Path, metavar="FILE.png",
-                        help="save a picture of the window just before exiting")
-    parser.add_argument("--log-predictions", type=Path, metavar="FILE.jsonl",
-                        help="write one JSON line per processed frame")
-    parser.add_argument("--data-dir", type=Path,
-                        help="where recorded samples and retrained models live")
+    parser.add_argument(
+        "--exit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close the window after this many seconds (automation)",
+    )
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="FILE.png",
+        help="save a picture of the window just before exiting",
+    )
+    parser.add_argument(
+        "--log-predictions",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="write one JSON line per processed frame",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="where recorded samples and retrained models live"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("predict", help="classify images, folders of images or videos")
@@ -63,8 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--label", required=True)
     r.add_argument("--count", type=int, required=True, help="samples to record")
     r.add_argument("--out", type=Path, required=True, help="dataset folder")
-    r.add_argument("--every", type=int, default=1, metavar="K",
-                   help="consider every K-th frame only (default 1)")
+    r.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        metavar="K",
+        help="consider every K-th frame only (default 1)",
+    )
     return parser
 
 

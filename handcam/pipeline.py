@@ -87,9 +87,7 @@ class Pipeline:
             "classification": (t3 - t2) * 1e3,
         }
         timings["total"] = decode_ms + (time.perf_counter() - t0) * 1e3
-        return FrameResult(
-            frame, hands, features, probs, self.classifier.labels, smoothed, timings
-        )
+        return FrameResult(frame, hands, features, probs, self.classifier.labels, smoothed, timings)
 
     def reset(self) -> None:
         """Forget temporal state (on a change of source)."""

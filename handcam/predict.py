@@ -101,8 +101,11 @@ def run_predict(paths: list[str], model: Path, as_json: bool, out: TextIO = sys.
             for record in records:
                 _emit(record, as_json, out)
         except HandcamError as exc:
-            _emit({"path": str(path), "error": str(exc), "label": None, "hand_found": False},
-                  as_json, out)
+            _emit(
+                {"path": str(path), "error": str(exc), "label": None, "hand_found": False},
+                as_json,
+                out,
+            )
     return status
 
 

@@ -11,8 +11,9 @@ from handcam.recording import SampleStore
 from handcam.sources import ImageFolderSource, open_source
 
 
-def run_record(source: str, label: str, count: int, out: Path, every: int = 1,
-               detector=None) -> int:
+def run_record(
+    source: str, label: str, count: int, out: Path, every: int = 1, detector=None
+) -> int:
     if count < 1 or every < 1:
         raise HandcamError("--count and --every must be at least 1")
     validate_label(label)
@@ -33,8 +34,9 @@ def run_record(source: str, label: str, count: int, out: Path, every: int = 1,
             hands = detector.detect(frame.image)
             if not hands:
                 continue
-            store.save(label, frame.image, hands[0], source=frame.path or src.name,
-                       frame_index=frame.index)
+            store.save(
+                label, frame.image, hands[0], source=frame.path or src.name, frame_index=frame.index
+            )
             saved += 1
             print(f"\rrecorded {saved}/{count}", end="", file=sys.stderr, flush=True)
             if saved >= count:
@@ -45,8 +47,11 @@ def run_record(source: str, label: str, count: int, out: Path, every: int = 1,
     print(file=sys.stderr)
     folder = store.label_dir(label)
     if saved < count:
-        print(f"handcam record: only {saved} of {count} samples: no hand in the other "
-              f"{seen - saved} frames considered; saved in {folder}", file=sys.stderr)
+        print(
+            f"handcam record: only {saved} of {count} samples: no hand in the other "
+            f"{seen - saved} frames considered; saved in {folder}",
+            file=sys.stderr,
+        )
         return 1
     print(f"recorded {saved} samples of {label!r} in {folder}", file=sys.stderr)
     return 0

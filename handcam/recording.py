@@ -48,8 +48,9 @@ def default_dataset_dir() -> Path:
 class SampleStore:
     """Writes samples under ``root``; one store = one recording session id."""
 
-    def __init__(self, root: Path, session: str | None = None,
-                 crop_config: PreprocessConfig | None = None) -> None:
+    def __init__(
+        self, root: Path, session: str | None = None, crop_config: PreprocessConfig | None = None
+    ) -> None:
         self.root = Path(root).expanduser()
         self.session = session or datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         self.crop_config = crop_config or PreprocessConfig()
@@ -64,8 +65,14 @@ class SampleStore:
             raise LabelError(f"label {label!r} would write outside {root}")
         return folder
 
-    def save(self, label: str, frame: np.ndarray, hand: Hand, source: str = "",
-             frame_index: int | None = None) -> SavedSample:
+    def save(
+        self,
+        label: str,
+        frame: np.ndarray,
+        hand: Hand,
+        source: str = "",
+        frame_index: int | None = None,
+    ) -> SavedSample:
         folder = self.label_dir(label)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         sample_id = f"{stamp}-{self.session[-6:]}-{next(self._counter):04d}"
@@ -81,8 +88,12 @@ class SampleStore:
             "crop": f"crops/{sample_id}.jpg",
             "handcam_version": __version__,
         }
-        paths = SavedSample(validate_label(label), folder / f"{sample_id}.jpg",
-                            folder / f"{sample_id}.json", folder / "crops" / f"{sample_id}.jpg")
+        paths = SavedSample(
+            validate_label(label),
+            folder / f"{sample_id}.jpg",
+            folder / f"{sample_id}.json",
+            folder / "crops" / f"{sample_id}.jpg",
+        )
         written: list[Path] = []
         try:
             for path, data in (

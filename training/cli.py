@@ -16,32 +16,56 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a handcam model bundle from folders with one sub-folder per class.",
         epilog="models: " + "; ".join(f"{n}: {s.description}" for n, s in MODELS.items()),
     )
-    p.add_argument("data_dirs", nargs="+", metavar="DATA_DIR",
-                   help="dataset folder(s); several are merged by class name")
+    p.add_argument(
+        "data_dirs",
+        nargs="+",
+        metavar="DATA_DIR",
+        help="dataset folder(s); several are merged by class name",
+    )
     p.add_argument("--out", required=True, help="bundle folder to create")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
-    p.add_argument("--init", metavar="BUNDLE",
-                   help="fine-tune from this bundle (personalisation; new labels allowed)")
-    p.add_argument("--groups", metavar="CSV",
-                   help="CSV with path and a group column (signer/session) for grouped splits")
+    p.add_argument(
+        "--init",
+        metavar="BUNDLE",
+        help="fine-tune from this bundle (personalisation; new labels allowed)",
+    )
+    p.add_argument(
+        "--groups",
+        metavar="CSV",
+        help="CSV with path and a group column (signer/session) for grouped splits",
+    )
     p.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, dest="learning_rate")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-fraction", type=float, default=0.15)
     p.add_argument("--test-fraction", type=float, default=0.15)
-    p.add_argument("--folds", type=int, default=0,
-                   help="also run k-fold (grouped where groups are known) cross-validation")
-    p.add_argument("--weights", default="imagenet",
-                   help="backbone weights for transfer models: imagenet, none or a file path")
+    p.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="also run k-fold (grouped where groups are known) cross-validation",
+    )
+    p.add_argument(
+        "--weights",
+        default="imagenet",
+        help="backbone weights for transfer models: imagenet, none or a file path",
+    )
     p.add_argument("--crop-size", type=int, default=96)
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
-    p.add_argument("--no-export", dest="export", action="store_false",
-                   help="skip the TFLite exports")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace an existing bundle at --out (swapped in only on success)")
-    p.add_argument("--progress-json", action="store_true",
-                   help="stream progress as JSON lines on stdout (used by the app)")
+    p.add_argument(
+        "--no-export", dest="export", action="store_false", help="skip the TFLite exports"
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing bundle at --out (swapped in only on success)",
+    )
+    p.add_argument(
+        "--progress-json",
+        action="store_true",
+        help="stream progress as JSON lines on stdout (used by the app)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     return p
 
@@ -50,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("GLOG_minloglevel", "2")
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     import signal
 
     from handcam.errors import HandcamError

@@ -63,7 +63,8 @@ def scan_dataset(roots: list[Path], groups_csv: Path | None = None) -> Dataset:
                 ignored.append(f"{folder.name} ({exc})")
                 continue
             images = sorted(
-                p for p in folder.iterdir()
+                p
+                for p in folder.iterdir()
                 if p.is_file() and is_image_path(p) and not p.name.startswith(".")
             )
             for image in images:

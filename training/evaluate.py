@@ -63,8 +63,9 @@ def plot_confusion(cm: list[list[int]], labels: list[str], path: Path, title: st
             for j in range(len(labels)):
                 if arr[i, j]:
                     colour = "white" if norm[i, j] > 0.5 else "black"
-                    ax.text(j, i, str(arr[i, j]), ha="center", va="center", color=colour,
-                            fontsize=8)
+                    ax.text(
+                        j, i, str(arr[i, j]), ha="center", va="center", color=colour, fontsize=8
+                    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -134,8 +135,10 @@ def summary_text(report: dict) -> str:
     for part in ("validation", "test"):
         m = report["evaluation"].get(part)
         if m and m.get("accuracy") is not None:
-            lines.append(f"{part} accuracy: {m['accuracy']:.4f} on {m['n']} samples "
-                         f"(macro F1 {m['macro_f1']:.4f})")
+            lines.append(
+                f"{part} accuracy: {m['accuracy']:.4f} on {m['n']} samples "
+                f"(macro F1 {m['macro_f1']:.4f})"
+            )
     for name, t in report.get("exports", {}).items():
         if "accuracy" in t:
             lines.append(f"{name}: {t['size_kb']} KB, accuracy {t['accuracy']:.4f}")
@@ -143,7 +146,9 @@ def summary_text(report: dict) -> str:
             lines.append(f"{name}: {t.get('error', 'not exported')}")
     if report.get("cross_validation"):
         cv = report["cross_validation"]
-        lines.append(f"{cv['folds']}-fold cross-validation: {cv['mean_accuracy']:.4f} "
-                     f"± {cv['std_accuracy']:.4f}")
+        lines.append(
+            f"{cv['folds']}-fold cross-validation: {cv['mean_accuracy']:.4f} "
+            f"± {cv['std_accuracy']:.4f}"
+        )
     lines.append(f"trained on {report['device']} in {report['duration_s']:.0f} s")
     return "\n".join(lines)

@@ -32,7 +32,7 @@ def export_tflite(
             else:
                 limit = min(200, n_cal)
 
-                def representative():
+                def representative(limit=limit):
                     for i in range(limit):
                         yield [calibration[n][i : i + 1].astype(np.float32) for n in input_names]
 

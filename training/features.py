@@ -64,7 +64,11 @@ def _load_cache(path: Path) -> dict[str, tuple]:
             return {
                 str(k): (str(s), lm, str(h), c)
                 for k, s, lm, h, c in zip(
-                    z["keys"], z["status"], z["landmarks"], z["handedness"], z["crops"],
+                    z["keys"],
+                    z["status"],
+                    z["landmarks"],
+                    z["handedness"],
+                    z["crops"],
                     strict=True,
                 )
             }
@@ -83,10 +87,12 @@ def _save_cache(path: Path, entries: dict[str, tuple], size: int) -> None:
             keys=np.array(keys),
             status=np.array([entries[k][0] for k in keys]),
             landmarks=np.stack([entries[k][1] for k in keys]).astype(np.float32)
-            if keys else np.zeros((0, 63), np.float32),
+            if keys
+            else np.zeros((0, 63), np.float32),
             handedness=np.array([entries[k][2] for k in keys]),
             crops=np.stack([entries[k][3] for k in keys]).astype(np.uint8)
-            if keys else np.zeros((0, size, size, 3), np.uint8),
+            if keys
+            else np.zeros((0, size, size, 3), np.uint8),
         )
         os.replace(tmp, path)
     except OSError as exc:  # a cache is a convenience: never fail training over it

@@ -29,10 +29,18 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("landmarks", ("landmarks",), "MLP on normalised hand landmarks (default)"),
         ModelSpec("crop_cnn", ("crop",), "small CNN on hand crops, trained from scratch"),
         ModelSpec("fusion", ("landmarks", "crop"), "landmark MLP and crop CNN, fused"),
-        ModelSpec("mobilenetv3", ("crop",), "MobileNetV3-Small transfer learning on crops",
-                  "MobileNetV3Small"),
-        ModelSpec("efficientnetb0", ("crop",), "EfficientNetB0 transfer learning on crops",
-                  "EfficientNetB0"),
+        ModelSpec(
+            "mobilenetv3",
+            ("crop",),
+            "MobileNetV3-Small transfer learning on crops",
+            "MobileNetV3Small",
+        ),
+        ModelSpec(
+            "efficientnetb0",
+            ("crop",),
+            "EfficientNetB0 transfer learning on crops",
+            "EfficientNetB0",
+        ),
     )
 }
 DEFAULT_MODEL = "landmarks"

@@ -67,6 +67,4 @@ def class_weights(y: np.ndarray, num_classes: int) -> dict[int, float]:
     """Balanced weights: n / (classes * count), 1.0 for classes absent from y."""
     counts = np.bincount(y, minlength=num_classes)
     total = counts.sum()
-    return {
-        i: float(total / (num_classes * c)) if c else 1.0 for i, c in enumerate(counts)
-    }
+    return {i: float(total / (num_classes * c)) if c else 1.0 for i, c in enumerate(counts)}

@@ -25,8 +25,13 @@ from training.progress import Progress
 from training.splits import class_weights, kfold_indices, split_indices
 
 log = logging.getLogger(__name__)
-DEFAULT_EPOCHS = {"landmarks": 200, "crop_cnn": 40, "fusion": 60,
-                  "mobilenetv3": 20, "efficientnetb0": 20}
+DEFAULT_EPOCHS = {
+    "landmarks": 200,
+    "crop_cnn": 40,
+    "fusion": 60,
+    "mobilenetv3": 20,
+    "efficientnetb0": 20,
+}
 
 
 @dataclass
@@ -50,8 +55,7 @@ class TrainConfig:
     patience: int | None = None
     export: bool = True
     overwrite: bool = False
-    command: str = field(default_factory=lambda: " ".join(
-        [Path(sys.argv[0]).name, *sys.argv[1:]]))
+    command: str = field(default_factory=lambda: " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]))
 
 
 class TrainingError(HandcamError):
@@ -116,8 +120,11 @@ class _ProgressCallback:
                 logs = {k: round(float(v), 5) for k, v in (logs or {}).items()}
                 progress.event("epoch", phase=phase, epoch=epoch + 1, epochs=total_epochs, **logs)
                 text = " ".join(f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate")
-                print(f"[{phase}] epoch {epoch + 1}/{total_epochs} {text}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[{phase}] epoch {epoch + 1}/{total_epochs} {text}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
         return CB()
 
@@ -140,8 +147,14 @@ def _fit(model, train_ds, val_ds, epochs, lr, patience, weights, progress, phase
         keras.callbacks.ModelCheckpoint(str(ckpt), monitor="val_loss", save_best_only=True),
         _ProgressCallback.make(progress, epochs, phase),
     ]
-    hist = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
-                     class_weight=weights, callbacks=callbacks)
+    hist = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        verbose=0,
+        class_weight=weights,
+        callbacks=callbacks,
+    )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
 
@@ -163,8 +176,9 @@ def _init_model(init: ModelBundle, labels: list[str]):
         return old
     head = old.layers[-1]
     body = keras.Model(old.inputs, head.input)
-    out = keras.layers.Dense(len(labels), activation="softmax", dtype="float32",
-                             name="probs_personal")(body.output)
+    out = keras.layers.Dense(
+        len(labels), activation="softmax", dtype="float32", name="probs_personal"
+    )(body.output)
     model = keras.Model(old.inputs, out, name=old.name)
     kernel, bias = head.get_weights()
     new_k, new_b = model.layers[-1].get_weights()
@@ -188,8 +202,9 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     spec = get_spec(model_name)
     preprocess = init.preprocess if init else PreprocessConfig(crop_size=cfg.crop_size)
 
-    dataset = scan_dataset([Path(d) for d in cfg.data_dirs],
-                           Path(cfg.groups) if cfg.groups else None)
+    dataset = scan_dataset(
+        [Path(d) for d in cfg.data_dirs], Path(cfg.groups) if cfg.groups else None
+    )
     progress.message(f"{len(dataset.samples)} images in {len(dataset.labels)} classes")
     feats = extract_features(dataset.samples, preprocess, progress)
     data_report = _data_report(dataset, feats, progress)
@@ -200,8 +215,9 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     y_all = np.array([labels.index(s.label) for s in dataset.samples])
     present = sorted(set(y_all[usable].tolist()))
     if len(present) < 2:
-        raise DatasetError("fewer than two classes have usable images (a hand was found); "
-                           "nothing to learn from")
+        raise DatasetError(
+            "fewer than two classes have usable images (a hand was found); nothing to learn from"
+        )
     empty = [lab for lab in dataset.labels if not np.any(usable & (y_all == labels.index(lab)))]
     if empty:
         raise DatasetError(f"no usable image (readable, with a hand found) for: {empty}")
@@ -221,24 +237,84 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     if len(va) == 0:
         progress.message("too few samples for a held-out split: validating on training data")
         va = tr
-    split_info = {"grouped": groups_arr is not None, "train": int(len(tr)),
-                  "validation": int(len(va)), "test": int(len(te))}
+    split_info = {
+        "grouped": groups_arr is not None,
+        "train": int(len(tr)),
+        "validation": int(len(va)),
+        "test": int(len(te)),
+    }
     if groups_arr is not None:
-        split_info["groups"] = {k: int(len(set(groups_arr[i].tolist())))
-                                for k, i in (("train", tr), ("validation", va), ("test", te))}
-    progress.message(f"split ({'by group' if groups_arr is not None else 'by image'}): "
-                     f"{len(tr)} train, {len(va)} validation, {len(te)} test")
+        split_info["groups"] = {
+            k: int(len(set(groups_arr[i].tolist())))
+            for k, i in (("train", tr), ("validation", va), ("test", te))
+        }
+    progress.message(
+        f"split ({'by group' if groups_arr is not None else 'by image'}): "
+        f"{len(tr)} train, {len(va)} validation, {len(te)} test"
+    )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        cv = _cross_validate(cfg, spec, feats, idx_ok, y, groups_arr, labels, preprocess,
-                             epochs, patience, lr, progress, work) if cfg.folds > 1 else None
-        model, history = _train_one(cfg, spec, init, feats, idx_ok, y, tr, va, labels,
-                                    preprocess, epochs, patience, lr, progress, "train", work)
-        report = _evaluate_and_save(cfg, spec, model, history, feats, idx_ok, y, tr, va, te,
-                                    labels, preprocess, progress, work, data_report,
-                                    split_info, device, started, cv, out)
+        cv = (
+            _cross_validate(
+                cfg,
+                spec,
+                feats,
+                idx_ok,
+                y,
+                groups_arr,
+                labels,
+                preprocess,
+                epochs,
+                patience,
+                lr,
+                progress,
+                work,
+            )
+            if cfg.folds > 1
+            else None
+        )
+        model, history = _train_one(
+            cfg,
+            spec,
+            init,
+            feats,
+            idx_ok,
+            y,
+            tr,
+            va,
+            labels,
+            preprocess,
+            epochs,
+            patience,
+            lr,
+            progress,
+            "train",
+            work,
+        )
+        report = _evaluate_and_save(
+            cfg,
+            spec,
+            model,
+            history,
+            feats,
+            idx_ok,
+            y,
+            tr,
+            va,
+            te,
+            labels,
+            preprocess,
+            progress,
+            work,
+            data_report,
+            split_info,
+            device,
+            started,
+            cv,
+            out,
+        )
         _commit(work, out, cfg.overwrite)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -248,8 +324,24 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     return report
 
 
-def _train_one(cfg, spec, init, feats, idx_ok, y, tr, va, labels, preprocess, epochs,
-               patience, lr, progress, phase, work: Path):
+def _train_one(
+    cfg,
+    spec,
+    init,
+    feats,
+    idx_ok,
+    y,
+    tr,
+    va,
+    labels,
+    preprocess,
+    epochs,
+    patience,
+    lr,
+    progress,
+    phase,
+    work: Path,
+):
     names = spec.inputs
     x_tr, x_va = _inputs(feats, idx_ok[tr], names), _inputs(feats, idx_ok[va], names)
     train_ds = _dataset(x_tr, y[tr], cfg.batch_size, True, cfg.seed)
@@ -260,55 +352,99 @@ def _train_one(cfg, spec, init, feats, idx_ok, y, tr, va, labels, preprocess, ep
         model, backbone = _init_model(init, labels), None
     else:
         try:
-            model, backbone = build_model(spec.name, len(labels), preprocess.crop_size,
-                                          cfg.weights)
+            model, backbone = build_model(spec.name, len(labels), preprocess.crop_size, cfg.weights)
         except HandcamError:
             raise
     history: dict[str, list[float]] = {}
     if backbone is not None:  # freeze, then fine-tune the top of the backbone
         backbone.trainable = False
         head_epochs = max(1, epochs // 2)
-        history = _fit(model, train_ds, val_ds, head_epochs, lr, patience, weights,
-                       progress, f"{phase}:head", ckpt)
+        history = _fit(
+            model,
+            train_ds,
+            val_ds,
+            head_epochs,
+            lr,
+            patience,
+            weights,
+            progress,
+            f"{phase}:head",
+            ckpt,
+        )
         backbone.trainable = True
         for layer in backbone.layers[: int(len(backbone.layers) * 0.7)]:
             layer.trainable = False
         for layer in backbone.layers:
             if "BatchNormalization" in type(layer).__name__:
                 layer.trainable = False
-        more = _fit(model, train_ds, val_ds, max(1, epochs - head_epochs), lr / 10, patience,
-                    weights, progress, f"{phase}:fine-tune", ckpt)
+        more = _fit(
+            model,
+            train_ds,
+            val_ds,
+            max(1, epochs - head_epochs),
+            lr / 10,
+            patience,
+            weights,
+            progress,
+            f"{phase}:fine-tune",
+            ckpt,
+        )
         history = {k: history.get(k, []) + more.get(k, []) for k in set(history) | set(more)}
     else:
-        history = _fit(model, train_ds, val_ds, epochs, lr, patience, weights, progress,
-                       phase, ckpt)
+        history = _fit(
+            model, train_ds, val_ds, epochs, lr, patience, weights, progress, phase, ckpt
+        )
     ckpt.unlink(missing_ok=True)
     return model, history
 
 
-def _cross_validate(cfg, spec, feats, idx_ok, y, groups, labels, preprocess, epochs,
-                    patience, lr, progress, work) -> dict:
+def _cross_validate(
+    cfg, spec, feats, idx_ok, y, groups, labels, preprocess, epochs, patience, lr, progress, work
+) -> dict:
     accs = []
     init = ModelBundle.load(cfg.init) if cfg.init else None
     for k, (tr, va) in enumerate(kfold_indices(y, groups, cfg.folds, cfg.seed)):
         progress.message(f"fold {k + 1}/{cfg.folds}: {len(tr)} train, {len(va)} validation")
-        model, _ = _train_one(cfg, spec, init, feats, idx_ok, y, tr, va, labels, preprocess,
-                              epochs, patience, lr, progress, f"fold {k + 1}", work)
+        model, _ = _train_one(
+            cfg,
+            spec,
+            init,
+            feats,
+            idx_ok,
+            y,
+            tr,
+            va,
+            labels,
+            preprocess,
+            epochs,
+            patience,
+            lr,
+            progress,
+            f"fold {k + 1}",
+            work,
+        )
         pred = _predict(model, _inputs(feats, idx_ok[va], spec.inputs)).argmax(1)
         accs.append(float(np.mean(pred == y[va])))
         progress.message(f"fold {k + 1}: accuracy {accs[-1]:.4f}")
-    return {"folds": cfg.folds, "grouped": groups is not None,
-            "accuracies": [round(a, 4) for a in accs],
-            "mean_accuracy": round(float(np.mean(accs)), 4),
-            "std_accuracy": round(float(np.std(accs)), 4)}
+    return {
+        "folds": cfg.folds,
+        "grouped": groups is not None,
+        "accuracies": [round(a, 4) for a in accs],
+        "mean_accuracy": round(float(np.mean(accs)), 4),
+        "std_accuracy": round(float(np.std(accs)), 4),
+    }
 
 
 def _data_report(dataset, feats: Features, progress: Progress) -> dict:
     counts = dataset.counts()
-    no_hand = [str(s.path) for s, st in zip(dataset.samples, feats.status, strict=True)
-               if st == "no_hand"]
-    unreadable = [str(s.path) for s, st in zip(dataset.samples, feats.status, strict=True)
-                  if st == "unreadable"]
+    no_hand = [
+        str(s.path) for s, st in zip(dataset.samples, feats.status, strict=True) if st == "no_hand"
+    ]
+    unreadable = [
+        str(s.path)
+        for s, st in zip(dataset.samples, feats.status, strict=True)
+        if st == "unreadable"
+    ]
     nonzero = [c for c in counts.values() if c]
     imbalance = round(max(nonzero) / min(nonzero), 2) if nonzero else None
     progress.message("per class: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -317,14 +453,39 @@ def _data_report(dataset, feats: Features, progress: Progress) -> dict:
         progress.message(f"warning: skipped {len(unreadable)} unreadable file(s)")
     if no_hand:
         progress.message(f"no hand found in {len(no_hand)} image(s): e.g. {no_hand[:3]}")
-    return {"roots": [str(r) for r in dataset.roots], "images": len(dataset.samples),
-            "per_class": counts, "imbalance": imbalance, "unreadable": unreadable,
-            "no_hand": no_hand, "ignored_folders": dataset.ignored_folders}
+    return {
+        "roots": [str(r) for r in dataset.roots],
+        "images": len(dataset.samples),
+        "per_class": counts,
+        "imbalance": imbalance,
+        "unreadable": unreadable,
+        "no_hand": no_hand,
+        "ignored_folders": dataset.ignored_folders,
+    }
 
 
-def _evaluate_and_save(cfg, spec, model, history, feats, idx_ok, y, tr, va, te, labels,
-                       preprocess, progress, work: Path, data_report, split_info, device,
-                       started, cv, out: Path) -> dict:
+def _evaluate_and_save(
+    cfg,
+    spec,
+    model,
+    history,
+    feats,
+    idx_ok,
+    y,
+    tr,
+    va,
+    te,
+    labels,
+    preprocess,
+    progress,
+    work: Path,
+    data_report,
+    split_info,
+    device,
+    started,
+    cv,
+    out: Path,
+) -> dict:
     from training.export import export_tflite
 
     names = spec.inputs
@@ -336,26 +497,49 @@ def _evaluate_and_save(cfg, spec, model, history, feats, idx_ok, y, tr, va, te, 
         probs = _predict(model, _inputs(feats, idx_ok[idx], names))
         pred = probs.argmax(1)
         evaluation[part] = evaluate.metrics(y[idx], pred, labels)
-        evaluate.plot_confusion(evaluation[part]["confusion_matrix"], labels,
-                                work / f"confusion_{part}.png", f"{spec.name}: {part}")
+        evaluate.plot_confusion(
+            evaluation[part]["confusion_matrix"],
+            labels,
+            work / f"confusion_{part}.png",
+            f"{spec.name}: {part}",
+        )
         sample_names = [feats.samples[i].path.name for i in idx_ok[idx]]
         evaluation[part]["misclassified"] = evaluate.plot_misclassified(
-            feats.crops[idx_ok[idx]], y[idx], pred, probs.max(1), labels, sample_names,
-            work / f"misclassified_{part}.png")
+            feats.crops[idx_ok[idx]],
+            y[idx],
+            pred,
+            probs.max(1),
+            labels,
+            sample_names,
+            work / f"misclassified_{part}.png",
+        )
     evaluate.plot_learning_curves(history, work / "learning_curves.png", spec.name)
     if cfg.export:
         progress.message("exporting TFLite float16 and int8")
         held = te if len(te) else va
-        exports = export_tflite(model, list(names), work, _inputs(feats, idx_ok[tr], names),
-                                (_inputs(feats, idx_ok[held], names), y[held]))
+        exports = export_tflite(
+            model,
+            list(names),
+            work,
+            _inputs(feats, idx_ok[tr], names),
+            (_inputs(feats, idx_ok[held], names), y[held]),
+        )
     training_info = {k: v for k, v in asdict(cfg).items() if k not in ("overwrite",)}
     training_info.update(epochs_run=len(history.get("loss", [])), device=device)
     write_bundle_metadata(work, labels, preprocess, spec.name, list(names), training_info)
     report = {
-        "model": spec.name, "description": spec.description, "bundle": cfg.out,
-        "labels": labels, "data": data_report, "split": split_info, "device": device,
-        "evaluation": evaluation, "exports": exports, "cross_validation": cv,
-        "history": history, "command": cfg.command,
+        "model": spec.name,
+        "description": spec.description,
+        "bundle": cfg.out,
+        "labels": labels,
+        "data": data_report,
+        "split": split_info,
+        "device": device,
+        "evaluation": evaluation,
+        "exports": exports,
+        "cross_validation": cv,
+        "history": history,
+        "command": cfg.command,
         "duration_s": round(time.time() - started, 1),
         "size_kb": round((work / "model.keras").stat().st_size / 1024, 1),
     }

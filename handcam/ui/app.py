@@ -37,8 +37,13 @@ def run_app(args: Namespace) -> int:
     results: LatestSlot = LatestSlot()
     worker = RecognitionWorker(results, log_path=args.log_predictions)
     cameras = [] if args.source else list_cameras()
-    window = MainWindow(settings, worker, results,
-                        model_dirs=[bundled_models_dir(), data_dir / "models"], cameras=cameras)
+    window = MainWindow(
+        settings,
+        worker,
+        results,
+        model_dirs=[bundled_models_dir(), data_dir / "models"],
+        cameras=cameras,
+    )
     window.data_dir = data_dir
     _attach_record_panel(window, data_dir)
     if args.no_mirror:

@@ -15,8 +15,9 @@ COLOURS = ((90, 230, 120), (80, 160, 255), (255, 150, 60))
 class ConfidencePlot(pg.PlotWidget):
     """Preallocated ring buffers; ``refresh`` (called by one ~30 Hz timer) draws them."""
 
-    def __init__(self, seconds: float = 10.0, capacity: int = 600, top_k: int = 3,
-                 parent=None) -> None:
+    def __init__(
+        self, seconds: float = 10.0, capacity: int = 600, top_k: int = 3, parent=None
+    ) -> None:
         super().__init__(parent=parent, background=(30, 30, 34))
         self.seconds = seconds
         self.capacity = capacity
@@ -33,9 +34,12 @@ class ConfidencePlot(pg.PlotWidget):
             self.plot([], [], pen=pg.mkPen(c, width=1), name=f"#{i + 1}")
             for i, c in enumerate(COLOURS[:top_k])
         ]
-        self._raw = self.plot([], [], pen=pg.mkPen((200, 200, 200), width=1,
-                                                   style=pg.QtCore.Qt.PenStyle.DotLine),
-                              name="raw top-1")
+        self._raw = self.plot(
+            [],
+            [],
+            pen=pg.mkPen((200, 200, 200), width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
+            name="raw top-1",
+        )
         self.set_labels(())
 
     def set_labels(self, labels: tuple[str, ...]) -> None:

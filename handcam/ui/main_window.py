@@ -42,9 +42,14 @@ class MainWindow(QMainWindow):
 
     result_shown = Signal(object)  # FrameResult, after it is on screen (record panel)
 
-    def __init__(self, settings: QSettings, worker: RecognitionWorker,
-                 results: LatestSlot[FrameResult], model_dirs: list[Path] | None = None,
-                 cameras: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        settings: QSettings,
+        worker: RecognitionWorker,
+        results: LatestSlot[FrameResult],
+        model_dirs: list[Path] | None = None,
+        cameras: list[int] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.worker = worker
@@ -118,8 +123,9 @@ class MainWindow(QMainWindow):
         self.addAction(quit_action)
         full = QAction("Full screen", self)
         full.setShortcut("F11")
-        full.triggered.connect(lambda: self.showNormal() if self.isFullScreen()
-                               else self.showFullScreen())
+        full.triggered.connect(
+            lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen()
+        )
         self.addAction(full)
 
         self.video = VideoView()
@@ -159,11 +165,9 @@ class MainWindow(QMainWindow):
         box = QGroupBox("Smoothing")
         form = QFormLayout(box)
         c = load_smoother(self.settings)
-        self.enter_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05,
-                                         value=c.enter)
+        self.enter_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=c.enter)
         self.exit_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=c.exit)
-        self.alpha_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05,
-                                         value=c.alpha)
+        self.alpha_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=c.alpha)
         self.dwell_spin = QSpinBox(minimum=1, maximum=30, value=c.min_dwell)
         form.addRow("show above", self.enter_spin)
         form.addRow("hide below", self.exit_spin)
@@ -177,8 +181,9 @@ class MainWindow(QMainWindow):
     def _connect_worker(self) -> None:
         self.worker.model_ready.connect(self._on_model_ready)
         self.worker.model_failed.connect(self._on_model_failed)
-        self.worker.source_started.connect(lambda name: self.statusBar().showMessage(
-            f"source: {name}", 3000))
+        self.worker.source_started.connect(
+            lambda name: self.statusBar().showMessage(f"source: {name}", 3000)
+        )
         self.worker.source_failed.connect(self._on_source_failed)
         self.worker.source_ended.connect(lambda msg: self.statusBar().showMessage(msg))
 
@@ -198,15 +203,18 @@ class MainWindow(QMainWindow):
         """Switch to a camera index, video or folder (``factory`` for tests/fakes)."""
         spec = str(spec)
         if factory is None:
+
             def factory(spec=spec) -> FrameSource:
                 return open_source(spec)
+
         live = spec.isdigit()
         self.source_spec = spec
         self.worker.set_source(factory, spec, live)
         self.video.set_message(f"Opening {spec}...")
         if spec and not spec.isdigit():
-            recent = [s for s in (self.settings.value("source/recent", [], type=list) or [])
-                      if s != spec]
+            recent = [
+                s for s in (self.settings.value("source/recent", [], type=list) or []) if s != spec
+            ]
             self.settings.setValue("source/recent", [spec, *recent][:5])
         self.settings.setValue("source/spec", spec)
         idx = self.source_combo.findData(spec)
@@ -227,8 +235,9 @@ class MainWindow(QMainWindow):
             self.set_source(spec)
 
     def open_video(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open video", "",
-                                              "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open video", "", "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All (*)"
+        )
         if path:
             self.set_source(path)
 
@@ -271,8 +280,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("model/path", info.path)
         self.plot.set_labels(info.labels)
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
-        self.model_info.setText(f"<b>{Path(info.path).name}</b> on {info.device}<br>"
-                                f"{len(info.labels)} labels: {shown}")
+        self.model_info.setText(
+            f"<b>{Path(info.path).name}</b> on {info.device}<br>{len(info.labels)} labels: {shown}"
+        )
 
     def _on_model_failed(self, message: str) -> None:
         self.model_info.setText(f"<span style='color:#e55'>model not loaded:</span> {message}")
@@ -285,9 +295,12 @@ class MainWindow(QMainWindow):
         self.video.update()
 
     def _on_thresholds(self) -> None:
-        c = SmootherConfig(alpha=self.alpha_spin.value(), enter=self.enter_spin.value(),
-                           exit=min(self.exit_spin.value(), self.enter_spin.value()),
-                           min_dwell=self.dwell_spin.value())
+        c = SmootherConfig(
+            alpha=self.alpha_spin.value(),
+            enter=self.enter_spin.value(),
+            exit=min(self.exit_spin.value(), self.enter_spin.value()),
+            min_dwell=self.dwell_spin.value(),
+        )
         save_smoother(self.settings, c)
         self.worker.set_smoother(c)
 

@@ -131,8 +131,11 @@ class RecordPanel(QWidget):
             return None
         if self.steady_check.isChecked():
             prev = self._previous
-            if prev is None or not prev.hand_found or not hand_is_steady(prev.hands[0],
-                                                                         result.hands[0]):
+            if (
+                prev is None
+                or not prev.hand_found
+                or not hand_is_steady(prev.hands[0], result.hands[0])
+            ):
                 return None
         return result
 
@@ -144,9 +147,13 @@ class RecordPanel(QWidget):
             return False
         label = self.label_combo.currentText()
         try:
-            saved = self.store.save(label, result.frame.image, result.hands[0],
-                                    source=result.frame.source,
-                                    frame_index=result.frame.index)
+            saved = self.store.save(
+                label,
+                result.frame.image,
+                result.hands[0],
+                source=result.frame.source,
+                frame_index=result.frame.index,
+            )
         except HandcamError as exc:
             self.stop_burst()
             self.message.setText(f"<span style='color:#e55'>not saved:</span> {exc}")
@@ -160,8 +167,12 @@ class RecordPanel(QWidget):
     def _add_thumb(self, saved: SavedSample, result: FrameResult) -> None:
         from handcam.preprocess import crop_hand
 
-        crop = crop_hand(result.frame.image, result.hands[0].landmarks,
-                         result.hands[0].handedness, self.store.crop_config)
+        crop = crop_hand(
+            result.frame.image,
+            result.hands[0].landmarks,
+            result.hands[0].handedness,
+            self.store.crop_config,
+        )
         item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(crop))), saved.label)
         item.setData(Qt.ItemDataRole.UserRole, str(saved.image))
         self.thumbs.insertItem(0, item)
@@ -236,8 +247,11 @@ def attach_record_panel(window, data_dir: Path) -> RecordPanel:
     toggle.setText("Record")
     toggle.setShortcut("R")
     window.addToolBar("record").addAction(toggle)
-    for key, slot in ((Qt.Key.Key_Space, panel.capture), ("B", panel.start_burst),
-                      (QKeySequence.StandardKey.Undo, panel.undo)):
+    for key, slot in (
+        (Qt.Key.Key_Space, panel.capture),
+        ("B", panel.start_burst),
+        (QKeySequence.StandardKey.Undo, panel.undo),
+    ):
         action = QAction(window)
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _=False, s=slot, d=dock: d.isVisible() and s())

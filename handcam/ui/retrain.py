@@ -48,8 +48,14 @@ class RetrainRunner(QObject):
         self._cancelled = False
         self._error = ""
 
-    def start(self, data_dirs: list[str], out: Path, init: str | None = None,
-              epochs: int | None = None, extra: list[str] | None = None) -> None:
+    def start(
+        self,
+        data_dirs: list[str],
+        out: Path,
+        init: str | None = None,
+        epochs: int | None = None,
+        extra: list[str] | None = None,
+    ) -> None:
         args = ["-m", "training", *data_dirs, "--out", str(out), "--progress-json"]
         if init:
             args += ["--init", init]
@@ -170,8 +176,7 @@ class RetrainDialog(QDialog):
         self.curves.setMaximumHeight(160)
         self.curves.addLegend()
         self.loss_curve = self.curves.plot([], [], pen=pg.mkPen((255, 150, 60)), name="loss")
-        self.acc_curve = self.curves.plot([], [], pen=pg.mkPen((90, 230, 120)),
-                                          name="val accuracy")
+        self.acc_curve = self.curves.plot([], [], pen=pg.mkPen((90, 230, 120)), name="val accuracy")
         layout.addWidget(self.curves)
         self.log_view = QPlainTextEdit(readOnly=True)
         self.log_view.setMaximumBlockCount(500)
@@ -215,8 +220,9 @@ class RetrainDialog(QDialog):
         self._loss, self._acc = [], []
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.runner.start(data, self.output_dir(), init=init,
-                          epochs=self.epochs_spin.value() or None)
+        self.runner.start(
+            data, self.output_dir(), init=init, epochs=self.epochs_spin.value() or None
+        )
 
     def _log(self, text: str) -> None:
         self.log_view.appendPlainText(text)
@@ -248,8 +254,10 @@ class RetrainDialog(QDialog):
         self._log(f"new model: {detail}")
         self._log(f"accuracy: {part.get('accuracy')} on {part.get('n')} held-out samples")
         for label, m in part.get("per_class", {}).items():
-            self._log(f"  {label}: recall {m['recall']:.2f}, precision {m['precision']:.2f}"
-                      f" ({m['support']} samples)")
+            self._log(
+                f"  {label}: recall {m['recall']:.2f}, precision {m['precision']:.2f}"
+                f" ({m['support']} samples)"
+            )
         for name in ("confusion_test.png", "confusion_validation.png"):
             if (Path(detail) / name).is_file():
                 self.report_image.setPixmap(QPixmap(str(Path(detail) / name)).scaledToHeight(260))

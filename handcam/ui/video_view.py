@@ -53,8 +53,11 @@ class VideoView(QWidget):
         if self._image is None:
             p.setPen(QColor(220, 220, 220))
             p.setFont(QFont(self.font().family(), 14))
-            p.drawText(self.rect().adjusted(20, 20, -20, -20),
-                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)
+            p.drawText(
+                self.rect().adjusted(20, 20, -20, -20),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self._message,
+            )
             p.end()
             return
         img = self._image.flipped(Qt.Orientation.Horizontal) if self.mirror else self._image

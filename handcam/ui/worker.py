@@ -238,8 +238,14 @@ class RecognitionWorker(QThread):
             vals = sorted(t[key] for t in stage_hist)
             stages[key] = vals[len(vals) // 2]
         with self._lock:
-            self._stats = WorkerStats(grabber.source_name, cam_fps, proc_fps,
-                                      grabber.slot.dropped, stages, classifier.device)
+            self._stats = WorkerStats(
+                grabber.source_name,
+                cam_fps,
+                proc_fps,
+                grabber.slot.dropped,
+                stages,
+                classifier.device,
+            )
 
 
 def _is_folder_frame(grabber: FrameGrabber) -> bool:

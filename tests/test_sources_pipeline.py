@@ -1,0 +1,139 @@
+import time
+
+import numpy as np
+import pytest
+
+from conftest import frame, write_video
+from handcam.classifier import FakeClassifier
+from handcam.detection import FakeHandDetector, synthetic_hand
+from handcam.errors import ImageReadError, SourceError
+from handcam.imageio import read_image
+from handcam.pipeline import STAGES, Pipeline
+from handcam.preprocess import PreprocessConfig
+from handcam.realtime import FrameGrabber, LatestSlot
+from handcam.sources import (
+    CameraSource,
+    FakeSource,
+    ImageFolderSource,
+    VideoFileSource,
+    open_source,
+)
+
+
+def test_fake_source_yields_indexed_frames():
+    src = FakeSource([frame(), frame(value=10)])
+    frames = list(src)
+    assert [f.index for f in frames] == [0, 1]
+    assert frames[1].image[0, 0, 0] == 10
+
+
+def test_missing_camera_names_it():
+    with pytest.raises(SourceError, match="camera 57"):
+        CameraSource(57)
+
+
+def test_missing_paths_and_unreadable_video(tmp_path):
+    with pytest.raises(SourceError, match="nope"):
+        open_source(str(tmp_path / "nope.mp4"))
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video at all")
+    with pytest.raises(SourceError, match="bad.mp4"):
+        VideoFileSource(bad)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SourceError, match="no images"):
+        ImageFolderSource(empty)
+
+
+def test_video_file_source(tmp_path):
+    src = open_source(str(write_video(tmp_path / "v.mp4", frames=6)))
+    assert isinstance(src, VideoFileSource)
+    frames = list(src)
+    src.close()
+    assert len(frames) == 6 and frames[0].image.shape == (120, 160, 3)
+
+
+def test_folder_source_skips_corrupt_images(tmp_path):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "a.png"), frame(64, 48))
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8 truncated jpeg")
+    (tmp_path / "notes.txt").write_text("not an image")
+    src = open_source(str(tmp_path))
+    frames = list(src)
+    assert len(frames) == 1 and src.skipped == [str(tmp_path / "b.jpg")]
+
+
+def test_read_image_errors_name_the_file(tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(ImageReadError, match="broken.jpg"):
+        read_image(bad)
+    with pytest.raises(ImageReadError, match="no such"):
+        read_image(tmp_path / "missing.png")
+
+
+def test_pipeline_with_fakes():
+    det = FakeHandDetector()
+    clf = FakeClassifier(["x", "y"], fn=lambda f: [0.2, 0.8])
+    pipe = Pipeline(det, clf, PreprocessConfig())
+    src = FakeSource([frame()] * 5)
+    results = [pipe.process(f) for f in src]
+    r = results[-1]
+    assert r.hand_found and r.label == "y" and abs(r.confidence - 0.8) < 1e-6
+    assert r.smoothed.label == "y" and r.smoothed.state == "label"
+    assert set(STAGES) <= set(r.timings_ms)
+    assert r.probs_dict() == {"x": 0.2, "y": 0.8}
+
+
+def test_pipeline_no_hand():
+    pipe = Pipeline(FakeHandDetector(lambda img: []), FakeClassifier(["x", "y"]),
+                    PreprocessConfig())
+    r = pipe.process(next(iter(FakeSource([frame()]))))
+    assert not r.hand_found and r.label is None and r.probs is None
+    assert r.smoothed.state == "no_hand"
+
+
+def test_pipeline_passes_crops_when_the_model_needs_them():
+    seen = []
+    clf = FakeClassifier(["x", "y"], fn=lambda f: seen.append(f.crop.shape) or [0.5, 0.5],
+                         needs_crop=True)
+    Pipeline(FakeHandDetector(), clf, PreprocessConfig(crop_size=32)).process(
+        next(iter(FakeSource([frame()]))))
+    assert seen == [(32, 32, 3)]
+
+
+def test_latest_slot_drops_old_items():
+    slot = LatestSlot()
+    for i in range(5):
+        slot.put(i)
+    assert slot.take(0) == 4 and slot.dropped == 4
+    assert slot.take(0) is None
+
+
+def test_grabber_reports_end_and_failure():
+    ends = []
+    g = FrameGrabber(lambda: FakeSource([frame()] * 3), realtime=False, on_end=ends.append)
+    g.start()
+    g._thread.join(5)
+    assert ends == [None] and g.frames_read == 3
+    errs = []
+    g = FrameGrabber(lambda: FakeSource([frame()], loop=True, fail_after=2), on_end=errs.append)
+    g.start()
+    g._thread.join(5)
+    assert isinstance(errs[0], SourceError)
+
+
+def test_grabber_latest_frame_wins_with_slow_consumer():
+    g = FrameGrabber(lambda: FakeSource([frame()], loop=True, live=True, fps=200)).start()
+    time.sleep(0.3)
+    item = g.slot.take(1)
+    g.stop()
+    assert item is not None and g.slot.dropped > 10
+    assert item[0].index >= g.frames_read - 3  # the newest, not the first
+
+
+def test_synthetic_hand_shape():
+    h = synthetic_hand()
+    assert h.landmarks.shape == (21, 3)
+    assert np.all(h.landmarks[:, 0] > 0)
