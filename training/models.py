@@ -53,10 +53,10 @@ def get_spec(name: str) -> ModelSpec:
 
 
 def _landmark_branch(keras, x, width: int = 256, dropout: float = 0.3):
+    # No batch normalisation: inputs are already normalised, and its running statistics
+    # do not settle on the few samples of a personalisation run.
     for units in (width, width // 2):
-        x = keras.layers.Dense(units, use_bias=False)(x)
-        x = keras.layers.BatchNormalization()(x)
-        x = keras.layers.Activation("relu")(x)
+        x = keras.layers.Dense(units, activation="relu")(x)
         x = keras.layers.Dropout(dropout)(x)
     return x
 

@@ -213,14 +213,14 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     labels += [lab for lab in dataset.labels if lab not in labels]
     usable = feats.ok
     y_all = np.array([labels.index(s.label) for s in dataset.samples])
+    empty = [lab for lab in dataset.labels if not np.any(usable & (y_all == labels.index(lab)))]
+    if empty:
+        raise DatasetError(f"no usable image (readable, with a hand found) for: {empty}")
     present = sorted(set(y_all[usable].tolist()))
     if len(present) < 2:
         raise DatasetError(
             "fewer than two classes have usable images (a hand was found); nothing to learn from"
         )
-    empty = [lab for lab in dataset.labels if not np.any(usable & (y_all == labels.index(lab)))]
-    if empty:
-        raise DatasetError(f"no usable image (readable, with a hand found) for: {empty}")
     idx_ok = np.flatnonzero(usable)
     y = y_all[idx_ok]
     groups = [dataset.samples[i].group for i in idx_ok]

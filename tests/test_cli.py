@@ -1,0 +1,69 @@
+"""The command-line contracts: --help speed, predict and bench output."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import MODEL, REPO, dataset_images, write_video
+
+
+def run(*args, timeout=240):
+    return subprocess.run([sys.executable, "-m", "handcam", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=REPO)
+
+
+def test_help_does_not_load_tensorflow_or_mediapipe():
+    code = ("import sys, handcam.cli as c\n"
+            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY', [m for m in ('tensorflow', 'mediapipe', 'PySide6') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60).stdout
+    assert "predict" in out and "HEAVY []" in out
+
+
+def test_predict_real_hands_json(dataset_dir, tmp_path):
+    if not MODEL.is_dir():
+        pytest.skip("models/digits not built")
+    images = dataset_images(per_class=1)
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8 not really")
+    (tmp_path / "notes.txt").write_text("hello")
+    proc = run("predict", *map(str, images), str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    good = [r for r in rows if "error" not in r]
+    assert len(good) == 10
+    for r in good:
+        assert {"path", "label", "confidence", "hand_found", "handedness", "probs"} <= set(r)
+        assert r["hand_found"] and set(r["probs"]) == {str(i) for i in range(10)}
+    correct = sum(r["label"] == r["path"].split("/")[-2] for r in good)
+    assert correct >= 9
+    errors = {r["path"].split("/")[-1]: r["error"] for r in rows if "error" in r}
+    assert set(errors) == {"corrupt.jpg", "notes.txt"}
+
+
+def test_predict_video_and_bench(tmp_path):
+    if not MODEL.is_dir():
+        pytest.skip("models/digits not built")
+    video = write_video(tmp_path / "v.mp4", frames=8)
+    proc = run("predict", str(video), "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["frame"] for r in rows] == list(range(8))
+    assert all(r["label"] is None and not r["hand_found"] for r in rows)  # no hand in noise
+    proc = run("bench", "--source", str(video), "--frames", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["frames"] == 3 and "fps" in report and "total_ms_p95" in report
+    assert set(report["stages_ms"]) == {"decode", "detection", "preprocessing",
+                                        "classification", "total"}
+
+
+def test_bad_model_and_missing_source_give_clear_errors(tmp_path):
+    proc = run("predict", str(tmp_path), "--model", str(tmp_path / "nope"))
+    assert proc.returncode == 2 and "no such model bundle" in proc.stderr
+    proc = run("bench", "--source", str(tmp_path / "missing.mp4"))
+    assert proc.returncode == 2 and "missing.mp4" in proc.stderr

@@ -1,0 +1,132 @@
+"""End-to-end training on tiny datasets built here, and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import make_sidecar_dataset
+from handcam.bundle import ModelBundle
+from handcam.classifier import KerasClassifier
+from handcam.detection import synthetic_hand
+from handcam.preprocess import hand_features
+from training.cli import main as train_main
+from training.splits import class_weights, kfold_indices, split_indices
+
+CLASSES = {"open": 1.0, "half": 0.55, "closed": 0.15}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_sidecar_dataset(tmp_path_factory.mktemp("tiny"), CLASSES)
+
+
+def test_train_end_to_end_and_the_app_loads_it(tiny, tmp_path):
+    out = tmp_path / "bundle"
+    assert train_main([str(tiny), "--out", str(out), "--epochs", "2"]) == 0
+    bundle = ModelBundle.load(out)
+    assert set(bundle.labels) == set(CLASSES)
+    clf = KerasClassifier(bundle)
+    feats = hand_features(np.zeros((120, 160, 3), np.uint8), synthetic_hand(160, 120),
+                          bundle.preprocess, with_crop=False)
+    probs = clf.predict(feats)
+    assert probs.shape == (3,) and abs(float(probs.sum()) - 1) < 1e-4
+    report = json.loads((out / "report.json").read_text())
+    assert report["split"]["grouped"] is True  # sessions from the sidecars
+    assert report["evaluation"]["validation"]["n"] > 0
+    for name in ("learning_curves.png", "confusion_validation.png",
+                 "misclassified_validation.png", "model_fp16.tflite", "model_int8.tflite"):
+        assert (out / name).is_file(), name
+    assert "accuracy" in report["exports"]["int8"]
+    assert json.loads((out / "config.json").read_text())["training"]["epochs"] == 2
+
+
+def test_more_epochs_learn_the_classes(tiny, tmp_path):
+    out = tmp_path / "b"
+    assert train_main([str(tiny), "--out", str(out), "--epochs", "60", "--no-export",
+                       "--val-fraction", "0.34", "--test-fraction", "0"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["evaluation"]["validation"]["accuracy"] >= 0.9
+
+
+def test_crop_cnn_and_fusion_build_train_and_load(tiny, tmp_path):
+    for model in ("crop_cnn", "fusion"):
+        out = tmp_path / model
+        assert train_main([str(tiny), "--out", str(out), "--model", model, "--epochs", "1",
+                           "--crop-size", "32", "--no-export"]) == 0
+        clf = KerasClassifier(ModelBundle.load(out))
+        assert clf.needs_crop
+
+
+def test_transfer_backbone_without_download(tiny, tmp_path):
+    out = tmp_path / "mnv3"
+    assert train_main([str(tiny), "--out", str(out), "--model", "mobilenetv3", "--weights",
+                       "none", "--epochs", "2", "--crop-size", "32", "--no-export"]) == 0
+    assert ModelBundle.load(out).model_name == "mobilenetv3"
+    code = train_main([str(tiny), "--out", str(tmp_path / "x"), "--model", "mobilenetv3",
+                       "--weights", str(tmp_path / "missing.h5"), "--crop-size", "32"])
+    assert code == 2 and not (tmp_path / "x").exists()
+
+
+def test_fine_tune_with_a_new_label(tiny, tmp_path):
+    base = tmp_path / "base"
+    assert train_main([str(tiny), "--out", str(base), "--epochs", "2", "--no-export"]) == 0
+    personal = make_sidecar_dataset(tmp_path / "personal", {"open": 1.0, "wave": 0.35},
+                                    per_class=6, seed=3)
+    out = tmp_path / "personal-bundle"
+    assert train_main([str(personal), "--out", str(out), "--init", str(base), "--epochs",
+                       "2", "--no-export"]) == 0
+    labels = ModelBundle.load(out).labels
+    assert labels[:3] == ModelBundle.load(base).labels and labels[3] == "wave"
+    KerasClassifier(ModelBundle.load(out))
+
+
+def test_labels_with_spaces_and_non_ascii(tmp_path):
+    data = make_sidecar_dataset(tmp_path / "d", {"thumbs up": 1.0, "ñ": 0.2}, per_class=6)
+    out = tmp_path / "b"
+    assert train_main([str(data), "--out", str(out), "--epochs", "1", "--no-export"]) == 0
+    assert set(json.loads((out / "labels.json").read_text(encoding="utf-8"))) == {
+        "thumbs up", "ñ"}
+
+
+def test_bad_datasets_fail_clearly(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert train_main([str(empty), "--out", str(tmp_path / "o1")]) == 2
+    assert "no images found" in capsys.readouterr().err
+    one = make_sidecar_dataset(tmp_path / "one", {"only": 1.0}, per_class=4)
+    assert train_main([str(one), "--out", str(tmp_path / "o2")]) == 2
+    assert "only one class" in capsys.readouterr().err
+    corrupt = make_sidecar_dataset(tmp_path / "corrupt", {"a": 1.0, "b": 0.2}, per_class=4)
+    for img in (corrupt / "b").glob("*.png"):
+        img.write_bytes(b"broken")
+    assert train_main([str(corrupt), "--out", str(tmp_path / "o3")]) == 2
+    assert "no usable image" in capsys.readouterr().err
+    assert train_main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "o4")]) == 2
+    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 5))
+
+
+def test_existing_model_is_never_overwritten_or_half_written(tiny, tmp_path):
+    out = tmp_path / "b"
+    assert train_main([str(tiny), "--out", str(out), "--epochs", "1", "--no-export"]) == 0
+    before = (out / "model.keras").read_bytes()
+    assert train_main([str(tiny), "--out", str(out), "--epochs", "1"]) == 2
+    one = make_sidecar_dataset(tmp_path / "one", {"only": 1.0}, per_class=3)
+    assert train_main([str(one), "--out", str(out), "--overwrite"]) == 2
+    assert (out / "model.keras").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_splits_keep_groups_apart():
+    y = np.repeat(np.arange(4), 30)
+    groups = np.array([f"g{i % 20}" for i in range(120)])
+    tr, va, te = split_indices(y, groups, 0.2, 0.2, seed=1)
+    assert len(tr) + len(va) + len(te) == 120
+    sets = [set(groups[i]) for i in (tr, va, te)]
+    assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
+    folds = kfold_indices(y, groups, 5)
+    assert len(folds) == 5
+    for ftr, fva in folds:
+        assert not set(groups[ftr]) & set(groups[fva])
+    w = class_weights(np.array([0, 0, 0, 1]), 2)
+    assert w[1] > w[0]
