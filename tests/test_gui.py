@@ -1,0 +1,192 @@
+"""The window with fakes (pytest-qt, offscreen), and the automation contract for real."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
+from handcam.classifier import FakeClassifier
+from handcam.detection import FakeHandDetector
+from handcam.preprocess import PreprocessConfig
+from handcam.realtime import LatestSlot
+from handcam.sources import FakeSource
+
+pytest.importorskip("pytestqt")
+from handcam.ui.main_window import MainWindow  # noqa: E402
+from handcam.ui.record_panel import attach_record_panel  # noqa: E402
+from handcam.ui.settings import open_settings  # noqa: E402
+from handcam.ui.worker import RecognitionWorker  # noqa: E402
+
+
+def fake_classifier(path):
+    return FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]), PreprocessConfig()
+
+
+def no_hands(mode, pre):
+    return FakeHandDetector(lambda img: [])
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made = []
+
+    def make(detector=lambda mode, pre: FakeHandDetector(), cameras=None):
+        results = LatestSlot()
+        worker = RecognitionWorker(results, fake_classifier, detector,
+                                   log_path=tmp_path / "log.jsonl")
+        settings = open_settings(str(tmp_path / "settings.ini"))
+        w = MainWindow(settings, worker, results, model_dirs=[tmp_path], cameras=cameras or [])
+        w.data_dir = tmp_path
+        qtbot.addWidget(w)
+        w.populate_sources()
+        w.set_model("fake-model")
+        worker.start()
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.worker.stop()
+
+
+def fake(n=None, value=90, name="fake"):
+    return lambda: FakeSource([frame(value=value)], loop=n is None, fps=60, name=name)
+
+
+def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
+    w = make_window()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    assert w.labels == ("A", "B") and "90%" in w.confidence_label.text()
+    qtbot.waitUntil(lambda: "processing" in w.status.text(), timeout=3000)
+    assert "model on fake" in w.status.text()
+    w.close()
+    assert w.worker.wait(5000) and not w.worker.isRunning()
+    lines = (w.worker._log_path).read_text().splitlines()
+    rec = json.loads(lines[-1])
+    assert rec["label"] == "B" and rec["smoothed_label"] == "B" and "frame" in rec
+
+
+def test_no_hand_state(make_window, qtbot):
+    w = make_window(detector=no_hands)
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.frames_shown > 5, timeout=5000)
+    assert w.big_label.text() == "-" and w.confidence_label.text() == "no hand"
+
+
+def test_no_camera_state_and_switching_source(make_window, qtbot, tmp_path):
+    w = make_window()
+    w.show_no_camera()
+    assert w.source_combo.itemText(0) == "No camera found"
+    assert "No camera found" in w.video._message
+    video = write_video(tmp_path / "v.mp4", frames=30)
+    w.set_source(str(video))
+    qtbot.waitUntil(lambda: w.frames_shown > 3, timeout=5000)
+    assert w.latest.frame.source == "v.mp4"
+    w.set_source("other", factory=fake(name="second"))
+    qtbot.waitUntil(lambda: w.latest.frame.source == "second", timeout=5000)
+
+
+def test_camera_loss_is_reported_and_retried(make_window, qtbot):
+    w = make_window()
+    opened = []
+
+    def flaky():
+        opened.append(1)
+        return FakeSource([frame()], loop=True, fps=60, fail_after=5, live=True, name="cam")
+
+    w.set_source("0", factory=flaky)
+    qtbot.waitUntil(lambda: "retrying" in w.video._message or len(opened) > 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(opened) >= 2, timeout=6000)
+    assert w.worker.isRunning()
+
+
+def test_settings_persist(make_window, qtbot, tmp_path):
+    w = make_window()
+    w.mirror_action.setChecked(False)
+    w.enter_spin.setValue(0.75)
+    w.close()
+    w2 = make_window()
+    assert not w2.mirror_action.isChecked() and w2.enter_spin.value() == 0.75
+
+
+def test_record_panel_capture_undo_and_burst(make_window, qtbot, tmp_path):
+    w = make_window()
+    panel = attach_record_panel(w, tmp_path)
+    panel.set_dataset_dir(tmp_path / "ds")
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.frames_shown > 2, timeout=5000)
+    panel.label_combo.setCurrentText("my sign")
+    assert panel.capture()
+    assert panel.store.counts() == {"my sign": 1} and panel.thumbs.count() == 1
+    panel.undo()
+    assert panel.store.counts() == {"my sign": 0}
+    panel.burst_delay.setValue(0)
+    panel.burst_count.setValue(3)
+    panel.burst_rate.setValue(20)
+    panel.start_burst()
+    qtbot.waitUntil(lambda: panel.store.counts().get("my sign") == 3, timeout=5000)
+    panel.label_combo.setCurrentText("../escape")
+    assert not panel.capture() and "not saved" in panel.message.text()
+    assert not (tmp_path / "escape").exists()
+
+
+def test_retrain_runner_produces_a_bundle_and_keeps_the_old(qtbot, tmp_path):
+    from handcam.ui.retrain import RetrainRunner
+
+    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
+    runner = RetrainRunner()
+    epochs, done = [], []
+    runner.epoch.connect(epochs.append)
+    runner.finished.connect(lambda ok, detail: done.append((ok, detail)))
+    runner.start([str(data)], tmp_path / "new", epochs=2, extra=["--no-export"])
+    qtbot.waitUntil(lambda: bool(done), timeout=120000)
+    assert done[0][0], done[0][1]
+    assert len(epochs) == 2 and (tmp_path / "new" / "model.keras").is_file()
+    # a failing run (one class) reports why and writes nothing
+    one = make_sidecar_dataset(tmp_path / "one", {"a": 1.0}, per_class=3)
+    done.clear()
+    runner2 = RetrainRunner()
+    runner2.finished.connect(lambda ok, detail: done.append((ok, detail)))
+    runner2.start([str(one)], tmp_path / "bad", init=str(tmp_path / "new"))
+    qtbot.waitUntil(lambda: bool(done), timeout=120000)
+    assert not done[0][0] and "one class" in done[0][1]
+    assert not (tmp_path / "bad").exists() and (tmp_path / "new" / "model.keras").is_file()
+
+
+def test_retrain_cancel_leaves_nothing(qtbot, tmp_path):
+    from handcam.ui.retrain import RetrainRunner
+
+    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
+    runner = RetrainRunner()
+    done, epochs = [], []
+    runner.epoch.connect(epochs.append)
+    runner.finished.connect(lambda ok, detail: done.append((ok, detail)))
+    runner.start([str(data)], tmp_path / "new", epochs=500, extra=["--patience", "1000"])
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=120000)
+    runner.cancel()
+    qtbot.waitUntil(lambda: bool(done), timeout=30000)
+    assert not done[0][0] and "cancelled" in done[0][1]
+    assert [p.name for p in tmp_path.iterdir()] == ["rec"]
+
+
+def test_automation_contract_with_the_real_models(tmp_path):
+    if not MODEL.is_dir():
+        pytest.skip("models/digits not built")
+    video = write_video(tmp_path / "v.mp4", frames=60)
+    snap, log = tmp_path / "snap.png", tmp_path / "pred.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "handcam", "--source", str(video), "--exit-after", "6",
+         "--snapshot", str(snap), "--log-predictions", str(log), "--data-dir",
+         str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert snap.stat().st_size > 5000
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert rows and {"frame", "label", "confidence", "smoothed_label"} <= set(rows[0])
+    assert np.all(np.diff([r["frame"] for r in rows]) > 0)
