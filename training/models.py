@@ -69,7 +69,7 @@ def _crop_branch(keras, x):
     x = keras.layers.Rescaling(1.0 / 255)(x)
     for filters in (32, 64, 96, 128):
         x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)  # settles within few epochs
         x = keras.layers.Activation("relu")(x)
         x = keras.layers.MaxPooling2D()(x)
     x = keras.layers.GlobalAveragePooling2D()(x)

@@ -46,6 +46,9 @@ def run_app(args: Namespace) -> int:
     )
     window.data_dir = data_dir
     _attach_record_panel(window, data_dir)
+    state = settings.value("window/state")
+    if state is not None:
+        window.restoreState(state)  # e.g. the record panel stays open
     if args.no_mirror:
         window.mirror_action.setChecked(False)
     window.populate_sources()

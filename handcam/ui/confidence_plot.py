@@ -29,7 +29,7 @@ class ConfidencePlot(pg.PlotWidget):
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.legend = self.addLegend(offset=(10, 5), labelTextSize="9pt")
         self._curves = [
             self.plot([], [], pen=pg.mkPen(c, width=1), name=f"#{i + 1}")
             for i, c in enumerate(COLOURS[:top_k])

@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
             self.plot.add(result)
             s = result.smoothed
             if s is None or s.state == "no_hand":
-                self.big_label.setText("-")
+                self.big_label.setText("")
                 self.confidence_label.setText("no hand")
             elif s.state == "unsure":
                 self.big_label.setText("?")
@@ -358,6 +358,7 @@ class MainWindow(QMainWindow):
         self._timer.stop()
         self._status_timer.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
         self.worker.stop()
         super().closeEvent(event)
