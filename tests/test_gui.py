@@ -75,7 +75,7 @@ def test_no_hand_state(make_window, qtbot):
     w = make_window(detector=no_hands)
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.frames_shown > 5, timeout=5000)
-    assert w.big_label.text() == "-" and w.confidence_label.text() == "no hand"
+    assert w.big_label.text() == "" and w.confidence_label.text() == "no hand"
 
 
 def test_no_camera_state_and_switching_source(make_window, qtbot, tmp_path):
