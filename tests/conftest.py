@@ -55,8 +55,9 @@ def write_video(path: Path, frames: int = 12, size=(160, 120), fps: float = 30) 
     return path
 
 
-def make_sidecar_dataset(root: Path, classes: dict[str, float], per_class: int = 12,
-                         seed: int = 0) -> Path:
+def make_sidecar_dataset(
+    root: Path, classes: dict[str, float], per_class: int = 12, seed: int = 0
+) -> Path:
     """Images with app-style sidecars holding synthetic landmarks (no MediaPipe needed).
 
     Each class is a hand with a different finger spread, so classes are learnable.

@@ -10,17 +10,25 @@ from conftest import MODEL, REPO, dataset_images, write_video
 
 
 def run(*args, timeout=240):
-    return subprocess.run([sys.executable, "-m", "handcam", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "handcam", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
 
 
 def test_help_does_not_load_tensorflow_or_mediapipe():
-    code = ("import sys, handcam.cli as c\n"
-            "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY', [m for m in ('tensorflow', 'mediapipe', 'PySide6') "
-            "if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60).stdout
+    code = (
+        "import sys, handcam.cli as c\n"
+        "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('tensorflow', 'mediapipe', 'PySide6') "
+        "if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    ).stdout
     assert "predict" in out and "HEAVY []" in out
 
 
@@ -58,8 +66,13 @@ def test_predict_video_and_bench(tmp_path):
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["frames"] == 3 and "fps" in report and "total_ms_p95" in report
-    assert set(report["stages_ms"]) == {"decode", "detection", "preprocessing",
-                                        "classification", "total"}
+    assert set(report["stages_ms"]) == {
+        "decode",
+        "detection",
+        "preprocessing",
+        "classification",
+        "total",
+    }
 
 
 def test_bad_model_and_missing_source_give_clear_errors(tmp_path):

@@ -35,8 +35,9 @@ def make_window(qtbot, tmp_path):
 
     def make(detector=lambda mode, pre: FakeHandDetector(), cameras=None):
         results = LatestSlot()
-        worker = RecognitionWorker(results, fake_classifier, detector,
-                                   log_path=tmp_path / "log.jsonl")
+        worker = RecognitionWorker(
+            results, fake_classifier, detector, log_path=tmp_path / "log.jsonl"
+        )
         settings = open_settings(str(tmp_path / "settings.ini"))
         w = MainWindow(settings, worker, results, model_dirs=[tmp_path], cameras=cameras or [])
         w.data_dir = tmp_path
@@ -180,11 +181,27 @@ def test_automation_contract_with_the_real_models(tmp_path):
     video = write_video(tmp_path / "v.mp4", frames=60)
     snap, log = tmp_path / "snap.png", tmp_path / "pred.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "handcam", "--source", str(video), "--exit-after", "6",
-         "--snapshot", str(snap), "--log-predictions", str(log), "--data-dir",
-         str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
-        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+        [
+            sys.executable,
+            "-m",
+            "handcam",
+            "--source",
+            str(video),
+            "--exit-after",
+            "6",
+            "--snapshot",
+            str(snap),
+            "--log-predictions",
+            str(log),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert snap.stat().st_size > 5000
     rows = [json.loads(line) for line in log.read_text().splitlines()]

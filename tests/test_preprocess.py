@@ -52,8 +52,10 @@ def test_crop_is_square_and_mirrored_for_left_hands():
 
 def test_crop_at_image_edge_replicates_border():
     img = np.full((100, 100, 3), 7, np.uint8)
-    lms = np.array([(x, y, 0) for x, y in zip(np.linspace(0, 30, 21), np.linspace(0, 30, 21),
-                                              strict=True)], np.float32)
+    lms = np.array(
+        [(x, y, 0) for x, y in zip(np.linspace(0, 30, 21), np.linspace(0, 30, 21), strict=True)],
+        np.float32,
+    )
     x0, y0, side = crop_box(lms, 0.5)
     assert x0 < 0 and y0 < 0
     crop = crop_hand(img, lms, "Right", CFG)

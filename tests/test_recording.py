@@ -33,8 +33,9 @@ def test_names_are_unique_and_nothing_is_overwritten(tmp_path):
         recording.write_bytes_atomic(next(iter(paths)), b"x")
 
 
-@pytest.mark.parametrize("label", ["../x", "/etc/evil", "", "  ", "a/b", "..", ".hidden",
-                                   "a\\b", "x\x00y", " padded "])
+@pytest.mark.parametrize(
+    "label", ["../x", "/etc/evil", "", "  ", "a/b", "..", ".hidden", "a\\b", "x\x00y", " padded "]
+)
 def test_unsafe_labels_are_refused(tmp_path, label):
     with pytest.raises(LabelError):
         SampleStore(tmp_path / "data").save(label, frame(), synthetic_hand())
@@ -94,7 +95,8 @@ def test_record_command_from_video(tmp_path):
 
 def test_record_command_reports_too_few_hands(tmp_path, capsys):
     video = write_video(tmp_path / "v.mp4", frames=5)
-    code = run_record(str(video), "x", 10, tmp_path / "ds",
-                      detector=FakeHandDetector(lambda img: []))
+    code = run_record(
+        str(video), "x", 10, tmp_path / "ds", detector=FakeHandDetector(lambda img: [])
+    )
     assert code == 1
     assert "only 0 of 10" in capsys.readouterr().err

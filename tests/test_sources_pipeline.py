@@ -87,8 +87,9 @@ def test_pipeline_with_fakes():
 
 
 def test_pipeline_no_hand():
-    pipe = Pipeline(FakeHandDetector(lambda img: []), FakeClassifier(["x", "y"]),
-                    PreprocessConfig())
+    pipe = Pipeline(
+        FakeHandDetector(lambda img: []), FakeClassifier(["x", "y"]), PreprocessConfig()
+    )
     r = pipe.process(next(iter(FakeSource([frame()]))))
     assert not r.hand_found and r.label is None and r.probs is None
     assert r.smoothed.state == "no_hand"
@@ -96,10 +97,12 @@ def test_pipeline_no_hand():
 
 def test_pipeline_passes_crops_when_the_model_needs_them():
     seen = []
-    clf = FakeClassifier(["x", "y"], fn=lambda f: seen.append(f.crop.shape) or [0.5, 0.5],
-                         needs_crop=True)
+    clf = FakeClassifier(
+        ["x", "y"], fn=lambda f: seen.append(f.crop.shape) or [0.5, 0.5], needs_crop=True
+    )
     Pipeline(FakeHandDetector(), clf, PreprocessConfig(crop_size=32)).process(
-        next(iter(FakeSource([frame()]))))
+        next(iter(FakeSource([frame()])))
+    )
     assert seen == [(32, 32, 3)]
 
 

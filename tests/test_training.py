@@ -27,15 +27,24 @@ def test_train_end_to_end_and_the_app_loads_it(tiny, tmp_path):
     bundle = ModelBundle.load(out)
     assert set(bundle.labels) == set(CLASSES)
     clf = KerasClassifier(bundle)
-    feats = hand_features(np.zeros((120, 160, 3), np.uint8), synthetic_hand(160, 120),
-                          bundle.preprocess, with_crop=False)
+    feats = hand_features(
+        np.zeros((120, 160, 3), np.uint8),
+        synthetic_hand(160, 120),
+        bundle.preprocess,
+        with_crop=False,
+    )
     probs = clf.predict(feats)
     assert probs.shape == (3,) and abs(float(probs.sum()) - 1) < 1e-4
     report = json.loads((out / "report.json").read_text())
     assert report["split"]["grouped"] is True  # sessions from the sidecars
     assert report["evaluation"]["validation"]["n"] > 0
-    for name in ("learning_curves.png", "confusion_validation.png",
-                 "misclassified_validation.png", "model_fp16.tflite", "model_int8.tflite"):
+    for name in (
+        "learning_curves.png",
+        "confusion_validation.png",
+        "misclassified_validation.png",
+        "model_fp16.tflite",
+        "model_int8.tflite",
+    ):
         assert (out / name).is_file(), name
     assert "accuracy" in report["exports"]["int8"]
     assert json.loads((out / "config.json").read_text())["training"]["epochs"] == 2
@@ -43,8 +52,23 @@ def test_train_end_to_end_and_the_app_loads_it(tiny, tmp_path):
 
 def test_more_epochs_learn_the_classes(tiny, tmp_path):
     out = tmp_path / "b"
-    assert train_main([str(tiny), "--out", str(out), "--epochs", "60", "--no-export",
-                       "--val-fraction", "0.34", "--test-fraction", "0"]) == 0
+    assert (
+        train_main(
+            [
+                str(tiny),
+                "--out",
+                str(out),
+                "--epochs",
+                "60",
+                "--no-export",
+                "--val-fraction",
+                "0.34",
+                "--test-fraction",
+                "0",
+            ]
+        )
+        == 0
+    )
     report = json.loads((out / "report.json").read_text())
     assert report["evaluation"]["validation"]["accuracy"] >= 0.9
 
@@ -52,30 +76,78 @@ def test_more_epochs_learn_the_classes(tiny, tmp_path):
 def test_crop_cnn_and_fusion_build_train_and_load(tiny, tmp_path):
     for model in ("crop_cnn", "fusion"):
         out = tmp_path / model
-        assert train_main([str(tiny), "--out", str(out), "--model", model, "--epochs", "1",
-                           "--crop-size", "32", "--no-export"]) == 0
+        assert (
+            train_main(
+                [
+                    str(tiny),
+                    "--out",
+                    str(out),
+                    "--model",
+                    model,
+                    "--epochs",
+                    "1",
+                    "--crop-size",
+                    "32",
+                    "--no-export",
+                ]
+            )
+            == 0
+        )
         clf = KerasClassifier(ModelBundle.load(out))
         assert clf.needs_crop
 
 
 def test_transfer_backbone_without_download(tiny, tmp_path):
     out = tmp_path / "mnv3"
-    assert train_main([str(tiny), "--out", str(out), "--model", "mobilenetv3", "--weights",
-                       "none", "--epochs", "2", "--crop-size", "32", "--no-export"]) == 0
+    assert (
+        train_main(
+            [
+                str(tiny),
+                "--out",
+                str(out),
+                "--model",
+                "mobilenetv3",
+                "--weights",
+                "none",
+                "--epochs",
+                "2",
+                "--crop-size",
+                "32",
+                "--no-export",
+            ]
+        )
+        == 0
+    )
     assert ModelBundle.load(out).model_name == "mobilenetv3"
-    code = train_main([str(tiny), "--out", str(tmp_path / "x"), "--model", "mobilenetv3",
-                       "--weights", str(tmp_path / "missing.h5"), "--crop-size", "32"])
+    code = train_main(
+        [
+            str(tiny),
+            "--out",
+            str(tmp_path / "x"),
+            "--model",
+            "mobilenetv3",
+            "--weights",
+            str(tmp_path / "missing.h5"),
+            "--crop-size",
+            "32",
+        ]
+    )
     assert code == 2 and not (tmp_path / "x").exists()
 
 
 def test_fine_tune_with_a_new_label(tiny, tmp_path):
     base = tmp_path / "base"
     assert train_main([str(tiny), "--out", str(base), "--epochs", "2", "--no-export"]) == 0
-    personal = make_sidecar_dataset(tmp_path / "personal", {"open": 1.0, "wave": 0.35},
-                                    per_class=6, seed=3)
+    personal = make_sidecar_dataset(
+        tmp_path / "personal", {"open": 1.0, "wave": 0.35}, per_class=6, seed=3
+    )
     out = tmp_path / "personal-bundle"
-    assert train_main([str(personal), "--out", str(out), "--init", str(base), "--epochs",
-                       "2", "--no-export"]) == 0
+    assert (
+        train_main(
+            [str(personal), "--out", str(out), "--init", str(base), "--epochs", "2", "--no-export"]
+        )
+        == 0
+    )
     labels = ModelBundle.load(out).labels
     assert labels[:3] == ModelBundle.load(base).labels and labels[3] == "wave"
     KerasClassifier(ModelBundle.load(out))
@@ -85,8 +157,7 @@ def test_labels_with_spaces_and_non_ascii(tmp_path):
     data = make_sidecar_dataset(tmp_path / "d", {"thumbs up": 1.0, "ñ": 0.2}, per_class=6)
     out = tmp_path / "b"
     assert train_main([str(data), "--out", str(out), "--epochs", "1", "--no-export"]) == 0
-    assert set(json.loads((out / "labels.json").read_text(encoding="utf-8"))) == {
-        "thumbs up", "ñ"}
+    assert set(json.loads((out / "labels.json").read_text(encoding="utf-8"))) == {"thumbs up", "ñ"}
 
 
 def test_bad_datasets_fail_clearly(tmp_path, capsys):

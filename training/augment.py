@@ -8,8 +8,15 @@ from __future__ import annotations
 import math
 
 
-def augment_landmarks(batch, rotate_deg=15.0, tilt_deg=20.0, scale=0.1, jitter=0.01):
-    """TF op: augment a (B, 63) batch of normalised landmarks, renormalised after."""
+def augment_landmarks(
+    batch, rotate_deg=15.0, tilt_deg=20.0, scale=0.1, jitter=0.01, mirror_prob=0.0
+):
+    """TF op: augment a (B, 63) batch of normalised landmarks, renormalised after.
+
+    ``mirror_prob`` flips x for that share of the batch. Landmark indices are anatomical,
+    so a mirrored hand keeps its finger identities: it is the same sign made with the
+    other hand. This makes a model immune to MediaPipe getting the handedness wrong.
+    """
     import tensorflow as tf
 
     pts = tf.reshape(batch, (-1, 21, 3))
@@ -33,6 +40,9 @@ def augment_landmarks(batch, rotate_deg=15.0, tilt_deg=20.0, scale=0.1, jitter=0
     pts = tf.einsum("bij,bnj->bni", r, pts)
     sxy = 1.0 + tf.random.uniform((b, 1, 3), -scale, scale)
     pts = pts * sxy + tf.random.normal(tf.shape(pts), stddev=jitter)
+    if mirror_prob > 0:
+        flip = tf.where(tf.random.uniform((b, 1, 1)) < mirror_prob, -1.0, 1.0)
+        pts = tf.concat([pts[:, :, :1] * flip, pts[:, :, 1:]], axis=-1)
     pts = pts - pts[:, :1, :]
     norm = tf.reduce_max(tf.norm(pts[:, :, :2], axis=-1), axis=1)
     pts = pts / tf.maximum(norm, 1e-6)[:, None, None]

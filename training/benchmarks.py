@@ -54,8 +54,7 @@ def personalise(per_class: int, data: Path, model: Path) -> dict:
         n = build_recorded_set(data, rec, per_class)
         prep = time.perf_counter() - t0
         out = Path(tmp) / "bundle"
-        cmd = [sys.executable, "-m", "training", str(rec), "--init", str(model), "--out",
-               str(out)]
+        cmd = [sys.executable, "-m", "training", str(rec), "--init", str(model), "--out", str(out)]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.perf_counter() - t0
@@ -63,34 +62,65 @@ def personalise(per_class: int, data: Path, model: Path) -> dict:
             raise SystemExit(f"retrain failed:\n{proc.stderr[-3000:]}")
         report = json.loads((out / "report.json").read_text())
     val = report["evaluation"].get("test") or report["evaluation"]["validation"]
-    return {"samples": n, "per_class": per_class, "recording_prep_s": round(prep, 1),
-            "retrain_wall_s": round(wall, 1), "epochs_run": len(report["history"]["loss"]),
-            "held_out_accuracy": val["accuracy"], "held_out_n": val["n"],
-            "device": report["device"]}
+    return {
+        "samples": n,
+        "per_class": per_class,
+        "recording_prep_s": round(prep, 1),
+        "retrain_wall_s": round(wall, 1),
+        "epochs_run": len(report["history"]["loss"]),
+        "held_out_accuracy": val["accuracy"],
+        "held_out_n": val["n"],
+        "device": report["device"],
+    }
 
 
-def compare(models: list[str], data: Path, groups: Path | None, epochs: int | None,
-            crop_size: int, out: Path) -> list[dict]:
+def compare(
+    models: list[str],
+    data: Path,
+    groups: Path | None,
+    epochs: int | None,
+    crop_size: int,
+    out: Path,
+) -> list[dict]:
     """Train each model on the same grouped split; write comparison.md/.json in ``out``."""
     from training.train import TrainConfig, train
 
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for name in models:
-        cfg = TrainConfig(data_dirs=[str(data)], out=str(out / name), model=name,
-                          groups=str(groups) if groups else None, epochs=epochs,
-                          crop_size=crop_size, weights="none", export=False, overwrite=True)
+        cfg = TrainConfig(
+            data_dirs=[str(data)],
+            out=str(out / name),
+            model=name,
+            groups=str(groups) if groups else None,
+            epochs=epochs,
+            crop_size=crop_size,
+            weights="none",
+            export=False,
+            overwrite=True,
+        )
         report = train(cfg)
         ev = report["evaluation"]
-        rows.append({"model": name, "description": report["description"],
-                     "test_accuracy": ev.get("test", {}).get("accuracy"),
-                     "validation_accuracy": ev["validation"]["accuracy"],
-                     "epochs_run": len(report["history"]["loss"]),
-                     "size_kb": report["size_kb"], "train_s": report["duration_s"]})
-    lines = ["| model | test acc. (unseen signers) | val. acc. | epochs | size KB | time s |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['test_accuracy']} | {r['validation_accuracy']} | "
-              f"{r['epochs_run']} | {r['size_kb']} | {r['train_s']} |" for r in rows]
+        rows.append(
+            {
+                "model": name,
+                "description": report["description"],
+                "test_accuracy": ev.get("test", {}).get("accuracy"),
+                "validation_accuracy": ev["validation"]["accuracy"],
+                "epochs_run": len(report["history"]["loss"]),
+                "size_kb": report["size_kb"],
+                "train_s": report["duration_s"],
+            }
+        )
+    lines = [
+        "| model | test acc. (unseen signers) | val. acc. | epochs | size KB | time s |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['model']} | {r['test_accuracy']} | {r['validation_accuracy']} | "
+        f"{r['epochs_run']} | {r['size_kb']} | {r['train_s']} |"
+        for r in rows
+    ]
     (out / "comparison.md").write_text("\n".join(lines) + "\n")
     (out / "comparison.json").write_text(json.dumps(rows, indent=1))
     print("\n".join(lines))
@@ -117,9 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = personalise(args.per_class, args.data, args.model)
     print(json.dumps(result))
-    print(f"retrain on {result['samples']} recorded samples: {result['retrain_wall_s']} s "
-          f"wall clock (process start to saved bundle, {result['epochs_run']} epochs, "
-          f"{result['device']}); held-out accuracy {result['held_out_accuracy']}")
+    print(
+        f"retrain on {result['samples']} recorded samples: {result['retrain_wall_s']} s "
+        f"wall clock (process start to saved bundle, {result['epochs_run']} epochs, "
+        f"{result['device']}); held-out accuracy {result['held_out_accuracy']}"
+    )
     return 0
 
 

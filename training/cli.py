@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="backbone weights for transfer models: imagenet, none or a file path",
     )
     p.add_argument("--crop-size", type=int, default=96)
+    p.add_argument(
+        "--no-mirror-augment",
+        dest="mirror_augment",
+        action="store_false",
+        help="do not train on mirrored landmarks (for sign sets where the "
+        "hand used changes the meaning)",
+    )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the TFLite exports"

@@ -52,6 +52,7 @@ class TrainConfig:
     folds: int = 0
     weights: str = "imagenet"
     crop_size: int = 96
+    mirror_augment: bool = True
     patience: int | None = None
     export: bool = True
     overwrite: bool = False
@@ -87,7 +88,7 @@ def _inputs(features: Features, idx: np.ndarray, names: tuple[str, ...]) -> dict
     return out
 
 
-def _dataset(x: dict, y: np.ndarray, batch: int, train: bool, seed: int):
+def _dataset(x: dict, y: np.ndarray, batch: int, train: bool, seed: int, mirror: bool = False):
     import tensorflow as tf
 
     from training.augment import augment_landmarks
@@ -102,7 +103,9 @@ def _dataset(x: dict, y: np.ndarray, batch: int, train: bool, seed: int):
         if "crop" in inp:
             inp["crop"] = tf.cast(inp["crop"], tf.float32)
         if train and "landmarks" in inp:
-            inp["landmarks"] = augment_landmarks(inp["landmarks"])
+            inp["landmarks"] = augment_landmarks(
+                inp["landmarks"], mirror_prob=0.5 if mirror else 0.0
+            )
         return inp, label
 
     return ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
@@ -344,7 +347,7 @@ def _train_one(
 ):
     names = spec.inputs
     x_tr, x_va = _inputs(feats, idx_ok[tr], names), _inputs(feats, idx_ok[va], names)
-    train_ds = _dataset(x_tr, y[tr], cfg.batch_size, True, cfg.seed)
+    train_ds = _dataset(x_tr, y[tr], cfg.batch_size, True, cfg.seed, cfg.mirror_augment)
     val_ds = _dataset(x_va, y[va], cfg.batch_size, False, cfg.seed)
     weights = class_weights(y[tr], len(labels))
     ckpt = work / f"checkpoint-{phase}.keras"
