@@ -92,7 +92,7 @@ class MediaPipeHandDetector(HandDetector):
     ``mode="video"`` tracks between frames (fast, for cameras and videos);
     ``mode="image"`` treats every image on its own and first pads it by
     ``still_padding`` of its size on each side with replicated borders, which lifts
-    detection on tight crops from ~86% to ~100%.
+    detection on tight crops from ~86% to ~100%; then half that padding; then none.
     """
 
     def __init__(
@@ -122,11 +122,15 @@ class MediaPipeHandDetector(HandDetector):
             raise ValueError(f"expected an RGB image (H, W, 3), got shape {image.shape}")
         if self.mode == "video":
             return self._run(np.ascontiguousarray(image), scale=1.0, offset=(0.0, 0.0))
-        padded, scale, offset = pad_for_still(image, self.still_padding)
-        hands = self._run(padded, scale, offset)
-        if not hands:  # a small hand in a big photo: padding only shrinks it
-            hands = self._run(np.ascontiguousarray(image), 1.0, (0.0, 0.0))
-        return hands
+        # Tight crops need padding; a busy background tolerates less of it; a small hand
+        # in a big photo none. Later attempts run only when earlier ones find nothing
+        # (measured on backgrounds swapped into the digits photos: 89% -> 92% found).
+        for padding in (self.still_padding, self.still_padding / 2):
+            padded, scale, offset = pad_for_still(image, padding)
+            hands = self._run(padded, scale, offset)
+            if hands:
+                return hands
+        return self._run(np.ascontiguousarray(image), 1.0, (0.0, 0.0))
 
     def _run(self, image: np.ndarray, scale: float, offset: tuple[float, float]) -> list[Hand]:
         result = self._hands.process(image)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,3 +208,26 @@ def test_automation_contract_with_the_real_models(tmp_path):
     rows = [json.loads(line) for line in log.read_text().splitlines()]
     assert rows and {"frame", "label", "confidence", "smoothed_label"} <= set(rows[0])
     assert np.all(np.diff([r["frame"] for r in rows]) > 0)
+
+
+def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qtbot, tmp_path):
+    from handcam.ui.retrain import RetrainDialog
+
+    w = make_window()
+    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
+    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
+    dialog = RetrainDialog(w, data)
+    dialog.scratch_radio.setChecked(True)
+    dialog.merge_check.setChecked(False)
+    dialog.epochs_spin.setValue(2)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120000)
+    new = dialog.new_model
+    assert Path(new).parent == tmp_path / "models" and (Path(new) / "model.keras").is_file()
+    assert dialog.bar.value() == 2 and "accuracy" in dialog.log_view.toPlainText()
+    assert dialog.report_image.pixmap() is not None
+    dialog.use_new()
+    qtbot.waitUntil(lambda: w.model_path == new, timeout=5000)
+    dialog.roll_back()
+    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
+    assert w.model_combo.findData(new) >= 0  # the new bundle stays available

@@ -201,3 +201,30 @@ def test_splits_keep_groups_apart():
         assert not set(groups[ftr]) & set(groups[fva])
     w = class_weights(np.array([0, 0, 0, 1]), 2)
     assert w[1] > w[0]
+
+
+def test_mirror_augmentation_flips_x_and_keeps_normalisation():
+    from handcam.preprocess import PreprocessConfig
+    from training.augment import augment_landmarks
+
+    image = np.zeros((120, 160, 3), np.uint8)
+    x = hand_features(image, synthetic_hand(160, 120), PreprocessConfig(), with_crop=False)
+    x = x.landmarks[None]
+    out = np.asarray(
+        augment_landmarks(x, rotate_deg=0, tilt_deg=0, scale=0, jitter=0, mirror_prob=1.0)
+    ).reshape(21, 3)
+    ref = x.reshape(21, 3)
+    np.testing.assert_allclose(out[:, 0], -ref[:, 0], atol=1e-5)
+    np.testing.assert_allclose(out[:, 1:], ref[:, 1:], atol=1e-5)
+    same = np.asarray(augment_landmarks(x, rotate_deg=0, tilt_deg=0, scale=0, jitter=0))
+    np.testing.assert_allclose(same, x, atol=1e-5)
+
+
+def test_background_mask_finds_the_wall_not_the_hand():
+    from training.robustness import background_mask
+
+    img = np.full((100, 100, 3), 235, np.uint8)
+    img[30:80, 35:65] = (180, 120, 90)  # a skin-coloured block in the middle
+    mask = background_mask(img)
+    assert mask[5, 5] and mask[95, 50] and not mask[50, 50]
+    assert 0.8 < mask.mean() < 0.9
