@@ -141,7 +141,10 @@ def summary_text(report: dict) -> str:
             )
     for name, t in report.get("exports", {}).items():
         if "accuracy" in t:
-            lines.append(f"{name}: {t['size_kb']} KB, accuracy {t['accuracy']:.4f}")
+            test = f", test {t['test_accuracy']:.4f}" if "test_accuracy" in t else ""
+            lines.append(
+                f"{name}: {t['size_kb']} KB, validation accuracy {t['accuracy']:.4f}{test}"
+            )
         else:
             lines.append(f"{name}: {t.get('error', 'not exported')}")
     if report.get("cross_validation"):

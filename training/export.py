@@ -15,9 +15,10 @@ def export_tflite(
     input_names: list[str],
     out_dir: Path,
     calibration: dict[str, np.ndarray],
-    evaluation: tuple[dict[str, np.ndarray], np.ndarray] | None,
+    evaluation: dict[str, tuple[dict[str, np.ndarray], np.ndarray]],
 ) -> dict[str, dict]:
-    """Write model_fp16.tflite and model_int8.tflite; return size and accuracy of each."""
+    """Write model_fp16.tflite and model_int8.tflite; return the size of each and its
+    accuracy on each named split of ``evaluation`` (e.g. "validation", "test")."""
     import tensorflow as tf
 
     results: dict[str, dict] = {}
@@ -40,8 +41,9 @@ def export_tflite(
             blob = conv.convert()
             (out_dir / name).write_bytes(blob)
             entry = {"file": name, "size_kb": round(len(blob) / 1024, 1)}
-            if evaluation is not None:
-                entry["accuracy"] = tflite_accuracy(blob, input_names, *evaluation)
+            for part, (x, y) in evaluation.items():
+                key = "accuracy" if part == "validation" else f"{part}_accuracy"
+                entry[key] = tflite_accuracy(blob, input_names, x, y)
             results[kind] = entry
         except Exception as exc:  # an export problem must not lose the trained model
             log.warning("TFLite %s export failed: %s", kind, exc)

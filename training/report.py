@@ -73,9 +73,13 @@ def write_report(run, model, history: dict, split, extra: dict) -> dict:
     exports: dict = {}
     if run.cfg.export:
         run.progress.message("exporting TFLite float16 and int8")
-        held = te if len(te) else va
+        parts = {"validation": va, "test": te}
         exports = export_tflite(
-            model, list(names), work, run.inputs(tr), (run.inputs(held), y[held])
+            model,
+            list(names),
+            work,
+            run.inputs(tr),
+            {p: (run.inputs(i), y[i]) for p, i in parts.items() if len(i)},
         )
     training_info = {k: v for k, v in asdict(run.cfg).items() if k != "overwrite"}
     training_info.update(epochs_run=len(history.get("loss", [])), device=extra["device"])
