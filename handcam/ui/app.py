@@ -20,6 +20,13 @@ def user_data_dir(override: Path | None = None) -> Path:
 
 
 def run_app(args: Namespace) -> int:
+    from handcam.ui.qt_env import missing_system_library
+
+    problem = missing_system_library()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -27,9 +34,11 @@ def run_app(args: Namespace) -> int:
     from handcam.realtime import LatestSlot
     from handcam.sources import list_cameras
     from handcam.ui.main_window import MainWindow
+    from handcam.ui.qt_env import clean_qt_environment
     from handcam.ui.settings import open_settings
     from handcam.ui.worker import RecognitionWorker
 
+    clean_qt_environment()  # importing cv2 (above) points Qt at OpenCV's own plugins
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("handcam")
     settings = open_settings()

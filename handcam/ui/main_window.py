@@ -338,12 +338,13 @@ class MainWindow(QMainWindow):
         gui = summarize(self.gui_ms[-60:])["median"]
         lat = summarize(self.latency_ms[-60:])["median"]
         self.status.setText(
-            f"{st.source} | camera {st.camera_fps:.1f} fps | processing "
-            f"{st.processing_fps:.1f} fps | detect {stages.get('detection', 0):.1f} ms, "
-            f"classify {stages.get('classification', 0):.1f} ms, total "
-            f"{stages.get('total', 0):.1f} ms | GUI {gui:.1f} ms | latency {lat:.0f} ms | "
-            f"dropped {st.dropped} | model on {st.device}"
+            f"camera {st.camera_fps:.1f} fps · processing {st.processing_fps:.1f} fps · "
+            f"detect {stages.get('detection', 0):.1f} ms · classify "
+            f"{stages.get('classification', 0):.1f} ms · total {stages.get('total', 0):.1f} ms"
+            f" · GUI {gui:.1f} ms · latency {lat:.0f} ms · dropped {st.dropped} · "
+            f"model on {st.device}"
         )
+        self.status.setToolTip(f"source: {st.source}")
 
     def display_stats(self) -> dict:
         span = time.perf_counter() - self._t_first_shown if self.frames_shown else 0.0

@@ -246,7 +246,9 @@ def attach_record_panel(window, data_dir: Path) -> RecordPanel:
     toggle = dock.toggleViewAction()
     toggle.setText("Record")
     toggle.setShortcut("R")
-    window.addToolBar("record").addAction(toggle)
+    bar = window.addToolBar("record")
+    bar.setObjectName("record-toolbar")
+    bar.addAction(toggle)
     for key, slot in (
         (Qt.Key.Key_Space, panel.capture),
         ("B", panel.start_burst),
