@@ -172,7 +172,7 @@ def test_bad_datasets_fail_clearly(tmp_path, capsys):
     for img in (corrupt / "b").glob("*.png"):
         img.write_bytes(b"broken")
     assert train_main([str(corrupt), "--out", str(tmp_path / "o3")]) == 2
-    assert "no usable image" in capsys.readouterr().err
+    assert "without one: ['b']" in capsys.readouterr().err
     assert train_main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "o4")]) == 2
     assert not any((tmp_path / f"o{i}").exists() for i in range(1, 5))
 
@@ -228,3 +228,21 @@ def test_background_mask_finds_the_wall_not_the_hand():
     mask = background_mask(img)
     assert mask[5, 5] and mask[95, 50] and not mask[50, 50]
     assert 0.8 < mask.mean() < 0.9
+
+
+def test_a_class_without_hands_is_dropped_with_a_warning(tmp_path, capsys, monkeypatch):
+    import handcam.detection
+    from handcam.detection import FakeHandDetector
+
+    data = make_sidecar_dataset(tmp_path / "d", {"A": 1.0, "B": 0.5, "nothing": 0.2}, per_class=6)
+    for sidecar in (data / "nothing").glob("*.json"):
+        sidecar.unlink()  # plain photos of an empty room: no hand will be found
+    monkeypatch.setattr(
+        handcam.detection, "MediaPipeHandDetector", lambda **kw: FakeHandDetector(lambda img: [])
+    )
+    out = tmp_path / "b"
+    assert train_main([str(data), "--out", str(out), "--epochs", "1", "--no-export"]) == 0
+    assert "dropping 1 class(es)" in capsys.readouterr().err
+    assert ModelBundle.load(out).labels == ("A", "B")
+    report = json.loads((out / "report.json").read_text())
+    assert report["data"]["dropped_classes"] == ["nothing"]

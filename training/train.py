@@ -105,13 +105,26 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     feats = extract_features(dataset.samples, preprocess, progress)
     data = data_report(dataset, feats, progress)
 
-    labels = list(init.labels) if init else []
-    labels += [lab for lab in dataset.labels if lab not in labels]
-    y_all = np.array([labels.index(s.label) for s in dataset.samples])
-    empty = [lab for lab in dataset.labels if not np.any(feats.ok & (y_all == labels.index(lab)))]
+    sample_labels = np.array([s.label for s in dataset.samples])
+    empty = [lab for lab in dataset.labels if not np.any(feats.ok & (sample_labels == lab))]
+    kept = [lab for lab in dataset.labels if lab not in empty]
     if empty:
-        raise DatasetError(f"no usable image (readable, with a hand found) for: {empty}")
-    idx_ok = np.flatnonzero(feats.ok)
+        progress.message(
+            f"warning: dropping {len(empty)} class(es) with no usable image (readable, with a "
+            f"hand found): {empty}. A class of hand-less images (such as 'nothing') is not "
+            "needed: the app shows 'no hand' by itself"
+        )
+        data["dropped_classes"] = empty
+    if len(kept) < 2:
+        raise DatasetError(
+            f"fewer than two classes have usable images (readable, with a hand found); "
+            f"without one: {empty}"
+        )
+    labels = list(init.labels) if init else []
+    labels += [lab for lab in kept if lab not in labels]
+    usable = feats.ok & np.isin(sample_labels, kept)
+    y_all = np.array([labels.index(lab) if lab in labels else -1 for lab in sample_labels])
+    idx_ok = np.flatnonzero(usable)
     groups = [dataset.samples[i].group for i in idx_ok]
     groups_arr = np.array(groups) if all(g is not None for g in groups) else None
 
