@@ -231,3 +231,22 @@ def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qt
     dialog.roll_back()
     qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
     assert w.model_combo.findData(new) >= 0  # the new bundle stays available
+
+
+def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
+    from handcam.errors import BundleError
+
+    w = make_window()
+    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
+
+    def broken(path):
+        if path == "broken":
+            raise BundleError("broken: model has 5 outputs but labels.json has 3 labels")
+        return fake_classifier(path)
+
+    w.worker._classifier_factory = broken
+    w.set_model("broken")
+    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
+    assert "5 outputs" in w.model_info.text() and w.worker.isRunning()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # old model still works

@@ -246,3 +246,12 @@ def test_a_class_without_hands_is_dropped_with_a_warning(tmp_path, capsys, monke
     assert ModelBundle.load(out).labels == ("A", "B")
     report = json.loads((out / "report.json").read_text())
     assert report["data"]["dropped_classes"] == ["nothing"]
+
+
+def test_a_lone_wrapper_folder_is_stepped_into(tmp_path):
+    from training.data import scan_dataset
+
+    make_sidecar_dataset(tmp_path / "asl" / "asl_train", {"A": 1.0, "B": 0.3}, per_class=2)
+    (tmp_path / "asl" / "README.txt").write_text("downloaded from somewhere")
+    ds = scan_dataset([tmp_path / "asl"])
+    assert ds.labels == ["A", "B"] and len(ds.samples) == 4

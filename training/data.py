@@ -51,9 +51,7 @@ def scan_dataset(roots: list[Path], groups_csv: Path | None = None) -> Dataset:
     samples: list[Sample] = []
     ignored: list[str] = []
     for root in roots:
-        root = Path(root).expanduser()
-        if not root.is_dir():
-            raise DatasetError(f"{root}: no such data folder")
+        root = _class_root(Path(root).expanduser())
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             if folder.name.startswith((".", "_")):
                 continue
@@ -89,6 +87,23 @@ def scan_dataset(roots: list[Path], groups_csv: Path | None = None) -> Dataset:
             f"{where}: only one class ({labels[0]!r}); a classifier needs at least two"
         )
     return Dataset(samples, labels, [Path(r) for r in roots], ignored)
+
+
+def _class_root(root: Path) -> Path:
+    """The folder holding the class folders: steps into a lone wrapper folder, as in
+    archives that unpack to ``name/name/A, B, ...`` (the Kaggle ASL alphabet)."""
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such data folder")
+    while True:
+        entries = [p for p in root.iterdir() if not p.name.startswith((".", "_"))]
+        subdirs = [p for p in entries if p.is_dir()]
+        if len(subdirs) != 1 or any(p.is_file() and is_image_path(p) for p in entries):
+            return root
+        inner = subdirs[0]
+        if not any(p.is_dir() for p in inner.iterdir()):
+            return root  # a single class folder: let the one-class check speak
+        log.info("using %s (the only folder inside %s)", inner, root)
+        root = inner
 
 
 def _label_key(label: str) -> tuple:
