@@ -73,8 +73,12 @@ class FrameGrabber:
         self.source_name = ""
         self.source_fps: float | None = None
         self.source_kind: type | None = None
+        self.started_at = 0.0
+        self.done = threading.Event()  # set when the source ended or failed
+        self.error: Exception | None = None  # why it failed (None: it just ended)
 
     def start(self) -> FrameGrabber:
+        self.started_at = time.perf_counter()
         self._thread.start()
         return self
 
@@ -118,6 +122,8 @@ class FrameGrabber:
         finally:
             if source is not None:
                 source.close()
+            self.error = error
+            self.done.set()
             self.slot.close()
             if self._on_end is not None:
                 self._on_end(error)

@@ -250,3 +250,23 @@ def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
     assert "5 outputs" in w.model_info.text() and w.worker.isRunning()
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # old model still works
+
+
+def test_folders_use_still_image_detection_and_videos_tracking(make_window, qtbot, tmp_path):
+    import cv2
+
+    modes = []
+
+    def detector(mode, pre):
+        modes.append(mode)
+        return FakeHandDetector()
+
+    w = make_window(detector=detector)
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(folder / f"{i}.png"), frame(64, 48, value=40 * i))
+    w.set_source(str(folder))
+    qtbot.waitUntil(lambda: modes == ["image"], timeout=5000)
+    w.set_source(str(write_video(tmp_path / "v.mp4", frames=20)))
+    qtbot.waitUntil(lambda: modes == ["image", "video"], timeout=5000)

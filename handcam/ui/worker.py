@@ -93,8 +93,6 @@ class RecognitionWorker(QThread):
         self._smoother = SmootherConfig()
         self._log_path = log_path
         self._stats = WorkerStats("", 0.0, 0.0, 0, {}, "")
-        self._grab_done = threading.Event()
-        self._grab_error: Exception | None = None
 
     # --- requests from the GUI thread -------------------------------------------------
     def set_source(self, factory: Callable[[], FrameSource], name: str, live: bool) -> None:
@@ -113,8 +111,11 @@ class RecognitionWorker(QThread):
         with self._lock:
             return self._stats
 
-    def stop(self, timeout_ms: int = 5000) -> None:
-        """Interrupt and wait; the loop releases the source in this worker's thread."""
+    def stop(self, timeout_ms: int = 30000) -> None:
+        """Interrupt and wait; the loop releases the source in this worker's thread.
+
+        The wait is long because a model load (TensorFlow start-up) cannot be interrupted.
+        """
         self.requestInterruption()
         self.wait(timeout_ms)
 
@@ -162,26 +163,24 @@ class RecognitionWorker(QThread):
                     source, grabber, retry_at = new_source, None, 0.0
                     pipeline = None
                 if source is not None and grabber is None and time.monotonic() >= retry_at:
-                    grabber = self._start_grabber(source)
-                    mode = "video"
+                    grabber = FrameGrabber(source[0], realtime=True).start()
                     self.source_started.emit(source[1])
-                if classifier is not None and pipeline is None:
-                    if mode not in detectors:
-                        detectors[mode] = self._detector_factory(mode, preprocess)
-                    pipeline = Pipeline(detectors[mode], classifier, preprocess, self._smoother)
-                if grabber is None or pipeline is None:
+                if grabber is None or classifier is None:
                     self.msleep(20)
                     continue
                 item = grabber.slot.take(timeout=0.1)
                 if item is None:
-                    if self._grab_done.is_set():
-                        grabber, retry_at = self._source_finished(source, grabber)
+                    if grabber.done.is_set():
+                        retry_at = self._source_finished(source, grabber)
+                        grabber = None
                         if retry_at == float("inf"):
                             source = None
                     continue
                 frame, decode_ms = item
-                if frame.path and mode == "video" and _is_folder_frame(grabber):
-                    mode = "image"  # unrelated stills: detect each image on its own
+                # Unrelated stills (a folder) are detected one by one; streams are tracked.
+                wanted = "image" if grabber.source_kind is ImageFolderSource else "video"
+                if pipeline is None or wanted != mode:
+                    mode = wanted
                     if mode not in detectors:
                         detectors[mode] = self._detector_factory(mode, preprocess)
                     pipeline = Pipeline(detectors[mode], classifier, preprocess, self._smoother)
@@ -201,37 +200,24 @@ class RecognitionWorker(QThread):
             if log_file is not None:
                 log_file.close()
 
-    def _start_grabber(self, source) -> FrameGrabber:
-        factory, _, _ = source
-        self._grab_done.clear()
-        self._grab_error = None
-
-        def on_end(error: Exception | None) -> None:
-            self._grab_error = error
-            self._grab_done.set()
-
-        grabber = FrameGrabber(factory, realtime=True, on_end=on_end)
-        self._grab_start = time.perf_counter()
-        return grabber.start()
-
-    def _source_finished(self, source, grabber: FrameGrabber) -> tuple[None, float]:
-        """A source ended or failed: retry live ones, report the rest."""
+    def _source_finished(self, source, grabber: FrameGrabber) -> float:
+        """A source ended or failed: retry live ones (returns when), report the rest."""
         grabber.stop()
-        error = self._grab_error
+        error = grabber.error
         _, name, live = source
         if error is not None and live:
             self.source_failed.emit(f"{error} - retrying every {RETRY_SECONDS:.0f} s")
-            return None, time.monotonic() + RETRY_SECONDS
+            return time.monotonic() + RETRY_SECONDS
         if error is not None:
             self.source_failed.emit(str(error))
         else:
             self.source_ended.emit(f"{name}: end of source")
-        return None, float("inf")
+        return float("inf")
 
     def _update_stats(self, grabber, done_times, stage_hist, classifier) -> None:
         span = done_times[-1] - done_times[0] if len(done_times) > 1 else 0.0
         proc_fps = (len(done_times) - 1) / span if span > 0 else 0.0
-        elapsed = time.perf_counter() - self._grab_start
+        elapsed = time.perf_counter() - grabber.started_at
         cam_fps = grabber.frames_read / elapsed if elapsed > 0 else 0.0
         stages = {}
         for key in stage_hist[-1]:
@@ -246,10 +232,6 @@ class RecognitionWorker(QThread):
                 stages,
                 classifier.device,
             )
-
-
-def _is_folder_frame(grabber: FrameGrabber) -> bool:
-    return grabber.source_kind is ImageFolderSource
 
 
 def _log_record(result: FrameResult) -> dict:
