@@ -7,7 +7,8 @@ Three figures per bundle, on the test images of unseen signers:
 - wrong handedness: the landmarks mirrored, as when MediaPipe mislabels the hand;
 - new background: each photo's background (flood-filled from the border) replaced by
   dark, textured or colourful scenes, then the full pipeline again. A model that learnt
-  the white walls of the training photos fails here.
+  the white walls of the training photos fails here;
+- tilted: each photo rotated by -25 and +25 degrees (hands are rarely held upright).
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ def scenes(shape: tuple[int, int], rng: np.random.Generator) -> list[np.ndarray]
     return [dark, busy, grad]
 
 
+def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The image rotated about its centre, borders replicated."""
+    import cv2
+
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+
+
 def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
     from handcam.classifier import KerasClassifier
     from handcam.detection import MediaPipeHandDetector
@@ -82,8 +92,8 @@ def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
     )
     clf = KerasClassifier(bundle)
     rng = np.random.default_rng(0)
-    correct = {"as_is": 0, "wrong_handedness": 0, "new_background": 0}
-    found_bg = n_bg = 0
+    correct = {"as_is": 0, "wrong_handedness": 0, "new_background": 0, "tilted": 0}
+    found_bg = n_bg = n_tilt = 0
     with MediaPipeHandDetector(
         mode="image",
         complexity=bundle.preprocess.detector_complexity,
@@ -99,6 +109,14 @@ def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
             mirrored_crop = None if f.crop is None else f.crop[:, ::-1].copy()
             p = clf.predict(HandFeatures(mirrored.reshape(-1), mirrored_crop))
             correct["wrong_handedness"] += int(np.argmax(p) == y[k])
+            for angle in (-25, 25):
+                n_tilt += 1
+                hands = det.detect(rotate(image, angle))
+                if hands:
+                    hf = hand_features(
+                        rotate(image, angle), hands[0], bundle.preprocess, with_crop=clf.needs_crop
+                    )
+                    correct["tilted"] += int(np.argmax(clf.predict(hf)) == y[k])
             mask = background_mask(image)
             for scene in scenes(image.shape[:2], rng):
                 composite = np.where(mask[..., None], scene, image)
@@ -119,6 +137,7 @@ def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
         "wrong_handedness": round(correct["wrong_handedness"] / n, 4),
         "new_background": round(correct["new_background"] / n_bg, 4),
         "new_background_hands_found": round(found_bg / n_bg, 4),
+        "tilted_25deg": round(correct["tilted"] / n_tilt, 4),
     }
 
 
@@ -130,11 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--save-examples", type=Path, help="write a PNG of composited examples")
     args = p.parse_args(argv)
     rows = [evaluate_bundle(b, args.data, args.groups) for b in args.bundles]
-    print(f"{'bundle':<28}{'as is':>8}{'wrong hand':>12}{'new bg':>9}{'bg found':>10}")
+    print(f"{'bundle':<28}{'as is':>8}{'wrong hand':>12}{'new bg':>9}{'bg found':>10}{'tilted':>8}")
     for r in rows:
         print(
             f"{Path(r['bundle']).name:<28}{r['as_is']:>8.4f}{r['wrong_handedness']:>12.4f}"
             f"{r['new_background']:>9.4f}{r['new_background_hands_found']:>10.4f}"
+            f"{r['tilted_25deg']:>8.4f}"
         )
     print(json.dumps(rows))
     if args.save_examples:
