@@ -23,3 +23,26 @@ def test_video_mode_tracks(dataset_dir):
     img = read_image(dataset_images()[3])
     with MediaPipeHandDetector(mode="video") as det:
         assert len(det.detect(img)) <= 1
+
+
+def test_small_hand_in_a_big_photo_is_found_where_it_is(dataset_dir):
+    import cv2
+    import numpy as np
+
+    frame = np.full((720, 1280, 3), 30, np.uint8)
+    hand = cv2.resize(read_image(dataset_images()[5]), (200, 200))
+    frame[400:600, 900:1100] = hand
+    with MediaPipeHandDetector(mode="image") as det:
+        hands = det.detect(frame)
+    assert hands, "the tiled fallback should find a 200 px hand in a 1280x720 photo"
+    x0, y0, x1, y1 = hands[0].box
+    assert 880 < x0 < x1 < 1120 and 380 < y0 < y1 < 620
+
+
+def test_tiles_cover_the_image():
+    from handcam.detection import still_tiles
+
+    tiles = still_tiles(1280, 720)
+    assert len(tiles) == 15
+    assert min(x for x, _, _ in tiles) == 0 and max(x + s for x, _, s in tiles) == 1280
+    assert min(y for _, y, _ in tiles) == 0 and max(y + s for _, y, s in tiles) == 720

@@ -19,7 +19,7 @@ from training.data import Sample
 from training.progress import Progress
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2  # 2: three-step still-image detection
+CACHE_VERSION = 3  # 2: padded steps; 3: tiles for small hands in big photos
 
 
 @dataclass
