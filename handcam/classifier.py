@@ -30,14 +30,6 @@ class Classifier:
         raise NotImplementedError
 
 
-def configure_tensorflow_logging() -> None:
-    """Quiet TensorFlow's C++ start-up chatter (call before importing it)."""
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("GLOG_minloglevel", "2")
-
-
 def tensorflow_device() -> str:
     """ "GPU:0 (name)" when TensorFlow sees a GPU, else "CPU"."""
     import tensorflow as tf
@@ -56,7 +48,13 @@ class KerasClassifier(Classifier):
     """Runs a bundle's Keras model (loaded with ``safe_mode=True``)."""
 
     def __init__(self, bundle: ModelBundle) -> None:
-        configure_tensorflow_logging()
+        from handcam.quiet import configure_native_logging, native_quiet
+
+        configure_native_logging()
+        with native_quiet():
+            self._load(bundle)
+
+    def _load(self, bundle: ModelBundle) -> None:
         import keras
         import tensorflow as tf
 

@@ -92,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("GLOG_minloglevel", "2")
+    if args.verbose:
+        os.environ["HANDCAM_NATIVE_LOGS"] = "1"
+    from handcam.quiet import configure_native_logging
+
+    configure_native_logging()
     model = getattr(args, "model", None) or default_model_path()
     try:
         if args.command == "predict":

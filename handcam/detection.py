@@ -106,17 +106,23 @@ class MediaPipeHandDetector(HandDetector):
     ) -> None:
         if mode not in ("video", "image"):
             raise ValueError(f"mode must be 'video' or 'image', not {mode!r}")
-        import mediapipe as mp  # lazy: costs seconds
+        from handcam.quiet import configure_native_logging, native_quiet
 
+        configure_native_logging()
         self.mode = mode
         self.still_padding = still_padding
-        self._hands = mp.solutions.hands.Hands(
-            static_image_mode=(mode == "image"),
-            max_num_hands=max_hands,
-            model_complexity=complexity,
-            min_detection_confidence=min_confidence,
-            min_tracking_confidence=min_confidence,
-        )
+        with native_quiet():
+            import mediapipe as mp  # lazy: costs seconds
+
+            self._hands = mp.solutions.hands.Hands(
+                static_image_mode=(mode == "image"),
+                max_num_hands=max_hands,
+                model_complexity=complexity,
+                min_detection_confidence=min_confidence,
+                min_tracking_confidence=min_confidence,
+            )
+            self._hands.process(np.zeros((64, 64, 3), np.uint8))  # starts the graph
+        self._seen_hand = False  # the landmark stage logs natively on its first hand
 
     def detect(self, image: np.ndarray) -> list[Hand]:
         if image.ndim != 3 or image.shape[2] != 3:
@@ -144,7 +150,14 @@ class MediaPipeHandDetector(HandDetector):
         return found[:1]
 
     def _run(self, image: np.ndarray, scale: float, offset: tuple[float, float]) -> list[Hand]:
-        result = self._hands.process(image)
+        if self._seen_hand:
+            result = self._hands.process(image)
+        else:
+            from handcam.quiet import native_quiet
+
+            with native_quiet():
+                result = self._hands.process(image)
+            self._seen_hand = bool(result.multi_hand_landmarks)
         if not result.multi_hand_landmarks:
             return []
         h, w = image.shape[:2]

@@ -128,10 +128,13 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     groups = [dataset.samples[i].group for i in idx_ok]
     groups_arr = np.array(groups) if all(g is not None for g in groups) else None
 
-    import keras
+    from handcam.quiet import native_quiet
 
-    keras.utils.set_random_seed(cfg.seed)
-    device = select_device(progress)
+    with native_quiet():
+        import keras
+
+        keras.utils.set_random_seed(cfg.seed)
+        device = select_device(progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     run = Run(
