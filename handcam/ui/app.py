@@ -86,8 +86,8 @@ def run_app(args: Namespace) -> int:
         app.aboutToQuit.connect(lambda: window.grab().save(str(args.snapshot)))
     code = app.exec()
     worker.stop()
-    stats = window.display_stats()
-    print("handcam: display " + json.dumps(stats), file=sys.stderr)
+    if args.exit_after is not None or args.verbose:  # figures for benchmarks and scripts
+        print("handcam: display " + json.dumps(window.display_stats()), file=sys.stderr)
     return code
 
 
