@@ -255,3 +255,20 @@ def test_a_lone_wrapper_folder_is_stepped_into(tmp_path):
     (tmp_path / "asl" / "README.txt").write_text("downloaded from somewhere")
     ds = scan_dataset([tmp_path / "asl"])
     assert ds.labels == ["A", "B"] and len(ds.samples) == 4
+
+
+def test_fine_tuning_warns_about_labels_without_samples(tiny, tmp_path, capsys):
+    base = tmp_path / "base"
+    assert train_main([str(tiny), "--out", str(base), "--epochs", "1", "--no-export"]) == 0
+    partial = make_sidecar_dataset(tmp_path / "p", {"open": 1.0, "closed": 0.15}, per_class=4)
+    out = tmp_path / "tuned"
+    assert (
+        train_main(
+            [str(partial), "--out", str(out), "--init", str(base), "--epochs", "1", "--no-export"]
+        )
+        == 0
+    )
+    assert "no samples of ['half']" in capsys.readouterr().err
+    assert json.loads((out / "report.json").read_text())["data"]["labels_without_samples"] == [
+        "half"
+    ]

@@ -122,6 +122,13 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         )
     labels = list(init.labels) if init else []
     labels += [lab for lab in kept if lab not in labels]
+    unseen = [lab for lab in labels if lab not in kept]
+    if unseen:
+        progress.message(
+            f"warning: no samples of {unseen} here: the fine-tuned model will recognise them "
+            "less well. Record a few of each, or add the original dataset folder"
+        )
+        data["labels_without_samples"] = unseen
     usable = feats.ok & np.isin(sample_labels, kept)
     y_all = np.array([labels.index(lab) if lab in labels else -1 for lab in sample_labels])
     idx_ok = np.flatnonzero(usable)
