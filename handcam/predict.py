@@ -25,7 +25,8 @@ def expand_paths(paths: list[str]) -> Iterator[Path]:
             yield from sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.parts[-1:])
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             yield path

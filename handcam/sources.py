@@ -132,8 +132,11 @@ class VideoFileSource(FrameSource):
 class ImageFolderSource(FrameSource):
     """The images of a folder (recursive, sorted), or an explicit list of image files.
 
-    Unreadable files are skipped with a warning and counted in ``skipped``.
+    Unreadable files are skipped with a warning and counted in ``skipped``. Played in
+    real time (the app), images come as a slideshow at ``fps``, so none is skipped.
     """
+
+    fps = 2.0
 
     def __init__(self, paths: str | os.PathLike | Sequence[str | os.PathLike]) -> None:
         super().__init__()

@@ -270,3 +270,18 @@ def test_folders_use_still_image_detection_and_videos_tracking(make_window, qtbo
     qtbot.waitUntil(lambda: modes == ["image"], timeout=5000)
     w.set_source(str(write_video(tmp_path / "v.mp4", frames=20)))
     qtbot.waitUntil(lambda: modes == ["image", "video"], timeout=5000)
+
+
+def test_an_image_folder_plays_as_a_slideshow_without_skipping(make_window, qtbot, tmp_path):
+    import cv2
+
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    for i in range(4):
+        cv2.imwrite(str(folder / f"{i}.png"), frame(64, 48, value=30 * i))
+    w = make_window()
+    w.set_source(str(folder))
+    qtbot.waitUntil(lambda: "end of source" in w.statusBar().currentMessage(), timeout=10000)
+    w.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["frame"] for r in rows] == [0, 1, 2, 3]
