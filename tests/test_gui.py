@@ -40,8 +40,14 @@ def make_window(qtbot, tmp_path):
             results, fake_classifier, detector, log_path=tmp_path / "log.jsonl"
         )
         settings = open_settings(str(tmp_path / "settings.ini"))
-        w = MainWindow(settings, worker, results, model_dirs=[tmp_path], cameras=cameras or [])
-        w.data_dir = tmp_path
+        w = MainWindow(
+            settings,
+            worker,
+            results,
+            model_dirs=[tmp_path],
+            cameras=cameras or [],
+            data_dir=tmp_path,
+        )
         qtbot.addWidget(w)
         w.populate_sources()
         w.set_model("fake-model")

@@ -52,8 +52,8 @@ def run_app(args: Namespace) -> int:
         results,
         model_dirs=[bundled_models_dir(), data_dir / "models"],
         cameras=cameras,
+        data_dir=data_dir,
     )
-    window.data_dir = data_dir
     _attach_record_panel(window, data_dir)
     state = settings.value("window/state")
     if state is not None:

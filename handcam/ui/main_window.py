@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         results: LatestSlot[FrameResult],
         model_dirs: list[Path] | None = None,
         cameras: list[int] | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.results = results
         self.model_dirs = model_dirs or [bundled_models_dir()]
         self.cameras = cameras or []
+        self.data_dir = data_dir or Path.home() / ".handcam"  # recordings, retrained models
         self.labels: tuple[str, ...] = ()
         self.device = ""
         self.model_path = ""

@@ -41,6 +41,7 @@ class RecordPanel(QWidget):
         self.store = SampleStore(dataset_dir)
         self.history: list[SavedSample] = []
         self._previous: FrameResult | None = None
+        self._current: FrameResult | None = None
         self._burst_left = 0
         self._countdown = 0
         self._build()
@@ -123,10 +124,10 @@ class RecordPanel(QWidget):
         self.refresh_counts()
 
     def _on_result(self, result: FrameResult) -> None:
-        self._previous, self._current = getattr(self, "_current", None), result
+        self._previous, self._current = self._current, result
 
     def _ready_result(self) -> FrameResult | None:
-        result = getattr(self, "_current", None)
+        result = self._current
         if result is None or not result.hand_found:
             return None
         if self.steady_check.isChecked():
