@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from handcam.detection import HAND_CONNECTIONS
@@ -100,7 +100,9 @@ class VideoView(QWidget):
             text, sub, colour = "?", f"unsure ({s.confidence:.0%})", QColor(255, 190, 60)
         else:
             text, sub, colour = s.label or "", f"{s.confidence:.0%}", QColor(90, 230, 120)
-        big = QFont(self.font().family(), max(18, int(area.height() / 6)), QFont.Weight.Bold)
+        # A recognised sign is large; the "no hand" state is a quiet caption.
+        divisor = 14 if s is None or s.state == "no_hand" else 6
+        big = QFont(self.font().family(), max(14, int(area.height() / divisor)), QFont.Weight.Bold)
         p.setFont(big)
         box = QRectF(area.left() + 16, area.top() + 8, area.width() - 32, area.height() / 4)
         p.setPen(QColor(0, 0, 0, 160))
@@ -109,5 +111,6 @@ class VideoView(QWidget):
         p.drawText(box, Qt.AlignmentFlag.AlignLeft, text)
         p.setFont(QFont(self.font().family(), max(10, int(area.height() / 28))))
         p.setPen(QColor(240, 240, 240))
-        sub_box = QRectF(box.left(), box.bottom() - 4, box.width(), area.height() / 12)
+        text_height = QFontMetrics(big).height()
+        sub_box = QRectF(box.left(), box.top() + text_height - 4, box.width(), area.height() / 12)
         p.drawText(sub_box, Qt.AlignmentFlag.AlignLeft, sub)
