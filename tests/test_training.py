@@ -272,3 +272,18 @@ def test_fine_tuning_warns_about_labels_without_samples(tiny, tmp_path, capsys):
     assert json.loads((out / "report.json").read_text())["data"]["labels_without_samples"] == [
         "half"
     ]
+
+
+def test_a_write_failure_leaves_no_bundle_and_a_clear_message(tiny, tmp_path, capsys, monkeypatch):
+    import errno
+
+    import training.report
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.png"))
+
+    monkeypatch.setattr(training.report.evaluate, "plot_learning_curves", full_disk)
+    out = tmp_path / "b"
+    assert train_main([str(tiny), "--out", str(out), "--epochs", "1", "--no-export"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []

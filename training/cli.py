@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"handcam-train: error: {exc}", file=sys.stderr)
         progress.event("error", message=str(exc))
         return 2
+    except OSError as exc:  # a full disk or a read-only folder: nothing half-written is kept
+        where = f" {exc.filename}" if exc.filename else ""
+        message = f"could not write{where}: {exc.strerror or exc}; no bundle was written"
+        print(f"handcam-train: error: {message}", file=sys.stderr)
+        progress.event("error", message=message)
+        return 2
     except KeyboardInterrupt:
         print("handcam-train: cancelled; no bundle was written", file=sys.stderr)
         return 130
