@@ -287,3 +287,34 @@ def test_a_write_failure_leaves_no_bundle_and_a_clear_message(tiny, tmp_path, ca
     assert train_main([str(tiny), "--out", str(out), "--epochs", "1", "--no-export"]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_cross_validation_on_request(tiny, tmp_path):
+    out = tmp_path / "cv"
+    assert (
+        train_main([str(tiny), "--out", str(out), "--epochs", "1", "--folds", "3", "--no-export"])
+        == 0
+    )
+    cv = json.loads((out / "report.json").read_text())["cross_validation"]
+    assert cv["folds"] == 3 and len(cv["accuracies"]) == 3 and cv["grouped"] is True
+
+
+def test_samples_recorded_by_the_app_train_a_loadable_bundle(tmp_path):
+    from handcam.detection import Hand
+    from handcam.recording import SampleStore
+
+    rng = np.random.default_rng(0)
+    store = SampleStore(tmp_path / "recordings")
+    for label, spread in (("open", 1.0), ("fist", 0.15)):
+        for _ in range(6):
+            base = synthetic_hand(320, 240, spread=spread)
+            hand = Hand(
+                base.landmarks + rng.normal(0, 0.5, (21, 3)).astype(np.float32), "Right", 0.9
+            )
+            store.save(label, rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), hand)
+    out = tmp_path / "personal"
+    assert train_main([str(store.root), "--out", str(out), "--epochs", "1", "--no-export"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["data"]["no_hand"] == []  # the sidecars' landmarks were used
+    clf = KerasClassifier(ModelBundle.load(out))
+    assert set(clf.labels) == {"open", "fist"}
