@@ -120,11 +120,17 @@ def _read_json(path: Path) -> Any:
 
 
 def bundled_models_dir() -> Path:
-    """The models/ folder shipped with the app (next to the package in a checkout)."""
+    """The models shipped with the app: ``HANDCAM_MODELS_DIR``, else models/ beside the
+    package (a checkout or editable install), else PREFIX/share/handcam/models (a wheel)."""
     env = os.environ.get("HANDCAM_MODELS_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "models"
+    checkout = Path(__file__).resolve().parent.parent / "models"
+    if checkout.is_dir():
+        return checkout
+    import sys
+
+    return Path(sys.prefix) / "share" / "handcam" / "models"
 
 
 def default_model_path() -> Path:
