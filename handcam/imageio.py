@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -62,9 +63,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = F
         if overwrite:
             os.replace(tmp, target)
         else:
-            # link() fails if the target exists: no silent overwrite, even under a race.
-            os.link(tmp, target)
-            os.unlink(tmp)
+            _move_no_overwrite(tmp, target)
     except FileExistsError as exc:
         _silent_unlink(tmp)
         raise StorageError(f"{target} already exists; not overwriting it") from exc
@@ -72,6 +71,31 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = F
         _silent_unlink(tmp)
         raise StorageError(f"could not write {target}: {exc.strerror or exc}") from exc
     return target
+
+
+def _move_no_overwrite(tmp: str, target: Path) -> None:
+    """Rename ``tmp`` to ``target`` unless ``target`` exists (FileExistsError then)."""
+    try:
+        # link() fails if the target exists: no silent overwrite, even under a race.
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        # No hard links here (FAT/exFAT drives, some network shares): check, then rename.
+        if exc.errno not in (
+            errno.EPERM,
+            errno.ENOTSUP,
+            errno.EOPNOTSUPP,
+            errno.EXDEV,
+            errno.EACCES,
+            errno.ENOSYS,
+        ):
+            raise
+        if target.exists():
+            raise FileExistsError(str(target)) from exc
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
 
 
 def _silent_unlink(path: str) -> None:

@@ -100,3 +100,19 @@ def test_record_command_reports_too_few_hands(tmp_path, capsys):
     )
     assert code == 1
     assert "only 0 of 10" in capsys.readouterr().err
+
+
+def test_saving_works_where_hard_links_are_not_supported(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")  # what exFAT answers
+
+    monkeypatch.setattr(os, "link", no_links)
+    store = SampleStore(tmp_path)
+    s = store.save("a", frame(), synthetic_hand())
+    assert s.image.is_file() and s.sidecar.is_file() and s.crop.is_file()
+    with pytest.raises(StorageError, match="already exists"):
+        recording.write_bytes_atomic(s.image, b"x")
+    assert [p.name for p in (tmp_path / "a").iterdir() if p.name.startswith(".tmp")] == []
