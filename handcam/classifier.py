@@ -105,15 +105,6 @@ class KerasClassifier(Classifier):
     def predict(self, features: HandFeatures) -> np.ndarray:
         return np.asarray(self._fn(*self._inputs([features]))[0], dtype=np.float32)
 
-    def predict_batch(self, batch: Sequence[HandFeatures], size: int = 256) -> np.ndarray:
-        """Probabilities for many hands (evaluation); uses the model directly."""
-        out = []
-        for i in range(0, len(batch), size):
-            arrays = self._inputs(batch[i : i + size])
-            inputs = dict(zip(self._specs, arrays, strict=True))
-            out.append(np.asarray(self.model(inputs, training=False)))
-        return np.concatenate(out) if out else np.zeros((0, len(self.labels)), np.float32)
-
 
 def check_model_fits(model, bundle: ModelBundle) -> dict[str, tuple]:
     """Check a Keras model against its bundle; return {input name: batch-1 shape}."""
@@ -167,7 +158,3 @@ class FakeClassifier(Classifier):
     def predict(self, features: HandFeatures) -> np.ndarray:
         p = np.asarray(self.fn(features), dtype=np.float32)
         return p / p.sum()
-
-
-def load_classifier(bundle_path) -> KerasClassifier:
-    return KerasClassifier(ModelBundle.load(bundle_path))

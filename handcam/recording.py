@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,12 +36,6 @@ class SavedSample:
     image: Path
     sidecar: Path
     crop: Path
-
-
-def default_dataset_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("handcam")) / "recordings"
 
 
 class SampleStore:
@@ -135,9 +128,3 @@ def hand_is_steady(previous: Hand | None, current: Hand, tolerance: float = 0.04
     size = max(x1 - x0, y1 - y0, 1.0)
     moved = np.linalg.norm(current.landmarks[:, :2] - previous.landmarks[:, :2], axis=1)
     return float(moved.mean()) / size < tolerance
-
-
-def wait_until(deadline: float) -> None:
-    delay = deadline - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)

@@ -219,11 +219,7 @@ class MainWindow(QMainWindow):
             ]
             self.settings.setValue("source/recent", [spec, *recent][:5])
         self.settings.setValue("source/spec", spec)
-        idx = self.source_combo.findData(spec)
-        if idx < 0:
-            self.source_combo.addItem(Path(spec).name if not live else f"Camera {spec}", spec)
-            idx = self.source_combo.count() - 1
-        self.source_combo.setCurrentIndex(idx)
+        _select_or_add(self.source_combo, f"Camera {spec}" if live else Path(spec).name, spec)
 
     def show_no_camera(self) -> None:
         self.video.set_message(
@@ -261,11 +257,7 @@ class MainWindow(QMainWindow):
     def set_model(self, path: str) -> None:
         self.model_info.setText(f"loading {Path(path).name}...")
         self.worker.set_model(path)
-        idx = self.model_combo.findData(str(path))
-        if idx < 0:
-            self.model_combo.addItem(Path(path).name, str(path))
-            idx = self.model_combo.count() - 1
-        self.model_combo.setCurrentIndex(idx)
+        _select_or_add(self.model_combo, Path(path).name, str(path))
 
     def _on_model_picked(self, index: int) -> None:
         path = self.model_combo.itemData(index)
@@ -365,3 +357,12 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.worker.stop()
         super().closeEvent(event)
+
+
+def _select_or_add(combo: QComboBox, text: str, data: str) -> None:
+    """Select the item holding ``data``, adding it first when the picker lacks it."""
+    index = combo.findData(data)
+    if index < 0:
+        combo.addItem(text, data)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)

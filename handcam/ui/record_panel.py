@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from handcam.errors import HandcamError
 from handcam.pipeline import FrameResult
 from handcam.recording import SampleStore, SavedSample, hand_is_steady
-from handcam.ui.video_view import to_qimage
 
 log = logging.getLogger(__name__)
 
@@ -160,21 +159,13 @@ class RecordPanel(QWidget):
             self.message.setText(f"<span style='color:#e55'>not saved:</span> {exc}")
             return False
         self.history.append(saved)
-        self._add_thumb(saved, result)
+        self._add_thumb(saved)
         self.message.setText(f"saved {saved.image.name} as {saved.label!r}")
         self.refresh_counts()
         return True
 
-    def _add_thumb(self, saved: SavedSample, result: FrameResult) -> None:
-        from handcam.preprocess import crop_hand
-
-        crop = crop_hand(
-            result.frame.image,
-            result.hands[0].landmarks,
-            result.hands[0].handedness,
-            self.store.crop_config,
-        )
-        item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(crop))), saved.label)
+    def _add_thumb(self, saved: SavedSample) -> None:
+        item = QListWidgetItem(QIcon(str(saved.crop)), saved.label)  # the crop just saved
         item.setData(Qt.ItemDataRole.UserRole, str(saved.image))
         self.thumbs.insertItem(0, item)
         while self.thumbs.count() > 12:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ClassifierFactory = Callable[[str], tuple[Classifier, PreprocessConfig]]
 DetectorFactory = Callable[[str, PreprocessConfig], HandDetector]
 RETRY_SECONDS = 2.0
+STATS_INTERVAL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class RecognitionWorker(QThread):
         )
         done_times: deque[float] = deque(maxlen=60)
         stage_hist: deque[dict[str, float]] = deque(maxlen=30)
+        last_stats = 0.0
         try:
             while not self.isInterruptionRequested():
                 with self._lock:
@@ -191,7 +193,9 @@ class RecognitionWorker(QThread):
                 if log_file is not None:
                     log_file.write(json.dumps(_log_record(result)) + "\n")
                     log_file.flush()
-                self._update_stats(grabber, done_times, stage_hist, classifier)
+                if done_times[-1] - last_stats >= STATS_INTERVAL_S:  # read twice a second
+                    last_stats = done_times[-1]
+                    self._update_stats(grabber, done_times, stage_hist, classifier)
         finally:
             if grabber is not None:
                 grabber.stop()
