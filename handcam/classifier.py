@@ -14,7 +14,7 @@ import numpy as np
 
 from handcam.bundle import ModelBundle
 from handcam.errors import BundleError
-from handcam.preprocess import LANDMARK_FEATURES, HandFeatures
+from handcam.preprocess import HandFeatures, feature_size
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def check_model_fits(model, bundle: ModelBundle) -> dict[str, tuple]:
         name = tensor.name.split(":")[0]
         shape = tuple(tensor.shape)
         if name == "landmarks":
-            expected = (None, LANDMARK_FEATURES)
+            expected = (None, feature_size(bundle.preprocess.features))
         elif name == "crop":
             s = bundle.preprocess.crop_size
             expected = (None, s, s, 3)

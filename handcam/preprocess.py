@@ -1,12 +1,14 @@
 """The one implementation of preprocessing, shared by training and the live app.
 
-A model consumes some of: ``landmarks`` (63 floats: wrist-relative, scale-free,
-left hands mirrored to right) and ``crop`` (a square RGB uint8 crop around the hand,
-left hands mirrored). Pixel scaling happens inside the model, never here.
+A model consumes some of: ``landmarks`` (a feature vector computed from the hand's
+landmarks by the bundle's feature set, see :data:`FEATURE_SETS`; left hands mirrored to
+right) and ``crop`` (a square RGB uint8 crop around the hand, left hands mirrored).
+Pixel scaling happens inside the model, never here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -14,7 +16,7 @@ import numpy as np
 
 from handcam.detection import NUM_LANDMARKS, Hand
 
-LANDMARK_FEATURES = NUM_LANDMARKS * 3
+LANDMARK_FEATURES = NUM_LANDMARKS * 3  # the "coords" feature set
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class PreprocessConfig:
     mirror_left: bool = True
     detector_complexity: int = 1
     still_padding: float = 0.5
+    features: str = "coords"  # a name in FEATURE_SETS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,14 +39,16 @@ class PreprocessConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown preprocessing settings: {sorted(unknown)}")
-        return cls(**data)
+        config = cls(**data)
+        feature_size(config.features)  # ValueError for an unknown feature set
+        return config
 
 
 @dataclass(frozen=True, eq=False)
 class HandFeatures:
     """What the classifier may consume for one hand."""
 
-    landmarks: np.ndarray  # (63,) float32
+    landmarks: np.ndarray  # (D,) float32, the bundle's feature set
     crop: np.ndarray | None  # (S, S, 3) uint8, or None when not computed
 
 
@@ -51,18 +56,67 @@ def is_mirrored(handedness: str, config: PreprocessConfig) -> bool:
     return config.mirror_left and handedness.lower() == "left"
 
 
-def normalize_landmarks(
-    landmarks: np.ndarray, handedness: str, config: PreprocessConfig
+def mirror_mask(handedness: Sequence[str] | np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """(N,) bool: the hands that are mirrored to right hands before features."""
+    if not config.mirror_left:
+        return np.zeros(len(handedness), bool)
+    return np.char.lower(np.asarray(handedness, dtype=str)) == "left"
+
+
+def _coords(landmarks: np.ndarray, world: np.ndarray | None, mirror: np.ndarray) -> np.ndarray:
+    """(N, 63): wrist at the origin, unit size (largest 2-D distance from the wrist)."""
+    rel = landmarks - landmarks[:, :1]
+    rel[mirror, :, 0] *= -1
+    scale = np.max(np.linalg.norm(rel[:, :, :2], axis=2), axis=1)
+    return (rel / np.maximum(scale, 1e-6)[:, None, None]).reshape(len(rel), -1)
+
+
+FeatureFn = Callable[[np.ndarray, "np.ndarray | None", np.ndarray], np.ndarray]
+# name -> (vector size, function of (N,21,3) landmarks, (N,21,3) world or None, mirror mask)
+FEATURE_SETS: dict[str, tuple[int, FeatureFn]] = {
+    "coords": (LANDMARK_FEATURES, _coords),
+}
+
+
+def feature_size(name: str) -> int:
+    if name not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {name!r}; known: {sorted(FEATURE_SETS)}")
+    return FEATURE_SETS[name][0]
+
+
+def landmark_features(
+    landmarks: np.ndarray,
+    world: np.ndarray | None,
+    handedness: Sequence[str] | np.ndarray,
+    config: PreprocessConfig,
 ) -> np.ndarray:
-    """(21, 3) pixel landmarks -> (63,) float32: wrist at 0, unit size, left hands mirrored."""
-    pts = np.asarray(landmarks, dtype=np.float32).reshape(NUM_LANDMARKS, 3)
-    rel = pts - pts[0]
-    if is_mirrored(handedness, config):
-        rel[:, 0] = -rel[:, 0]
-    scale = float(np.max(np.linalg.norm(rel[:, :2], axis=1)))
-    if scale < 1e-6:
+    """(N, 21, 3) pixel landmarks (+ world landmarks) -> (N, D) float32 feature vectors.
+
+    The one feature implementation: training calls it on whole sets, the app on one hand.
+    """
+    feature_size(config.features)  # a clear error for an unknown name
+    pts = np.asarray(landmarks, dtype=np.float32).reshape(-1, NUM_LANDMARKS, 3)
+    w = None if world is None else np.asarray(world, np.float32).reshape(-1, NUM_LANDMARKS, 3)
+    fn = FEATURE_SETS[config.features][1]
+    return fn(pts.copy(), None if w is None else w.copy(), mirror_mask(handedness, config)).astype(
+        np.float32
+    )
+
+
+def is_degenerate(landmarks: np.ndarray) -> np.ndarray:
+    """(N,) bool: hands whose landmarks all sit at (nearly) one point."""
+    pts = np.asarray(landmarks, dtype=np.float32).reshape(-1, NUM_LANDMARKS, 3)
+    return np.ptp(pts[:, :, :2], axis=1).max(axis=1) < 1e-6
+
+
+def normalize_landmarks(
+    landmarks: np.ndarray, handedness: str, config: PreprocessConfig, world=None
+) -> np.ndarray:
+    """One hand's (21, 3) pixel landmarks -> its (D,) feature vector (ValueError if degenerate)."""
+    if is_degenerate(landmarks)[0]:
         raise ValueError("degenerate hand: all landmarks at one point")
-    return (rel / scale).reshape(-1).astype(np.float32)
+    w = None if world is None else np.asarray(world)[None]
+    return landmark_features(np.asarray(landmarks)[None], w, [handedness], config)[0]
 
 
 def crop_box(landmarks: np.ndarray, margin: float) -> tuple[int, int, int]:
@@ -104,6 +158,6 @@ def hand_features(
     image: np.ndarray, hand: Hand, config: PreprocessConfig, with_crop: bool = True
 ) -> HandFeatures:
     """Everything a model may consume for ``hand`` in ``image``."""
-    lms = normalize_landmarks(hand.landmarks, hand.handedness, config)
+    lms = normalize_landmarks(hand.landmarks, hand.handedness, config, hand.world_landmarks)
     crop = crop_hand(image, hand.landmarks, hand.handedness, config) if with_crop else None
     return HandFeatures(lms, crop)

@@ -160,7 +160,7 @@ def test_retrain_runner_produces_a_bundle_and_keeps_the_old(qtbot, tmp_path):
     done.clear()
     runner2 = RetrainRunner()
     runner2.finished.connect(lambda ok, detail: done.append((ok, detail)))
-    runner2.start([str(one)], tmp_path / "bad", init=str(tmp_path / "new"))
+    runner2.start([str(one)], tmp_path / "bad")  # one class and no base model
     qtbot.waitUntil(lambda: bool(done), timeout=120000)
     assert not done[0][0] and "one class" in done[0][1]
     assert not (tmp_path / "bad").exists() and (tmp_path / "new" / "model.keras").is_file()

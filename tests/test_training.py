@@ -11,7 +11,7 @@ from handcam.classifier import KerasClassifier
 from handcam.detection import synthetic_hand
 from handcam.preprocess import hand_features
 from training.cli import main as train_main
-from training.splits import class_weights, kfold_indices, split_indices
+from training.splits import class_weights, kfold_indices, plan_split
 
 CLASSES = {"open": 1.0, "half": 0.55, "closed": 0.15}
 
@@ -172,7 +172,7 @@ def test_bad_datasets_fail_clearly(tmp_path, capsys):
     for img in (corrupt / "b").glob("*.png"):
         img.write_bytes(b"broken")
     assert train_main([str(corrupt), "--out", str(tmp_path / "o3")]) == 2
-    assert "without one: ['b']" in capsys.readouterr().err
+    assert "Without usable images: ['b']" in capsys.readouterr().err
     assert train_main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "o4")]) == 2
     assert not any((tmp_path / f"o{i}").exists() for i in range(1, 5))
 
@@ -191,33 +191,36 @@ def test_existing_model_is_never_overwritten_or_half_written(tiny, tmp_path):
 def test_splits_keep_groups_apart():
     y = np.repeat(np.arange(4), 30)
     groups = np.array([f"g{i % 20}" for i in range(120)])
-    tr, va, te = split_indices(y, groups, 0.2, 0.2, seed=1)
-    assert len(tr) + len(va) + len(te) == 120
+    plan = plan_split(y, groups, list("abcd"), None, 0.2, 0.2, seed=1)
+    tr, va, te = plan.train, plan.validation, plan.test
+    assert len(tr) + len(va) + len(te) == 120 and plan.policy == "grouped"
     sets = [set(groups[i]) for i in (tr, va, te)]
     assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
-    folds = kfold_indices(y, groups, 5)
-    assert len(folds) == 5
+    assert all(not missing for missing in plan.missing(y, 4).values())
+    folds, grouped = kfold_indices(y, groups, 5)
+    assert len(folds) == 5 and grouped
     for ftr, fva in folds:
         assert not set(groups[ftr]) & set(groups[fva])
     w = class_weights(np.array([0, 0, 0, 1]), 2)
     assert w[1] > w[0]
 
 
-def test_mirror_augmentation_flips_x_and_keeps_normalisation():
-    from handcam.preprocess import PreprocessConfig
-    from training.augment import augment_landmarks
+def test_mirror_augmentation_is_the_other_hand():
+    from handcam.preprocess import PreprocessConfig, landmark_features
+    from training.augment import LandmarkAugment, augment_hands
 
-    image = np.zeros((120, 160, 3), np.uint8)
-    x = hand_features(image, synthetic_hand(160, 120), PreprocessConfig(), with_crop=False)
-    x = x.landmarks[None]
-    out = np.asarray(
-        augment_landmarks(x, rotate_deg=0, tilt_deg=0, scale=0, jitter=0, mirror_prob=1.0)
-    ).reshape(21, 3)
-    ref = x.reshape(21, 3)
+    hand = synthetic_hand(160, 120)
+    lms, world = hand.landmarks[None], np.zeros((1, 21, 3), np.float32)
+    still = LandmarkAugment(0, 0, 0, 0, 0, 0, mirror_prob=1.0)
+    a, _, handed = augment_hands(lms, world, np.array(["Right"]), np.random.default_rng(0), still)
+    assert handed.tolist() == ["Left"]
+    cfg = PreprocessConfig()
+    ref = landmark_features(lms, None, ["Right"], cfg).reshape(21, 3)
+    out = landmark_features(a, None, handed, cfg).reshape(21, 3)
     np.testing.assert_allclose(out[:, 0], -ref[:, 0], atol=1e-5)
     np.testing.assert_allclose(out[:, 1:], ref[:, 1:], atol=1e-5)
-    same = np.asarray(augment_landmarks(x, rotate_deg=0, tilt_deg=0, scale=0, jitter=0))
-    np.testing.assert_allclose(same, x, atol=1e-5)
+    moved, _, _ = augment_hands(lms, world, np.array(["Right"]), np.random.default_rng(0))
+    assert not np.allclose(moved, lms)  # the default ranges change the hand
 
 
 def test_background_mask_finds_the_wall_not_the_hand():
@@ -264,7 +267,8 @@ def test_fine_tuning_warns_about_labels_without_samples(tiny, tmp_path, capsys):
     out = tmp_path / "tuned"
     assert (
         train_main(
-            [str(partial), "--out", str(out), "--init", str(base), "--epochs", "1", "--no-export"]
+            [str(partial), "--out", str(out), "--init", str(base), "--epochs", "1"]
+            + ["--no-export", "--no-carried"]
         )
         == 0
     )

@@ -7,7 +7,8 @@ import logging
 import os
 import sys
 
-from training.models import DEFAULT_MODEL, MODELS
+from handcam.preprocess import FEATURE_SETS
+from training.models import DEFAULT_FEATURES, DEFAULT_MODEL, MODELS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,14 +21,22 @@ def build_parser() -> argparse.ArgumentParser:
         "data_dirs",
         nargs="+",
         metavar="DATA_DIR",
-        help="dataset folder(s); several are merged by class name",
+        help="dataset folder(s) with one sub-folder per class (handcam's recordings "
+        "included), or model bundles whose carried training sets to use; merged by class name",
     )
     p.add_argument("--out", required=True, help="bundle folder to create")
     p.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
     p.add_argument(
         "--init",
         metavar="BUNDLE",
-        help="fine-tune from this bundle (personalisation; new labels allowed)",
+        help="fine-tune from this bundle (personalisation; new labels allowed); its carried "
+        "training set is trained on too, so its labels keep their accuracy",
+    )
+    p.add_argument(
+        "--no-carried",
+        dest="carried",
+        action="store_false",
+        help="with --init: train on the given data only, not on the bundle's carried set",
     )
     p.add_argument(
         "--groups",
@@ -52,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="backbone weights for transfer models: imagenet, none or a file path",
     )
     p.add_argument("--crop-size", type=int, default=96)
+    p.add_argument(
+        "--features",
+        default=DEFAULT_FEATURES,
+        choices=sorted(FEATURE_SETS),
+        help=f"landmark feature set (default {DEFAULT_FEATURES})",
+    )
     p.add_argument(
         "--no-mirror-augment",
         dest="mirror_augment",

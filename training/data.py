@@ -1,4 +1,9 @@
-"""Labelled image folders: one sub-folder per class, optional group CSV, app sidecars."""
+"""Labelled image folders: one sub-folder per class, optional group CSV, app sidecars.
+
+Read exactly as handcam's record mode writes them: ``LABEL/ID.jpg`` is a sample,
+``LABEL/ID.json`` its sidecar (landmarks, session) and ``LABEL/crops/`` thumbnails that
+are never a class. A folder that holds images itself is one class (one recorded label).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from handcam.labels import validate_label
 
 log = logging.getLogger(__name__)
 GROUP_COLUMNS = ("group", "signer", "session", "subject", "person", "user")
+CROPS_FOLDER = "crops"  # the record mode's thumbnails, inside each label folder
 
 
 class DatasetError(HandcamError):
@@ -27,6 +33,7 @@ class Sample:
     label: str
     group: str | None = None
     sidecar: Path | None = None  # the app's JSON with landmarks already known
+    origin: str = ""  # "DATASET/LABEL/FILE", for reports
 
 
 @dataclass
@@ -35,6 +42,7 @@ class Dataset:
     labels: list[str]
     roots: list[Path]
     ignored_folders: list[str] = field(default_factory=list)
+    bad_sidecars: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         c = Counter(s.label for s in self.samples)
@@ -44,69 +52,81 @@ class Dataset:
 def scan_dataset(roots: list[Path], groups_csv: Path | None = None) -> Dataset:
     """All images directly inside each class folder of each root; labels = folder names.
 
-    Several roots merge (same folder name = same class). Raises DatasetError when there
-    is nothing to train on.
+    Several roots merge (same folder name = same class). One class is fine here (a new
+    sign added to a base model); training checks the merged classes. Raises DatasetError
+    when a root holds no images at all.
     """
     groups = read_groups(groups_csv) if groups_csv else {}
     samples: list[Sample] = []
     ignored: list[str] = []
-    for root in roots:
-        root = _class_root(Path(root).expanduser())
-        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            if folder.name.startswith((".", "_")):
-                continue
+    bad_sidecars: list[str] = []
+    for given in roots:
+        root = Path(given).expanduser()
+        found = 0
+        for label_name, folder in class_folders(root):
             try:
-                label = validate_label(folder.name)
+                label = validate_label(label_name)
             except LabelError as exc:
                 ignored.append(f"{folder.name} ({exc})")
                 continue
-            images = sorted(
-                p
-                for p in folder.iterdir()
-                if p.is_file() and is_image_path(p) and not p.name.startswith(".")
-            )
-            for image in images:
+            for image in _images(folder):
                 sidecar = image.with_suffix(".json")
-                rel = image.relative_to(root).as_posix()
-                group = groups.get(rel) or groups.get(image.name)
                 sc = sidecar if sidecar.is_file() else None
+                rel = image.relative_to(folder.parent).as_posix()
+                group = groups.get(rel) or groups.get(image.name)
                 if group is None and sc is not None:
-                    group = _sidecar_session(sc)
-                samples.append(Sample(image, label, group, sc))
+                    group = _sidecar_session(sc, bad_sidecars)
+                origin = f"{folder.parent.name}/{rel}"
+                samples.append(Sample(image, label, group, sc, origin))
+                found += 1
+        if not found:
+            raise DatasetError(
+                f"{root}: no images found. Expected one sub-folder per class, each holding "
+                ".jpg/.png/.bmp/.webp images (or a folder of one label's images)"
+            )
     for item in ignored:
         log.warning("ignoring class folder %s", item)
-    labels = sorted({s.label for s in samples}, key=_label_key)
-    where = ", ".join(str(r) for r in roots)
-    if not samples:
-        raise DatasetError(
-            f"{where}: no images found. Expected one sub-folder per class, "
-            "each holding .jpg/.png/.bmp/.webp images"
-        )
-    if len(labels) < 2:
-        raise DatasetError(
-            f"{where}: only one class ({labels[0]!r}); a classifier needs at least two"
-        )
-    return Dataset(samples, labels, [Path(r) for r in roots], ignored)
+    labels = sorted({s.label for s in samples}, key=label_key)
+    return Dataset(samples, labels, [Path(r) for r in roots], ignored, bad_sidecars)
 
 
-def _class_root(root: Path) -> Path:
-    """The folder holding the class folders: steps into a lone wrapper folder, as in
-    archives that unpack to ``name/name/A, B, ...`` (the Kaggle ASL alphabet)."""
+def class_folders(root: Path) -> list[tuple[str, Path]]:
+    """(label, folder) for each class folder under ``root``.
+
+    A root that holds images itself is one class named after it; a lone wrapper folder
+    (archives that unpack to ``name/name/A, B, ...``) is stepped into; ``crops/`` folders
+    and hidden or ``_`` folders are never classes.
+    """
     if not root.is_dir():
         raise DatasetError(f"{root}: no such data folder")
     while True:
-        entries = [p for p in root.iterdir() if not p.name.startswith((".", "_"))]
-        subdirs = [p for p in entries if p.is_dir()]
-        if len(subdirs) != 1 or any(p.is_file() and is_image_path(p) for p in entries):
-            return root
-        inner = subdirs[0]
-        if not any(p.is_dir() for p in inner.iterdir()):
-            return root  # a single class folder: let the one-class check speak
-        log.info("using %s (the only folder inside %s)", inner, root)
-        root = inner
+        if _images(root):
+            return [(root.name, root)]
+        subdirs = _subfolders(root)
+        if len(subdirs) == 1 and not _images(subdirs[0]) and _subfolders(subdirs[0]):
+            log.info("using %s (the only folder inside %s)", subdirs[0], root)
+            root = subdirs[0]
+            continue
+        return [(d.name, d) for d in subdirs]
 
 
-def _label_key(label: str) -> tuple:
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith((".", "_")) and p.name != CROPS_FOLDER
+    )
+
+
+def _images(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and is_image_path(p) and not p.name.startswith(".")
+    )
+
+
+def label_key(label: str) -> tuple:
     """Digits in numeric order, then names alphabetically."""
     return (0, int(label), "") if label.isdigit() else (1, 0, label.casefold())
 
@@ -129,13 +149,21 @@ def read_groups(path: Path) -> dict[str, str]:
                 mapping[rel] = row[group_col]
                 mapping.setdefault(Path(rel).name, row[group_col])
             return mapping
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read group CSV ({exc})") from exc
 
 
-def _sidecar_session(path: Path) -> str | None:
+def _sidecar_session(path: Path, bad: list[str]) -> str | None:
+    """The recording session in a sidecar; a broken sidecar is named and skipped."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return data.get("session")
-    except (OSError, ValueError):
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+        session = data.get("session")
+        if session is not None and not isinstance(session, str):
+            raise ValueError(f"'session' is {type(session).__name__}, not text")
+        return session or None
+    except (OSError, ValueError) as exc:
+        log.warning("%s: sidecar ignored (%s)", path, exc)
+        bad.append(f"{path} ({exc})")
         return None

@@ -10,22 +10,22 @@ import numpy as np
 
 def metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict:
     """Accuracy, per-class precision/recall/F1/support, macro F1 and the confusion matrix."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
     k = len(labels)
-    cm = np.zeros((k, k), int)
-    for t, p in zip(y_true, y_pred, strict=True):
-        cm[t, p] += 1
-    per_class = {}
-    for i, label in enumerate(labels):
-        tp = cm[i, i]
-        prec = tp / cm[:, i].sum() if cm[:, i].sum() else 0.0
-        rec = tp / cm[i].sum() if cm[i].sum() else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per_class[label] = {
-            "precision": round(float(prec), 4),
-            "recall": round(float(rec), 4),
-            "f1": round(float(f1), 4),
-            "support": int(cm[i].sum()),
+    cm = confusion_matrix(y_true, y_pred, labels=list(range(k)))
+    prec, rec, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=list(range(k)), zero_division=0
+    )
+    per_class = {
+        label: {
+            "precision": round(float(prec[i]), 4),
+            "recall": round(float(rec[i]), 4),
+            "f1": round(float(f1[i]), 4),
+            "support": int(support[i]),
         }
+        for i, label in enumerate(labels)
+    }
     present = [v["f1"] for v in per_class.values() if v["support"]]
     n = int(cm.sum())
     return {
@@ -123,6 +123,56 @@ def plot_misclassified(
             fontsize=7,
         )
     fig.suptitle(f"misclassified: {wrong.size} (most confident first)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return int(wrong.size)
+
+
+def plot_misclassified_skeletons(
+    hands,
+    preprocess,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    confidence: np.ndarray,
+    labels: list[str],
+    names: list[str],
+    path: Path,
+    limit: int = 24,
+) -> int:
+    """Wrongly classified hands drawn as landmark skeletons; returns how many were wrong."""
+    from handcam.detection import HAND_CONNECTIONS
+    from handcam.skeleton import canonical_xy
+
+    plt = _plt()
+    wrong = np.flatnonzero(y_true != y_pred)
+    shown = wrong[np.argsort(-confidence[wrong])][:limit]
+    cols = max(1, min(6, len(shown)))
+    rows = max(1, int(np.ceil(len(shown) / cols)))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(max(2.1 * cols, 4.5), 2.4 * rows + 0.4), squeeze=False
+    )
+    for ax in axes.ravel():
+        ax.axis("off")
+    if not len(shown):
+        axes[0, 0].text(0.5, 0.5, "no misclassified samples", ha="center", va="center")
+    xy = canonical_xy(hands.landmarks[shown], hands.handedness[shown], preprocess.mirror_left)
+    for ax, pts, i in zip(axes.ravel(), xy, shown, strict=False):
+        for a, b in HAND_CONNECTIONS:
+            ax.plot(pts[[a, b], 0], -pts[[a, b], 1], color="#3a7", lw=1.5)
+        ax.scatter(pts[:, 0], -pts[:, 1], s=6, color="#333", zorder=3)
+        ax.scatter(
+            pts[[4, 8, 12, 16, 20], 0], -pts[[4, 8, 12, 16, 20], 1], s=10, color="#d44", zorder=4
+        )
+        ax.set_aspect("equal")
+        ax.set_xlim(-1.1, 1.1)
+        ax.set_ylim(-1.1, 0.4)
+        ax.set_title(
+            f"true {labels[y_true[i]]} / pred {labels[y_pred[i]]}\n"
+            f"{confidence[i]:.2f} {names[i][-18:]}",
+            fontsize=7,
+        )
+    fig.suptitle(f"misclassified: {wrong.size} (most confident first; fingertips red)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,14 +1,18 @@
-"""Keras fitting helpers: device choice, tf.data pipelines, callbacks, prediction."""
+"""Keras fitting helpers: device choice, augmented batches, callbacks, prediction."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
 from handcam.bundle import ModelBundle
-from training.features import Features
+from handcam.handset import HandSet
+from handcam.preprocess import PreprocessConfig, landmark_features
+from training.augment import LandmarkAugment, augment_hands
 from training.progress import Progress
 
 
@@ -28,38 +32,71 @@ def select_device(progress: Progress) -> str:
     return device
 
 
-def model_inputs(features: Features, idx: np.ndarray, names: tuple[str, ...]) -> dict:
-    """The named arrays a model consumes for the samples ``idx``."""
-    out = {}
-    if "landmarks" in names:
-        out["landmarks"] = features.landmarks[idx]
-    if "crop" in names:
-        out["crop"] = features.crops[idx]
-    return out
+@dataclass(frozen=True, eq=False)
+class ModelData:
+    """What a model consumes for some rows: their hands and, for crop models, crops."""
 
+    hands: HandSet
+    crops: np.ndarray | None  # (N, S, S, 3) uint8, aligned with hands
+    preprocess: PreprocessConfig
+    inputs: tuple[str, ...]
 
-def make_dataset(x: dict, y: np.ndarray, batch: int, train: bool, seed: int, mirror: bool = False):
-    """A tf.data pipeline; training batches are shuffled and their landmarks augmented."""
-    import tensorflow as tf
+    def subset(self, rows: np.ndarray) -> ModelData:
+        crops = None if self.crops is None else self.crops[rows]
+        return ModelData(self.hands.subset(rows), crops, self.preprocess, self.inputs)
 
-    from training.augment import augment_landmarks
-
-    ds = tf.data.Dataset.from_tensor_slices((x, y))
-    if train:
-        ds = ds.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch)
-
-    def prep(inp, label):
-        inp = dict(inp)
-        if "crop" in inp:
-            inp["crop"] = tf.cast(inp["crop"], tf.float32)
-        if train and "landmarks" in inp:
-            inp["landmarks"] = augment_landmarks(
-                inp["landmarks"], mirror_prob=0.5 if mirror else 0.0
+    def arrays(self, hands: HandSet | None = None) -> dict[str, np.ndarray]:
+        """Model inputs by name (``hands`` replaces the landmarks, e.g. augmented ones)."""
+        h = hands or self.hands
+        out = {}
+        if "landmarks" in self.inputs:
+            out["landmarks"] = landmark_features(
+                h.landmarks, h.world, h.handedness, self.preprocess
             )
-        return inp, label
+        if "crop" in self.inputs:
+            out["crop"] = self.crops.astype(np.float32)
+        return out
 
-    return ds.map(prep, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+def training_batches(
+    data: ModelData,
+    y: np.ndarray,
+    weights: dict[int, float],
+    batch: int,
+    seed: int,
+    augment: LandmarkAugment | None,
+):
+    """A Keras PyDataset: shuffled batches with sample weights; the landmarks are
+    augmented afresh every epoch (cheap: numpy on a few thousand hands)."""
+    import keras
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.w = np.array([weights.get(int(c), 1.0) for c in y], np.float32)
+            self.on_epoch_end()
+
+        def __len__(self) -> int:
+            return max(1, math.ceil(len(y) / batch))
+
+        def on_epoch_end(self) -> None:
+            self.order = self.rng.permutation(len(y))
+            hands = data.hands
+            if augment is not None and "landmarks" in data.inputs:
+                lms, world, handed = augment_hands(
+                    hands.landmarks, hands.world, hands.handedness, self.rng, augment
+                )
+                hands = HandSet(
+                    lms, world, handed, hands.labels, hands.groups, hands.parts, hands.origins
+                )
+            self.x = data.arrays(hands)
+
+        def __getitem__(self, i: int):
+            rows = self.order[i * batch : (i + 1) * batch]
+            return {k: v[rows] for k, v in self.x.items()}, y[rows], self.w[rows]
+
+    return Batches()
 
 
 def _progress_callback(progress: Progress, total_epochs: int, phase: str):
@@ -77,17 +114,16 @@ def _progress_callback(progress: Progress, total_epochs: int, phase: str):
 
 def fit(
     model,
-    train_ds,
-    val_ds,
+    train_batches,
+    validation: tuple[dict, np.ndarray] | None,
     epochs: int,
     lr: float,
-    patience: int,
-    weights: dict[int, float],
+    patience: int | None,
     progress: Progress,
     phase: str,
-    checkpoint,
 ) -> dict:
-    """Compile and fit with early stopping, LR schedule and best-model checkpoint."""
+    """Compile and fit. With ``patience``, early stopping and a learning-rate schedule on
+    the validation loss (best weights restored); without, a fixed budget of ``epochs``."""
     import keras
 
     model.compile(
@@ -95,28 +131,36 @@ def fit(
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True
-        ),
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=0.5, patience=max(2, patience // 3), min_lr=1e-6
-        ),
-        keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_loss", save_best_only=True),
-        _progress_callback(progress, epochs, phase),
-    ]
+    callbacks = [_progress_callback(progress, epochs, phase)]
+    if patience is not None and validation is not None:
+        callbacks += [
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=patience, restore_best_weights=True
+            ),
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="val_loss", factor=0.5, patience=max(2, patience // 3), min_lr=1e-6
+            ),
+        ]
+    else:
+        callbacks.append(keras.callbacks.LearningRateScheduler(_cosine(lr, epochs)))
     hist = model.fit(
-        train_ds,
-        validation_data=val_ds,
+        train_batches,
+        validation_data=validation,
         epochs=epochs,
         verbose=0,
-        class_weight=weights,
         callbacks=callbacks,
     )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
 
-def predict(model, x: dict, batch: int = 256) -> np.ndarray:
+def _cosine(lr: float, epochs: int):
+    def schedule(epoch: int, _current: float) -> float:
+        return float(lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(epochs, 1)))))
+
+    return schedule
+
+
+def predict(model, x: dict, batch: int = 512) -> np.ndarray:
     """Class probabilities for all rows of ``x`` (calls the model, never .predict)."""
     n = len(next(iter(x.values())))
     out = []

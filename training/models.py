@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 
 from handcam.errors import HandcamError
-from handcam.preprocess import LANDMARK_FEATURES
+from handcam.preprocess import PreprocessConfig, feature_size
 
 
 class ModelError(HandcamError):
@@ -44,6 +44,7 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 DEFAULT_MODEL = "landmarks"
+DEFAULT_FEATURES = "coords"  # landmark feature set of new models (handcam.preprocess)
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -76,15 +77,16 @@ def _crop_branch(keras, x):
     return keras.layers.Dropout(0.3)(x)
 
 
-def build_model(name: str, num_classes: int, crop_size: int, weights: str = "none"):
+def build_model(name: str, num_classes: int, preprocess: PreprocessConfig, weights: str = "none"):
     """A compiled-later Keras model for ``name``. Returns (model, backbone or None)."""
     import keras
 
     spec = get_spec(name)
+    crop_size = preprocess.crop_size
     inputs, feats = {}, []
     backbone = None
     if "landmarks" in spec.inputs:
-        inputs["landmarks"] = keras.Input((LANDMARK_FEATURES,), name="landmarks")
+        inputs["landmarks"] = keras.Input((feature_size(preprocess.features),), name="landmarks")
         feats.append(_landmark_branch(keras, inputs["landmarks"]))
     if "crop" in spec.inputs:
         inputs["crop"] = keras.Input((crop_size, crop_size, 3), name="crop")

@@ -6,17 +6,18 @@ import json
 import time
 from dataclasses import asdict
 
+import numpy as np
+
 from handcam.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
-from training.features import Features
 from training.fit import predict
 from training.progress import Progress
 
 
-def data_report(dataset, feats: Features, progress: Progress) -> dict:
+def data_report(dataset, extracted, progress: Progress) -> dict:
     """Per-class counts, imbalance, unreadable files and images without a hand."""
     counts = dataset.counts()
-    status = list(zip(dataset.samples, feats.status, strict=True))
+    status = list(zip(dataset.samples, extracted.status, strict=True))
     no_hand = [str(s.path) for s, st in status if st == "no_hand"]
     unreadable = [str(s.path) for s, st in status if st == "unreadable"]
     nonzero = [c for c in counts.values() if c]
@@ -27,6 +28,10 @@ def data_report(dataset, feats: Features, progress: Progress) -> dict:
         progress.message(f"warning: skipped {len(unreadable)} unreadable file(s)")
     if no_hand:
         progress.message(f"no hand found in {len(no_hand)} image(s): e.g. {no_hand[:3]}")
+    if dataset.bad_sidecars:
+        progress.message(
+            f"warning: {len(dataset.bad_sidecars)} sidecar(s) ignored: {dataset.bad_sidecars[:3]}"
+        )
     return {
         "roots": [str(r) for r in dataset.roots],
         "images": len(dataset.samples),
@@ -35,50 +40,42 @@ def data_report(dataset, feats: Features, progress: Progress) -> dict:
         "unreadable": unreadable,
         "no_hand": no_hand,
         "ignored_folders": dataset.ignored_folders,
+        "bad_sidecars": dataset.bad_sidecars,
     }
 
 
-def write_report(run, model, history: dict, split, extra: dict) -> dict:
+def write_report(run, model, history: dict, plan, extra: dict) -> dict:
     """Save the model, evaluate it on validation and test, draw the pictures, export
     TFLite, write labels/config/report into ``run.work``; return the report."""
     from training.export import export_tflite
 
-    tr, va, te = split
-    names, feats, y, labels, work = run.spec.inputs, run.feats, run.y, run.labels, run.work
+    names, y, labels, work = run.spec.inputs, run.y, run.labels, run.work
     model.save(work / "model.keras")
     evaluation: dict = {}
-    for part, idx in (("validation", va), ("test", te)):
+    for part, idx in (("validation", plan.validation), ("test", plan.test)):
         if len(idx) == 0:
             continue
         probs = predict(model, run.inputs(idx))
         pred = probs.argmax(1)
         evaluation[part] = evaluate.metrics(y[idx], pred, labels)
+        evaluation[part]["by_source"] = _by_source(run.sources[idx], y[idx], pred)
         evaluate.plot_confusion(
             evaluation[part]["confusion_matrix"],
             labels,
             work / f"confusion_{part}.png",
-            f"{run.spec.name}: {part}",
+            f"{run.spec.name}: {part} ({extra['split']['policy']} split)",
         )
-        rows = run.idx_ok[idx]
-        evaluation[part]["misclassified"] = evaluate.plot_misclassified(
-            feats.crops[rows],
-            y[idx],
-            pred,
-            probs.max(1),
-            labels,
-            [feats.samples[i].path.name for i in rows],
-            work / f"misclassified_{part}.png",
-        )
+        evaluation[part]["misclassified"] = _misclassified(run, idx, pred, probs, part)
     evaluate.plot_learning_curves(history, work / "learning_curves.png", run.spec.name)
     exports: dict = {}
     if run.cfg.export:
         run.progress.message("exporting TFLite float16 and int8")
-        parts = {"validation": va, "test": te}
+        parts = {"validation": plan.validation, "test": plan.test}
         exports = export_tflite(
             model,
             list(names),
             work,
-            run.inputs(tr),
+            run.inputs(plan.train),
             {p: (run.inputs(i), y[i]) for p, i in parts.items() if len(i)},
         )
     training_info = {k: v for k, v in asdict(run.cfg).items() if k != "overwrite"}
@@ -89,8 +86,10 @@ def write_report(run, model, history: dict, split, extra: dict) -> dict:
         "description": run.spec.description,
         "bundle": run.cfg.out,
         "labels": labels,
+        "features": run.preprocess.features,
         "data": extra["data"],
         "split": extra["split"],
+        "selection": extra["selection"],
         "device": extra["device"],
         "evaluation": evaluation,
         "exports": exports,
@@ -100,5 +99,28 @@ def write_report(run, model, history: dict, split, extra: dict) -> dict:
         "duration_s": round(time.time() - extra["started"], 1),
         "size_kb": round((work / "model.keras").stat().st_size / 1024, 1),
     }
-    (work / REPORT_FILE).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    (work / REPORT_FILE).write_text(
+        json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
     return report
+
+
+def _by_source(sources: np.ndarray, y: np.ndarray, pred: np.ndarray) -> dict:
+    """Accuracy per data source (a dataset folder, or the set carried from a bundle)."""
+    out = {}
+    for src in sorted(set(sources.tolist())):
+        m = sources == src
+        out[src] = {"accuracy": round(float(np.mean(pred[m] == y[m])), 4), "n": int(m.sum())}
+    return out
+
+
+def _misclassified(run, idx: np.ndarray, pred: np.ndarray, probs: np.ndarray, part: str) -> int:
+    """Draw the wrongly classified samples: hand crops for crop models, landmark skeletons
+    otherwise (carried samples have no photos, and no photo enters a bundle)."""
+    data = run.data.subset(idx)
+    names = [o.split("/")[-1] for o in data.hands.origins]
+    path = run.work / f"misclassified_{part}.png"
+    args = (run.y[idx], pred, probs.max(1), run.labels, names, path)
+    if data.crops is not None:
+        return evaluate.plot_misclassified(data.crops, *args)
+    return evaluate.plot_misclassified_skeletons(data.hands, run.preprocess, *args)

@@ -1,8 +1,9 @@
 """Robustness of a bundle on its own held-out split (the same split its training used).
 
-    python -m training.robustness BUNDLE [BUNDLE ...] [--data DIR] [--groups CSV]
+    python -m training.robustness BUNDLE [BUNDLE ...] --data DIR
 
-Three figures per bundle, on the test images of unseen signers:
+Four figures per bundle, on the test images of unseen signers (the test part of the
+bundle's carried training set; the photos are read from DIR):
 - as is: the full pipeline (detection + classifier) on the original photos;
 - wrong handedness: the landmarks mirrored, as when MediaPipe mislabels the hand;
 - new background: each photo's background (flood-filled from the border) replaced by
@@ -21,8 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from handcam.bundle import ModelBundle
-
-SHARED = Path(__file__).resolve().parents[2] / "shared/datasets/sign-language-digits"
 
 
 def background_mask(image: np.ndarray, tolerance: int = 3) -> np.ndarray:
@@ -70,53 +69,51 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
 
 
-def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
+def evaluate_bundle(bundle_path: Path, data: Path) -> dict:
+    """The four figures on the test part of the bundle's carried training set, whose
+    photos are looked up in ``data`` (the dataset folder the bundle was trained on)."""
     from handcam.classifier import KerasClassifier
-    from handcam.detection import MediaPipeHandDetector
+    from handcam.detectors import make_detector
+    from handcam.handset import load_bundle_handset
     from handcam.imageio import read_image
     from handcam.preprocess import HandFeatures, hand_features
-    from training.data import scan_dataset
-    from training.features import extract_features
-    from training.splits import split_indices
 
     bundle = ModelBundle.load(bundle_path)
-    t = bundle.training
-    ds = scan_dataset([data], groups)
-    feats = extract_features(ds.samples, bundle.preprocess)
-    ok = np.flatnonzero(feats.ok)
-    y = np.array([bundle.labels.index(ds.samples[i].label) for i in ok])
-    g = [ds.samples[i].group for i in ok]
-    g = np.array(g) if all(x is not None for x in g) else None
-    _, _, te = split_indices(
-        y, g, t.get("val_fraction", 0.15), t.get("test_fraction", 0.15), t.get("seed", 0)
-    )
+    carried = load_bundle_handset(bundle_path)
+    if carried is None:
+        raise SystemExit(f"{bundle_path}: carries no training set (retrain it with handcam-train)")
+    test = carried.subset(np.flatnonzero(carried.parts == "test"))
+    if not len(test):
+        raise SystemExit(f"{bundle_path}: its carried training set has no test part")
     clf = KerasClassifier(bundle)
+    pre = bundle.preprocess
     rng = np.random.default_rng(0)
     correct = {"as_is": 0, "wrong_handedness": 0, "new_background": 0, "tilted": 0}
-    found_bg = n_bg = n_tilt = 0
-    with MediaPipeHandDetector(
-        mode="image",
-        complexity=bundle.preprocess.detector_complexity,
-        still_padding=bundle.preprocess.still_padding,
-    ) as det:
-        for k in te:
-            i = ok[k]
-            image = read_image(ds.samples[i].path)
-            f = HandFeatures(feats.landmarks[i], feats.crops[i])
-            correct["as_is"] += int(np.argmax(clf.predict(f)) == y[k])
-            mirrored = f.landmarks.reshape(21, 3).copy()
-            mirrored[:, 0] *= -1
-            mirrored_crop = None if f.crop is None else f.crop[:, ::-1].copy()
-            p = clf.predict(HandFeatures(mirrored.reshape(-1), mirrored_crop))
-            correct["wrong_handedness"] += int(np.argmax(p) == y[k])
+    found_bg = n_bg = n_tilt = n = 0
+    with make_detector("image", pre) as det:
+        for i in range(len(test)):
+            path = data / test.origins[i].split("/", 1)[-1]
+            if not path.is_file():
+                continue
+            n += 1
+            image = read_image(path)
+            y = bundle.labels.index(str(test.labels[i]))
+            hand = test.hand(i)
+            f = hand_features(image, hand, pre, with_crop=clf.needs_crop)
+            correct["as_is"] += int(np.argmax(clf.predict(f)) == y)
+            other = "Right" if hand.handedness.lower() == "left" else "Left"
+            flipped = type(hand)(hand.landmarks, other, hand.score, hand.world_landmarks)
+            wrong = hand_features(image, flipped, pre, with_crop=clf.needs_crop)
+            if f.crop is not None:  # a crop mirrored the other way
+                wrong = HandFeatures(wrong.landmarks, f.crop[:, ::-1].copy())
+            correct["wrong_handedness"] += int(np.argmax(clf.predict(wrong)) == y)
             for angle in (-25, 25):
                 n_tilt += 1
-                hands = det.detect(rotate(image, angle))
+                tilted = rotate(image, angle)
+                hands = det.detect(tilted)
                 if hands:
-                    hf = hand_features(
-                        rotate(image, angle), hands[0], bundle.preprocess, with_crop=clf.needs_crop
-                    )
-                    correct["tilted"] += int(np.argmax(clf.predict(hf)) == y[k])
+                    hf = hand_features(tilted, hands[0], pre, with_crop=clf.needs_crop)
+                    correct["tilted"] += int(np.argmax(clf.predict(hf)) == y)
             mask = background_mask(image)
             for scene in scenes(image.shape[:2], rng):
                 composite = np.where(mask[..., None], scene, image)
@@ -124,11 +121,10 @@ def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
                 n_bg += 1
                 if hands:
                     found_bg += 1
-                    hf = hand_features(
-                        composite, hands[0], bundle.preprocess, with_crop=clf.needs_crop
-                    )
-                    correct["new_background"] += int(np.argmax(clf.predict(hf)) == y[k])
-    n = len(te)
+                    hf = hand_features(composite, hands[0], pre, with_crop=clf.needs_crop)
+                    correct["new_background"] += int(np.argmax(clf.predict(hf)) == y)
+    if not n:
+        raise SystemExit(f"none of the test photos of {bundle_path} are under {data}")
     return {
         "bundle": str(bundle_path),
         "model": bundle.model_name,
@@ -144,11 +140,12 @@ def evaluate_bundle(bundle_path: Path, data: Path, groups: Path | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.robustness")
     p.add_argument("bundles", nargs="+", type=Path)
-    p.add_argument("--data", type=Path, default=SHARED)
-    p.add_argument("--groups", type=Path, default=SHARED / "signers.csv")
+    p.add_argument(
+        "--data", type=Path, required=True, help="the dataset folder the bundles were trained on"
+    )
     p.add_argument("--save-examples", type=Path, help="write a PNG of composited examples")
     args = p.parse_args(argv)
-    rows = [evaluate_bundle(b, args.data, args.groups) for b in args.bundles]
+    rows = [evaluate_bundle(b, args.data) for b in args.bundles]
     print(f"{'bundle':<28}{'as is':>8}{'wrong hand':>12}{'new bg':>9}{'bg found':>10}{'tilted':>8}")
     for r in rows:
         print(

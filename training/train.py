@@ -1,4 +1,5 @@
-"""Train a model bundle from labelled folders: split, fit, evaluate, export, save atomically."""
+"""Train a model bundle from labelled folders and carried training sets: split, fit,
+evaluate, export, save atomically."""
 
 from __future__ import annotations
 
@@ -13,19 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from handcam.bundle import ModelBundle
+from handcam.bundle import CONFIG_FILE, ModelBundle
 from handcam.errors import HandcamError
+from handcam.handset import TRAINSET_FILE, HandSet, load_bundle_handset
 from handcam.preprocess import PreprocessConfig
 from training import evaluate
-from training.data import DatasetError, scan_dataset
-from training.features import Features, extract_features
-from training.fit import fit, init_model, make_dataset, model_inputs, predict, select_device
-from training.models import DEFAULT_MODEL, ModelSpec, build_model, get_spec
+from training.augment import LandmarkAugment
+from training.data import DatasetError, label_key, scan_dataset
+from training.features import extract_hands, hand_crops
+from training.fit import ModelData, fit, init_model, predict, select_device, training_batches
+from training.models import DEFAULT_FEATURES, DEFAULT_MODEL, ModelSpec, build_model, get_spec
 from training.progress import Progress
 from training.report import data_report, write_report
-from training.splits import class_weights, kfold_indices, split_indices
+from training.splits import SplitPlan, class_weights, kfold_indices, plan_split
 
 log = logging.getLogger(__name__)
+
 DEFAULT_EPOCHS = {
     "landmarks": 200,
     "crop_cnn": 40,
@@ -33,6 +37,10 @@ DEFAULT_EPOCHS = {
     "mobilenetv3": 20,
     "efficientnetb0": 20,
 }
+FINE_TUNE_EPOCHS = 60
+# Epochs when validation cannot steer training (it lacks labels, or there is none):
+# a fixed budget measured with `python -m training.benchmarks fewshot`.
+FIXED_BUDGET = {"landmarks": 120, "fine-tune": 60, "crop": 30}
 
 
 @dataclass
@@ -53,7 +61,9 @@ class TrainConfig:
     folds: int = 0
     weights: str = "imagenet"
     crop_size: int = 96
+    features: str = DEFAULT_FEATURES
     mirror_augment: bool = True
+    carried: bool = True
     patience: int | None = None
     export: bool = True
     overwrite: bool = False
@@ -66,25 +76,24 @@ class TrainingError(HandcamError):
 
 @dataclass
 class Run:
-    """What every step of one training run shares: the data, the model choice, the
-    hyper-parameters in force, and the temporary bundle folder being filled."""
+    """What every step of one training run shares."""
 
     cfg: TrainConfig
     spec: ModelSpec
     init: ModelBundle | None
     preprocess: PreprocessConfig
-    feats: Features
-    idx_ok: np.ndarray  # rows of feats that are usable (readable, hand found)
-    y: np.ndarray  # class index of each usable row
+    data: ModelData  # every usable row (new samples and carried ones)
+    y: np.ndarray  # class index of each row
     labels: list[str]
     epochs: int
     patience: int
     lr: float
     progress: Progress
     work: Path
+    sources: np.ndarray  # (N,) "dataset" name of each row, for per-source figures
 
     def inputs(self, idx: np.ndarray) -> dict:
-        return model_inputs(self.feats, self.idx_ok[idx], self.spec.inputs)
+        return self.data.subset(idx).arrays()
 
 
 def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
@@ -96,44 +105,25 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         raise TrainingError(f"{out} already exists; choose another --out (or --overwrite)")
     init = ModelBundle.load(cfg.init) if cfg.init else None
     spec = get_spec(init.model_name if init else cfg.model)
-    preprocess = init.preprocess if init else PreprocessConfig(crop_size=cfg.crop_size)
-
-    dataset = scan_dataset(
-        [Path(d) for d in cfg.data_dirs], Path(cfg.groups) if cfg.groups else None
+    preprocess = (
+        init.preprocess
+        if init
+        else PreprocessConfig(crop_size=cfg.crop_size, features=_features(cfg, spec))
     )
-    progress.message(f"{len(dataset.samples)} images in {len(dataset.labels)} classes")
-    feats = extract_features(dataset.samples, preprocess, progress)
-    data = data_report(dataset, feats, progress)
-
-    sample_labels = np.array([s.label for s in dataset.samples])
-    empty = [lab for lab in dataset.labels if not np.any(feats.ok & (sample_labels == lab))]
-    kept = [lab for lab in dataset.labels if lab not in empty]
-    if empty:
-        progress.message(
-            f"warning: dropping {len(empty)} class(es) with no usable image (readable, with a "
-            f"hand found): {empty}. A class of hand-less images (such as 'nothing') is not "
-            "needed: the app shows 'no hand' by itself"
-        )
-        data["dropped_classes"] = empty
-    if len(kept) < 2:
-        raise DatasetError(
-            f"fewer than two classes have usable images (readable, with a hand found); "
-            f"without one: {empty}"
-        )
-    labels = list(init.labels) if init else []
-    labels += [lab for lab in kept if lab not in labels]
-    unseen = [lab for lab in labels if lab not in kept]
-    if unseen:
-        progress.message(
-            f"warning: no samples of {unseen} here: the fine-tuned model will recognise them "
-            "less well. Record a few of each, or add the original dataset folder"
-        )
-        data["labels_without_samples"] = unseen
-    usable = feats.ok & np.isin(sample_labels, kept)
-    y_all = np.array([labels.index(lab) if lab in labels else -1 for lab in sample_labels])
-    idx_ok = np.flatnonzero(usable)
-    groups = [dataset.samples[i].group for i in idx_ok]
-    groups_arr = np.array(groups) if all(g is not None for g in groups) else None
+    data, data_info = _gather(cfg, init, spec, preprocess, progress)
+    labels, rows = _choose_labels(data.hands, init, data_info, progress)
+    data = data.subset(rows)
+    y = np.array([labels.index(lab) for lab in data.hands.labels], dtype=np.int64)
+    plan = plan_split(
+        y,
+        data.hands.groups,
+        labels,
+        data.hands.parts,
+        cfg.val_fraction,
+        cfg.test_fraction,
+        cfg.seed,
+    )
+    _say_split(plan, y, labels, progress)
 
     from handcam.quiet import native_quiet
 
@@ -149,22 +139,30 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         spec=spec,
         init=init,
         preprocess=preprocess,
-        feats=feats,
-        idx_ok=idx_ok,
-        y=y_all[idx_ok],
+        data=data,
+        y=y,
         labels=labels,
-        epochs=cfg.epochs or (60 if init else DEFAULT_EPOCHS[spec.name]),
+        epochs=cfg.epochs or (FINE_TUNE_EPOCHS if init else DEFAULT_EPOCHS[spec.name]),
         patience=cfg.patience or (25 if spec.inputs == ("landmarks",) else 8),
         lr=cfg.learning_rate or (3e-4 if init else 1e-3),
         progress=progress,
         work=work,
+        sources=np.array([o.split("/")[0] for o in data.hands.origins], dtype=str),
     )
     try:
-        tr, va, te, split_info = _split(run, groups_arr)
-        cv = _cross_validate(run, groups_arr) if cfg.folds > 1 else None
-        model, history = _train_one(run, tr, va, "train")
-        extra = {"data": data, "split": split_info, "device": device, "cv": cv, "started": started}
-        report = write_report(run, model, history, (tr, va, te), extra)
+        selection = _selection(run, plan)
+        cv = _cross_validate(run) if cfg.folds > 1 else None
+        model, history = _train_one(run, plan.train, plan.validation, "train", selection)
+        extra = {
+            "data": data_info,
+            "split": _split_report(plan, y, labels, data.hands.groups),
+            "selection": selection,
+            "device": device,
+            "cv": cv,
+            "started": started,
+        }
+        report = write_report(run, model, history, plan, extra)
+        data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
         _commit(work, out, cfg.overwrite)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -174,81 +172,226 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     return report
 
 
-def _split(run: Run, groups: np.ndarray | None):
-    cfg = run.cfg
-    tr, va, te = split_indices(run.y, groups, cfg.val_fraction, cfg.test_fraction, cfg.seed)
-    if len(va) == 0:
-        run.progress.message("too few samples for a held-out split: validating on training data")
-        va = tr
-    info = {
-        "grouped": groups is not None,
-        "train": int(len(tr)),
-        "validation": int(len(va)),
-        "test": int(len(te)),
-    }
-    if groups is not None:
-        info["groups"] = {
-            k: int(len(set(groups[i].tolist())))
-            for k, i in (("train", tr), ("validation", va), ("test", te))
+def _features(cfg: TrainConfig, spec: ModelSpec) -> str:
+    from handcam.preprocess import feature_size
+
+    try:
+        feature_size(cfg.features)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from exc
+    return cfg.features
+
+
+def _gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progress):
+    """Rows to learn from: the images of the data folders (hands found once, cached) and
+    the carried training sets of the init bundle and of any bundle given as data."""
+    folders, carried = [], []
+    for d in cfg.data_dirs:
+        path = Path(d).expanduser()
+        if (path / CONFIG_FILE).is_file():
+            hs = load_bundle_handset(path)
+            if hs is None:
+                raise DatasetError(f"{path}: this model bundle carries no training set")
+            carried.append((path.name, hs))
+        else:
+            folders.append(path)
+    info: dict = {"roots": [str(p) for p in folders]}
+    new = HandSet.empty()
+    samples = []
+    if folders:
+        dataset = scan_dataset(folders, Path(cfg.groups) if cfg.groups else None)
+        progress.message(f"{len(dataset.samples)} images in {len(dataset.labels)} classes")
+        extracted = extract_hands(dataset.samples, preprocess, progress)
+        info.update(data_report(dataset, extracted, progress))
+        new, samples = extracted.hands, extracted.ok_samples
+    if init is not None and cfg.carried:
+        hs = load_bundle_handset(init.path)
+        if hs is None:
+            progress.message(
+                f"note: {init.path.name} carries no training set; fine-tuning on the new "
+                "samples alone (its other labels may be forgotten)"
+            )
+        else:
+            carried.append((init.path.name, hs))
+    crops = None
+    if "crop" in spec.inputs:
+        if carried:
+            progress.message(
+                "note: carried training sets hold landmarks only; a crop model trains on "
+                "the images of the data folders alone"
+            )
+            carried = []
+        crops = hand_crops(samples, new, preprocess, progress)
+    seen = set(new.origins.tolist())
+    parts = [new]
+    info["carried"] = {}
+    for name, hs in carried:
+        hs = hs.subset(~np.isin(hs.origins, list(seen)))  # the same photo given twice
+        seen |= set(hs.origins.tolist())
+        info["carried"][name] = {
+            lab: int(n) for lab, n in zip(*np.unique(hs.labels, return_counts=True), strict=True)
         }
-    run.progress.message(
-        f"split ({'by group' if groups is not None else 'by image'}): "
-        f"{len(tr)} train, {len(va)} validation, {len(te)} test"
+        progress.message(
+            f"carried from {name}: {len(hs)} hands of {len(info['carried'][name])} labels"
+        )
+        parts.append(hs)
+    hands = HandSet.concat(parts)
+    if len(hands) == 0:
+        raise DatasetError("no usable samples: no hand was found in any image")
+    return ModelData(hands, crops, preprocess, spec.inputs), info
+
+
+def _choose_labels(hands: HandSet, init, info: dict, progress: Progress):
+    """The model's labels (the init bundle's first, then new ones) and the rows to use."""
+    present = sorted(set(hands.labels.tolist()), key=label_key)
+    scanned = list(info.get("per_class", {}))
+    empty = [lab for lab in scanned if lab not in present]
+    if empty:
+        progress.message(
+            f"warning: dropping {len(empty)} class(es) with no usable image (readable, with a "
+            f"hand found): {empty}. A class of hand-less images (such as 'nothing') is not "
+            "needed: the app shows 'no hand' by itself"
+        )
+        info["dropped_classes"] = empty
+    labels = list(init.labels) if init else []
+    labels += [lab for lab in present if lab not in labels]
+    if len(present) < 2:
+        hint = (
+            " Add --init BUNDLE (e.g. models/digits) to add this sign to a model's signs"
+            if init is None
+            else ""
+        )
+        without = f" Without usable images: {empty}." if empty else ""
+        raise DatasetError(
+            f"only one class ({present[0]!r}) has usable samples; a classifier needs at "
+            f"least two.{without}{hint}"
+        )
+    unseen = [lab for lab in labels if lab not in present]
+    if unseen:
+        progress.message(
+            f"warning: no samples of {unseen}: the new model will recognise them less well. "
+            "Record a few of each, or train with the bundle's carried samples"
+        )
+        info["labels_without_samples"] = unseen
+    return labels, np.flatnonzero(np.isin(hands.labels, labels))
+
+
+def _say_split(plan: SplitPlan, y: np.ndarray, labels: list[str], progress: Progress) -> None:
+    progress.message(
+        f"split ({plan.policy}): {len(plan.train)} train, {len(plan.validation)} validation, "
+        f"{len(plan.test)} test"
     )
-    return tr, va, te, info
+    for note in plan.notes:
+        progress.message(f"  {note}")
+    missing = plan.missing(y, len(labels))["train"]
+    present = set(y.tolist())
+    starved = [labels[c] for c in missing if c in present]
+    if starved:  # plan_split never does this; a guard against future changes
+        raise TrainingError(f"internal error: labels {starved} would not be trained on")
 
 
-def _train_one(run: Run, tr: np.ndarray, va: np.ndarray, phase: str):
+def _split_report(plan: SplitPlan, y, labels, groups) -> dict:
+    parts = {"train": plan.train, "validation": plan.validation, "test": plan.test}
+    return {
+        "policy": plan.policy,
+        "grouped": plan.policy == "grouped",
+        "grouped_labels": list(plan.grouped_labels),
+        "by_sample_labels": list(plan.by_sample_labels),
+        "notes": list(plan.notes),
+        **{name: int(len(idx)) for name, idx in parts.items()},
+        "groups": {
+            name: len({g for g in groups[idx].tolist() if g}) for name, idx in parts.items()
+        },
+        "labels_missing": {
+            name: [labels[c] for c in miss]
+            for name, miss in plan.missing(y, len(labels)).items()
+            if miss
+        },
+    }
+
+
+def _selection(run: Run, plan: SplitPlan) -> dict:
+    """Early stopping on validation when it holds every trained label; else a fixed budget."""
+    trained = set(run.y[plan.train].tolist())
+    in_val = set(run.y[plan.validation].tolist())
+    lacking = sorted(trained - in_val)
+    if len(plan.validation) and not lacking:
+        return {
+            "policy": "early stopping",
+            "why": "the validation part holds every label: training stops when its loss "
+            f"has not improved for {run.patience} epochs and keeps the best epoch",
+        }
+    kind = "fine-tune" if run.init else ("crop" if "crop" in run.spec.inputs else "landmarks")
+    run.epochs = run.cfg.epochs or FIXED_BUDGET[kind]
+    why = (
+        "there is no validation part"
+        if not len(plan.validation)
+        else f"the validation part lacks {[run.labels[c] for c in lacking]}"
+    )
+    run.progress.message(f"model selection: a fixed budget of {run.epochs} epochs ({why})")
+    return {"policy": "fixed budget", "epochs": run.epochs, "why": why}
+
+
+def _train_one(run: Run, tr: np.ndarray, va: np.ndarray, phase: str, selection: dict):
     """A fresh (or init) model fitted on ``tr``; transfer models: freeze, then fine-tune."""
     cfg = run.cfg
-    train_ds = make_dataset(
-        run.inputs(tr), run.y[tr], cfg.batch_size, True, cfg.seed, cfg.mirror_augment
+    augment = None
+    if "landmarks" in run.spec.inputs:
+        mirror = cfg.mirror_augment and "crop" not in run.spec.inputs
+        augment = LandmarkAugment(mirror_prob=0.5 if mirror else 0.0)
+    batches = training_batches(
+        run.data.subset(tr),
+        run.y[tr],
+        class_weights(run.y[tr], len(run.labels)),
+        cfg.batch_size,
+        cfg.seed,
+        augment,
     )
-    val_ds = make_dataset(run.inputs(va), run.y[va], cfg.batch_size, False, cfg.seed)
-    weights = class_weights(run.y[tr], len(run.labels))
-    ckpt = run.work / f"checkpoint-{phase}.keras"
+    early = selection["policy"] == "early stopping"
+    validation = (run.inputs(va), run.y[va]) if len(va) else None
     if run.init is not None:
         model, backbone = init_model(run.init, run.labels), None
     else:
-        model, backbone = build_model(
-            run.spec.name, len(run.labels), run.preprocess.crop_size, cfg.weights
-        )
+        model, backbone = build_model(run.spec.name, len(run.labels), run.preprocess, cfg.weights)
 
     def stage(epochs: int, lr: float, name: str) -> dict:
-        return fit(
-            model, train_ds, val_ds, epochs, lr, run.patience, weights, run.progress, name, ckpt
-        )
+        patience = run.patience if early else None
+        return fit(model, batches, validation, epochs, lr, patience, run.progress, name)
 
     if backbone is None:
-        history = stage(run.epochs, run.lr, phase)
-    else:
-        backbone.trainable = False
-        head_epochs = max(1, run.epochs // 2)
-        history = stage(head_epochs, run.lr, f"{phase}:head")
-        backbone.trainable = True
-        for layer in backbone.layers[: int(len(backbone.layers) * 0.7)]:
+        return model, stage(run.epochs, run.lr, phase)
+    backbone.trainable = False
+    head_epochs = max(1, run.epochs // 2)
+    history = stage(head_epochs, run.lr, f"{phase}:head")
+    backbone.trainable = True
+    for layer in backbone.layers[: int(len(backbone.layers) * 0.7)]:
+        layer.trainable = False
+    for layer in backbone.layers:
+        if "BatchNormalization" in type(layer).__name__:
             layer.trainable = False
-        for layer in backbone.layers:
-            if "BatchNormalization" in type(layer).__name__:
-                layer.trainable = False
-        more = stage(max(1, run.epochs - head_epochs), run.lr / 10, f"{phase}:fine-tune")
-        history = {k: history.get(k, []) + more.get(k, []) for k in set(history) | set(more)}
-    ckpt.unlink(missing_ok=True)
-    return model, history
+    more = stage(max(1, run.epochs - head_epochs), run.lr / 10, f"{phase}:fine-tune")
+    return model, {k: history.get(k, []) + more.get(k, []) for k in set(history) | set(more)}
 
 
-def _cross_validate(run: Run, groups: np.ndarray | None) -> dict:
-    """k-fold accuracy (grouped when groups are known); the folds' models are discarded."""
+def _cross_validate(run: Run) -> dict | None:
+    """k-fold accuracy (grouped where every label allows); the folds' models are discarded."""
     cfg, accs = run.cfg, []
-    for k, (tr, va) in enumerate(kfold_indices(run.y, groups, cfg.folds, cfg.seed)):
-        run.progress.message(f"fold {k + 1}/{cfg.folds}: {len(tr)} train, {len(va)} validation")
-        model, _ = _train_one(run, tr, va, f"fold {k + 1}")
+    folds, grouped = kfold_indices(run.y, run.data.hands.groups, cfg.folds, cfg.seed)
+    if not folds:
+        run.progress.message("cross-validation skipped: a label has fewer than 2 samples")
+        return None
+    for k, (tr, va) in enumerate(folds):
+        run.progress.message(f"fold {k + 1}/{len(folds)}: {len(tr)} train, {len(va)} validation")
+        sel = {"policy": "early stopping"}
+        if set(run.y[tr].tolist()) - set(run.y[va].tolist()):
+            sel = {"policy": "fixed budget"}
+        model, _ = _train_one(run, tr, va, f"fold {k + 1}", sel)
         pred = predict(model, run.inputs(va)).argmax(1)
         accs.append(float(np.mean(pred == run.y[va])))
         run.progress.message(f"fold {k + 1}: accuracy {accs[-1]:.4f}")
     return {
-        "folds": cfg.folds,
-        "grouped": groups is not None,
+        "folds": len(folds),
+        "grouped": grouped,
         "accuracies": [round(a, 4) for a in accs],
         "mean_accuracy": round(float(np.mean(accs)), 4),
         "std_accuracy": round(float(np.std(accs)), 4),
@@ -256,14 +399,19 @@ def _cross_validate(run: Run, groups: np.ndarray | None) -> dict:
 
 
 def _commit(work: Path, out: Path, overwrite: bool) -> None:
-    """Move the finished bundle into place; an existing one is swapped, never half-replaced."""
+    """Move the finished bundle into place; an existing one is swapped, never half-replaced:
+    if the new one cannot be moved in, the old one is put back."""
     os.chmod(work, 0o755)
-    if out.exists():
-        if not overwrite:
-            raise TrainingError(f"{out} appeared while training; choose another --out")
-        backup = out.with_name(f".{out.name}.old-{int(time.time())}")
-        os.replace(out, backup)
+    if not out.exists():
         os.replace(work, out)
-        shutil.rmtree(backup, ignore_errors=True)
-    else:
+        return
+    if not overwrite:
+        raise TrainingError(f"{out} appeared while training; choose another --out")
+    backup = out.with_name(f".{out.name}.old-{int(time.time())}")
+    os.replace(out, backup)
+    try:
         os.replace(work, out)
+    except OSError:
+        os.replace(backup, out)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
