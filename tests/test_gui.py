@@ -222,15 +222,17 @@ def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qt
     w = make_window()
     qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
     data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
-    dialog = RetrainDialog(w, data)
+    dialog = RetrainDialog(w, data, w.model_path, tmp_path / "models", w.set_model)
+    assert not dialog.merge_edit.text()  # no developer paths: nothing extra by default
     dialog.scratch_radio.setChecked(True)
-    dialog.merge_check.setChecked(False)
+    dialog.keep_signs_check.setChecked(False)  # the fake model carries no samples
     dialog.epochs_spin.setValue(2)
     dialog.start()
     qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120000)
     new = dialog.new_model
     assert Path(new).parent == tmp_path / "models" and (Path(new) / "model.keras").is_file()
-    assert dialog.bar.value() == 2 and "accuracy" in dialog.log_view.toPlainText()
+    assert dialog.bar.value() == 2 and "accuracy" in dialog.result_label.text()
+    assert "split" in dialog.result_label.text()
     assert dialog.report_image.pixmap() is not None
     dialog.use_new()
     qtbot.waitUntil(lambda: w.model_path == new, timeout=5000)
@@ -291,3 +293,41 @@ def test_an_image_folder_plays_as_a_slideshow_without_skipping(make_window, qtbo
     w.close()
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert [r["frame"] for r in rows] == [0, 1, 2, 3]
+
+
+def test_retrain_dialog_cancels_on_esc_restarts_and_runs_one_at_a_time(
+    make_window, qtbot, tmp_path
+):
+    from PySide6.QtCore import Qt
+
+    from handcam.ui.retrain import RetrainDialog
+
+    w = make_window()
+    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
+    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
+    dialog = RetrainDialog(w, data, "", tmp_path / "models", w.set_model)
+    other = RetrainDialog(w, data, "", tmp_path / "models", w.set_model)
+    messages = []
+    other.runner.message.connect(messages.append)
+    dialog.show()
+    dialog.epochs_spin.setValue(500)
+    epochs = []
+    dialog.runner.epoch.connect(epochs.append)
+    dialog.start()
+    assert not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()
+    other.start()  # a second training while one runs is refused
+    assert other.start_button.isEnabled() and "already running" in messages[-1]
+    qtbot.waitUntil(lambda: len(epochs) >= 1 or dialog.start_button.isEnabled(), timeout=120000)
+    assert epochs, dialog.log_view.toPlainText()[-2000:]
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc cancels, the dialog stays
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    assert dialog.isVisible() and "cancelled" in dialog.result_label.text()
+    dialog.epochs_spin.setValue(2)
+    dialog.start()  # and it can be started again
+    qtbot.wait(11000)  # past the first run's kill timer: it must not touch this run
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=120000)
+    assert "accuracy" in dialog.result_label.text() and "cancelled" not in (
+        dialog.result_label.text()
+    )
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing running: Esc closes
+    assert not dialog.isVisible()

@@ -315,7 +315,7 @@ def _selection(run: Run, plan: SplitPlan) -> dict:
     trained = set(run.y[plan.train].tolist())
     in_val = set(run.y[plan.validation].tolist())
     lacking = sorted(trained - in_val)
-    if len(plan.validation) and not lacking:
+    if len(plan.validation) and not lacking and plan.policy != "by sample":
         return {
             "policy": "early stopping",
             "why": "the validation part holds every label: training stops when its loss "
@@ -323,11 +323,15 @@ def _selection(run: Run, plan: SplitPlan) -> dict:
         }
     kind = "fine-tune" if run.init else ("crop" if "crop" in run.spec.inputs else "landmarks")
     run.epochs = run.cfg.epochs or FIXED_BUDGET[kind]
-    why = (
-        "there is no validation part"
-        if not len(plan.validation)
-        else f"the validation part lacks {[run.labels[c] for c in lacking]}"
-    )
+    if not len(plan.validation):
+        why = "there is no validation part"
+    elif lacking:
+        why = f"the validation part lacks {[run.labels[c] for c in lacking]}"
+    else:
+        why = (
+            "validation samples come from the sittings the model trains on, so they cannot "
+            "tell when it stops learning what carries over to other people"
+        )
     run.progress.message(f"model selection: a fixed budget of {run.epochs} epochs ({why})")
     return {"policy": "fixed budget", "epochs": run.epochs, "why": why}
 

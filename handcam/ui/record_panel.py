@@ -43,6 +43,7 @@ class RecordPanel(QWidget):
         self._current: FrameResult | None = None
         self._burst_left = 0
         self._countdown = 0
+        self.retrain_dialog = None
         self._build()
         window.result_shown.connect(self._on_result)
         window.worker.model_ready.connect(lambda info: self.set_labels(info.labels))
@@ -251,7 +252,25 @@ def attach_record_panel(window, data_dir: Path) -> RecordPanel:
         action.triggered.connect(lambda _=False, s=slot, d=dock: d.isVisible() and s())
         window.addAction(action)
     window.record_panel, window.record_dock = panel, dock
+    panel.retrain_button.clicked.connect(lambda: open_retrain_dialog(window, panel))
+    return panel
+
+
+def open_retrain_dialog(window, panel: RecordPanel):
+    """Show the retrain dialog; an open one (maybe training) is raised, not duplicated."""
     from handcam.ui.retrain import RetrainDialog
 
-    panel.retrain_button.clicked.connect(lambda: RetrainDialog(window, panel.store.root).open())
-    return panel
+    dialog = panel.retrain_dialog
+    if dialog is None or (not dialog.isVisible() and not dialog.runner.running):
+        dialog = RetrainDialog(
+            window,
+            panel.store.root,
+            current_model=window.model_path,
+            models_dir=Path(window.data_dir) / "models",
+            use_model=window.set_model,
+            bundles_changed=window.populate_models,
+        )
+        panel.retrain_dialog = dialog
+    dialog.show()
+    dialog.raise_()
+    return dialog

@@ -1,16 +1,22 @@
-"""Retrain from the window: ``python -m training`` in a separate process, its JSON
-progress streamed into a dialog, cancel, then switch to the new model or roll back."""
+"""Retrain from the window: ``python -P -m training`` in a separate process, its JSON
+progress streamed into a dialog, cancel, then switch to the new model or roll back.
+
+By default the current model is fine-tuned on the recorded samples *and* on the training
+set it carries, so a new sign joins the model's signs and they keep their accuracy, on
+any machine, with no dataset folder. One training runs at a time in the whole app.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,21 +38,33 @@ log = logging.getLogger(__name__)
 
 
 class RetrainRunner(QObject):
-    """Runs one training process; never touches the working model."""
+    """Runs one training process at a time (app-wide); never touches the working model."""
 
     progress = Signal(str, int, int)  # stage, done, total
     epoch = Signal(dict)
     message = Signal(str)
     finished = Signal(bool, str)  # ok, bundle path or error message
+    _running: set[RetrainRunner] = set()  # every runner with a live process
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.proc: QProcess | None = None
         self.out: Path | None = None
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.timeout.connect(self._kill)
+        self._reset()
+
+    def _reset(self) -> None:
         self._buffer = b""
         self._stderr_tail: list[str] = []
         self._cancelled = False
         self._error = ""
+
+    @classmethod
+    def busy(cls) -> bool:
+        """True while any runner's training process is alive."""
+        return any(r.running for r in cls._running)
 
     def start(
         self,
@@ -55,23 +73,32 @@ class RetrainRunner(QObject):
         init: str | None = None,
         epochs: int | None = None,
         extra: list[str] | None = None,
-    ) -> None:
-        args = ["-m", "training", *data_dirs, "--out", str(out), "--progress-json"]
+    ) -> bool:
+        """Start training; False (with a message) when a training is already running."""
+        if RetrainRunner.busy():
+            self.message.emit("a training is already running; wait for it or cancel it")
+            return False
+        # -P: never run a training/ folder or training.py from the current directory
+        args = ["-P", "-m", "training", *data_dirs, "--out", str(out), "--progress-json"]
         if init:
             args += ["--init", init]
         if epochs:
             args += ["--epochs", str(epochs)]
         args += extra or []
+        self._reset()
         self.out = out
         self.proc = QProcess(self)
         self.proc.setProgram(sys.executable)
         self.proc.setArguments(args)
+        self.proc.setWorkingDirectory(str(Path.home()))
         self.proc.readyReadStandardOutput.connect(self._read_stdout)
         self.proc.readyReadStandardError.connect(self._read_stderr)
         self.proc.finished.connect(self._on_finished)
         self.proc.errorOccurred.connect(self._on_error)
         self.message.emit("starting training process...")
+        RetrainRunner._running.add(self)
         self.proc.start()
+        return True
 
     @property
     def running(self) -> bool:
@@ -82,8 +109,13 @@ class RetrainRunner(QObject):
         if not self.running:
             return
         self._cancelled = True
+        self.message.emit("cancelling...")
         self.proc.terminate()
-        QTimer.singleShot(10000, lambda: self.running and self.proc.kill())
+        self._kill_timer.start(10000)  # a child timer: it dies with this runner
+
+    def _kill(self) -> None:
+        if self.running:
+            self.proc.kill()
 
     def _read_stdout(self) -> None:
         self._buffer += bytes(self.proc.readAllStandardOutput())
@@ -98,13 +130,13 @@ class RetrainRunner(QObject):
                 continue
             kind = ev.get("event")
             if kind == "progress":
-                self.progress.emit(ev["stage"], int(ev["done"]), int(ev["total"]))
+                self.progress.emit(str(ev["stage"]), int(ev["done"]), int(ev["total"]))
             elif kind == "epoch":
                 self.epoch.emit(ev)
             elif kind == "message":
-                self.message.emit(ev.get("text", ""))
+                self.message.emit(str(ev.get("text", "")))
             elif kind == "error":
-                self._error = ev.get("message", "")
+                self._error = str(ev.get("message", ""))
 
     def _read_stderr(self) -> None:
         text = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace")
@@ -112,10 +144,13 @@ class RetrainRunner(QObject):
 
     def _on_error(self, error) -> None:
         if error == QProcess.ProcessError.FailedToStart:
+            RetrainRunner._running.discard(self)
             self.finished.emit(False, f"could not start {sys.executable} -m training")
 
     def _on_finished(self, code: int, status) -> None:
+        self._kill_timer.stop()  # never kill a later process
         self._read_stdout()
+        RetrainRunner._running.discard(self)
         if self._cancelled:
             self.finished.emit(False, "cancelled: the working model is unchanged")
         elif code == 0 and self.out is not None and (self.out / "model.keras").is_file():
@@ -125,22 +160,31 @@ class RetrainRunner(QObject):
             self.finished.emit(False, f"training failed: {reason}")
 
 
-def default_extra_dataset() -> str:
-    root = Path(__file__).resolve().parents[3] / "shared/datasets/sign-language-digits"
-    return str(root) if root.is_dir() else ""
-
-
 class RetrainDialog(QDialog):
-    """Options, live progress, the report at the end, switch and roll back."""
+    """Options, live progress, the honest report at the end, switch and roll back.
 
-    def __init__(self, window, dataset: Path) -> None:
-        super().__init__(window)
-        self.window = window
+    ``current_model`` is the bundle in use; ``models_dir`` receives the new bundle;
+    ``use_model(path)`` switches the app's model; ``bundles_changed()`` refreshes pickers.
+    """
+
+    def __init__(
+        self,
+        parent,
+        dataset: Path,
+        current_model: str,
+        models_dir: Path,
+        use_model: Callable[[str], None],
+        bundles_changed: Callable[[], None] = lambda: None,
+    ) -> None:
+        super().__init__(parent)
         self.dataset = Path(dataset)
-        self.previous_model = window.model_path
+        self.previous_model = current_model
+        self.models_dir = Path(models_dir)
+        self._use_model = use_model
+        self._bundles_changed = bundles_changed
         self.new_model = ""
         self.setWindowTitle("Retrain handcam")
-        self.resize(720, 640)
+        self.resize(760, 720)
         self.runner = RetrainRunner(self)
         self.runner.progress.connect(self._on_progress)
         self.runner.epoch.connect(self._on_epoch)
@@ -152,28 +196,40 @@ class RetrainDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         form.addRow("Recorded samples", QLabel(str(self.dataset)))
+        name = Path(self.previous_model).name if self.previous_model else ""
+        self.finetune_radio = QRadioButton(
+            f"add to the current model ({name}): fine-tune it on your samples and on the "
+            "samples it carries, so its signs keep their accuracy (fast)"
+        )
+        self.scratch_radio = QRadioButton("train a new model from scratch")
+        self.keep_signs_check = QCheckBox("include the current model's signs (its carried samples)")
+        self.keep_signs_check.setChecked(bool(self.previous_model))
+        self.keep_signs_check.setEnabled(False)
+        self.scratch_radio.toggled.connect(self.keep_signs_check.setEnabled)
+        self.finetune_radio.setChecked(bool(self.previous_model))
+        self.finetune_radio.setEnabled(bool(self.previous_model))
+        self.scratch_radio.setChecked(not self.previous_model)
+        for label in (self.finetune_radio, self.scratch_radio):
+            label.setToolTip(label.text())
+        form.addRow("Mode", self.finetune_radio)
+        form.addRow("", self.scratch_radio)
+        form.addRow("", self.keep_signs_check)
         extra_row = QHBoxLayout()
         self.merge_check = QCheckBox("also train on")
-        self.merge_edit = QLineEdit(default_extra_dataset())
+        self.merge_edit = QLineEdit()
+        self.merge_edit.setPlaceholderText("optional: another dataset folder or model bundle")
         browse = QPushButton("...")
         browse.clicked.connect(self._browse_extra)
-        self.merge_check.setChecked(bool(self.merge_edit.text()))
         for w in (self.merge_check, self.merge_edit, browse):
             extra_row.addWidget(w)
         form.addRow("", extra_row)
-        self.finetune_radio = QRadioButton("fine-tune the current model (fast)")
-        self.scratch_radio = QRadioButton("train a new model")
-        self.finetune_radio.setChecked(bool(self.previous_model))
-        self.scratch_radio.setChecked(not self.previous_model)
-        form.addRow("Mode", self.finetune_radio)
-        form.addRow("", self.scratch_radio)
         self.epochs_spin = QSpinBox(minimum=0, maximum=1000, value=0, specialValueText="auto")
         form.addRow("Epochs", self.epochs_spin)
         layout.addLayout(form)
         self.bar = QProgressBar()
         layout.addWidget(self.bar)
         self.curves = pg.PlotWidget(background=(30, 30, 34))
-        self.curves.setMaximumHeight(160)
+        self.curves.setMaximumHeight(150)
         self.curves.addLegend()
         self.loss_curve = self.curves.plot([], [], pen=pg.mkPen((255, 150, 60)), name="loss")
         self.acc_curve = self.curves.plot([], [], pen=pg.mkPen((90, 230, 120)), name="val accuracy")
@@ -181,12 +237,16 @@ class RetrainDialog(QDialog):
         self.log_view = QPlainTextEdit(readOnly=True)
         self.log_view.setMaximumBlockCount(500)
         layout.addWidget(self.log_view, 1)
+        self.result_label = QLabel("")
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
         self.report_image = QLabel()
         layout.addWidget(self.report_image)
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton("Cancel (Esc)")
         self.cancel_button.clicked.connect(self.runner.cancel)
         self.cancel_button.setEnabled(False)
         self.use_button = QPushButton("Use new model")
@@ -198,10 +258,11 @@ class RetrainDialog(QDialog):
         for b in (self.start_button, self.cancel_button, self.use_button, self.rollback_button):
             buttons.addWidget(b)
         layout.addLayout(buttons)
-        self._loss, self._acc = [], []
+        self._loss: list[float] = []
+        self._acc: list[float] = []
 
     def _browse_extra(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Extra dataset folder")
+        path = QFileDialog.getExistingDirectory(self, "Extra dataset folder or model bundle")
         if path:
             self.merge_edit.setText(path)
             self.merge_check.setChecked(True)
@@ -210,19 +271,31 @@ class RetrainDialog(QDialog):
         base = Path(self.previous_model).name if self.previous_model else "model"
         base = base.split("-personal-")[0]
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        return Path(self.window.data_dir) / "models" / f"{base}-personal-{stamp}"
+        return self.models_dir / f"{base}-personal-{stamp}"
 
     def start(self) -> None:
         data = [str(self.dataset)]
+        init = None
+        if self.finetune_radio.isChecked() and self.previous_model:
+            init = self.previous_model
+        elif self.keep_signs_check.isChecked() and self.previous_model:
+            data.append(self.previous_model)  # a bundle as data: its carried samples
         if self.merge_check.isChecked() and self.merge_edit.text().strip():
             data.append(self.merge_edit.text().strip())
-        init = self.previous_model if self.finetune_radio.isChecked() else None
         self._loss, self._acc = [], []
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.runner.start(
-            data, self.output_dir(), init=init, epochs=self.epochs_spin.value() or None
-        )
+        self.result_label.setText("")
+        self.report_image.clear()
+        epochs = self.epochs_spin.value() or None
+        if self.runner.start(data, self.output_dir(), init=init, epochs=epochs):
+            self.start_button.setEnabled(False)
+            self.cancel_button.setEnabled(True)
+
+    def reject(self) -> None:
+        """Esc (or the close button) cancels a running training first, then closes."""
+        if self.runner.running:
+            self.runner.cancel()
+            return
+        super().reject()
 
     def _log(self, text: str) -> None:
         self.log_view.appendPlainText(text)
@@ -246,32 +319,61 @@ class RetrainDialog(QDialog):
         self.cancel_button.setEnabled(False)
         if not ok:
             self._log(detail)
+            self.result_label.setText(detail)
             return
         self.new_model = detail
         self.use_button.setEnabled(True)
-        report = json.loads((Path(detail) / "report.json").read_text())
-        part = report["evaluation"].get("test") or report["evaluation"].get("validation", {})
+        try:
+            report = json.loads((Path(detail) / "report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            self.result_label.setText(f"new model saved, but its report is unreadable: {exc}")
+            return
         self._log(f"new model: {detail}")
-        self._log(f"accuracy: {part.get('accuracy')} on {part.get('n')} held-out samples")
-        for label, m in part.get("per_class", {}).items():
-            self._log(
-                f"  {label}: recall {m['recall']:.2f}, precision {m['precision']:.2f}"
-                f" ({m['support']} samples)"
-            )
+        self.result_label.setText(result_summary(report))
         for name in ("confusion_test.png", "confusion_validation.png"):
             if (Path(detail) / name).is_file():
                 self.report_image.setPixmap(QPixmap(str(Path(detail) / name)).scaledToHeight(260))
                 break
-        self.window.populate_models()
+        self._bundles_changed()
 
     def use_new(self) -> None:
-        self.window.set_model(self.new_model)
+        self._use_model(self.new_model)
         self.rollback_button.setEnabled(bool(self.previous_model))
 
     def roll_back(self) -> None:
-        self.window.set_model(self.previous_model)
+        self._use_model(self.previous_model)
         self.rollback_button.setEnabled(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.runner.cancel()
         super().closeEvent(event)
+
+
+def result_summary(report: dict) -> str:
+    """The figures a person should see after a retrain, with how far to trust them."""
+    ev = report.get("evaluation", {})
+    part_name = "test" if ev.get("test") else "validation"
+    part = ev.get(part_name) or {}
+    split = report.get("split", {})
+    lines = []
+    if part.get("accuracy") is not None:
+        lines.append(
+            f"Held-out {part_name} accuracy: {part['accuracy']:.1%} on {part.get('n')} samples "
+            f"(split {split.get('policy', '?')})"
+        )
+        for source, fig in (part.get("by_source") or {}).items():
+            lines.append(f"  {source}: {fig['accuracy']:.1%} on {fig['n']}")
+        weak = [
+            f"{lab} {m['recall']:.0%}"
+            for lab, m in (part.get("per_class") or {}).items()
+            if m.get("support") and m["recall"] < 0.9
+        ]
+        if weak:
+            lines.append("Weakest labels (recall): " + ", ".join(weak[:10]))
+    else:
+        lines.append("No held-out samples: there is no figure to trust yet.")
+    lines += [f"- {note}" for note in split.get("notes", [])]
+    sel = report.get("selection", {})
+    if sel:
+        lines.append(f"- training length: {sel.get('policy')} ({sel.get('why', '')})")
+    return "\n".join(lines)
