@@ -111,6 +111,22 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         else PreprocessConfig(crop_size=cfg.crop_size, features=_features(cfg, spec))
     )
     data, data_info = _gather(cfg, init, spec, preprocess, progress)
+    return train_on(cfg, data, data_info, init, spec, progress, started)
+
+
+def train_on(
+    cfg: TrainConfig,
+    data: ModelData,
+    data_info: dict,
+    init: ModelBundle | None,
+    spec: ModelSpec,
+    progress: Progress,
+    started: float | None = None,
+) -> dict:
+    """Train on hands already gathered (rows with a part keep it) and write the bundle."""
+    started = started or time.time()
+    out = Path(cfg.out).expanduser().resolve()
+    preprocess = data.preprocess
     labels, rows = _choose_labels(data.hands, init, data_info, progress)
     data = data.subset(rows)
     y = np.array([labels.index(lab) for lab in data.hands.labels], dtype=np.int64)
