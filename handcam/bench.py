@@ -16,16 +16,10 @@ log = logging.getLogger(__name__)
 WARMUP_FRAMES = 5
 
 
-def default_bench_source() -> Path | None:
-    """The shared digits dataset when it sits beside the checkout."""
-    root = Path(__file__).resolve().parent.parent.parent / "shared/datasets/sign-language-digits"
-    return root if root.is_dir() else None
-
-
 def run_bench(source: str | None, frames: int, model: Path, as_json: bool) -> dict:
-    spec = source or default_bench_source()
-    if spec is None:
-        raise SourceError("no --source given and the shared digits dataset is not beside the repo")
+    spec = source
+    if not spec:
+        raise SourceError("bench needs --source: a video file or a folder of images")
     src = open_source(str(spec))
     mode = "image" if isinstance(src, ImageFolderSource) else "video"
     pipe = build_pipeline(model, mode=mode)

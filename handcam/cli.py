@@ -17,11 +17,13 @@ from handcam.bundle import default_model_path
 from handcam.errors import HandcamError
 
 
-def _add_model(p: argparse.ArgumentParser) -> None:
+def _add_model(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    # A sub-command's copy of an option must not reset the global one (argparse would set
+    # its default over it): `handcam --model X predict ...` and `predict --model X` agree.
     p.add_argument(
         "--model",
         type=Path,
-        default=None,
+        default=argparse.SUPPRESS if sub else None,
         help=f"model bundle folder (default: {default_model_path()})",
     )
 
@@ -62,17 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="classify images, folders of images or videos")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    _add_model(p)
+    _add_model(p, sub=True)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
     b = sub.add_parser("bench", help="time the pipeline headless and print latency figures")
-    b.add_argument("--source", help="video file or image folder (default: the shared dataset)")
+    b.add_argument("--source", default=argparse.SUPPRESS, help="video file or image folder")
     b.add_argument("--frames", type=int, default=200)
-    _add_model(b)
+    _add_model(b, sub=True)
     b.add_argument("--json", action="store_true", help="one JSON line")
 
     r = sub.add_parser("record", help="record labelled samples without the window")
-    r.add_argument("--source", required=True, help="camera index, video file or image folder")
+    r.add_argument("--source", default=argparse.SUPPRESS, help="camera index, video or folder")
     r.add_argument("--label", required=True)
     r.add_argument("--count", type=int, required=True, help="samples to record")
     r.add_argument("--out", type=Path, required=True, help="dataset folder")
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from handcam.quiet import configure_native_logging
 
     configure_native_logging()
-    model = getattr(args, "model", None) or default_model_path()
+    model = args.model or default_model_path()
     try:
         if args.command == "predict":
             from handcam.predict import run_predict
@@ -111,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "record":
             from handcam.record_cli import run_record
 
-            return run_record(args.source, args.label, args.count, args.out, args.every)
+            if not args.source:
+                raise HandcamError("record needs --source (a camera index, video or folder)")
+            return run_record(
+                args.source, args.label, args.count, args.out, args.every, model=args.model
+            )
         from handcam.ui.app import run_app
 
         return run_app(args)

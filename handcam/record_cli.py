@@ -12,7 +12,13 @@ from handcam.sources import ImageFolderSource, open_source
 
 
 def run_record(
-    source: str, label: str, count: int, out: Path, every: int = 1, detector=None
+    source: str,
+    label: str,
+    count: int,
+    out: Path,
+    every: int = 1,
+    detector=None,
+    model: Path | None = None,
 ) -> int:
     if count < 1 or every < 1:
         raise HandcamError("--count and --every must be at least 1")
@@ -21,10 +27,12 @@ def run_record(
     store.label_dir(label)  # refuse unsafe labels before opening anything
     src = open_source(source)
     if detector is None:
-        from handcam.detection import MediaPipeHandDetector
+        from handcam.bundle import ModelBundle, default_model_path
+        from handcam.detectors import make_detector
 
         mode = "image" if isinstance(src, ImageFolderSource) else "video"
-        detector = MediaPipeHandDetector(mode=mode)
+        bundle = ModelBundle.load(model or default_model_path())  # its detection settings
+        detector = make_detector(mode, bundle.preprocess)
     saved = seen = 0
     try:
         for frame in src:

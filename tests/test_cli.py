@@ -80,3 +80,19 @@ def test_bad_model_and_missing_source_give_clear_errors(tmp_path):
     assert proc.returncode == 2 and "no such model bundle" in proc.stderr
     proc = run("bench", "--source", str(tmp_path / "missing.mp4"))
     assert proc.returncode == 2 and "missing.mp4" in proc.stderr
+
+
+def test_global_and_sub_command_options_mean_the_same(tmp_path):
+    from handcam.cli import build_parser
+
+    p = build_parser()
+    args = p.parse_args(["--model", "X", "predict", "a.png"])
+    assert str(args.model) == "X"
+    args = p.parse_args(["predict", "--model", "Y", "a.png"])
+    assert str(args.model) == "Y"
+    args = p.parse_args(["--source", "v.mp4", "bench"])
+    assert args.source == "v.mp4"
+    args = p.parse_args(["bench", "--source", "w.mp4"])
+    assert args.source == "w.mp4"
+    args = p.parse_args(["predict", "a.png"])
+    assert args.model is None
