@@ -2,6 +2,7 @@
 
     python -m training.benchmarks personalise --data DIR [--per-class 20] [--init BUNDLE]
     python -m training.benchmarks fewshot --data DIR --groups CSV [--shots 5 10 20]
+    python -m training.benchmarks openset --data DIR --groups CSV [--unknown 7,8,9 ...]
     python -m training.benchmarks compare --data DIR --groups CSV --out DIR
 
 ``personalise`` records N samples per class of DATA the way the app does (full frame +
@@ -234,6 +235,84 @@ def _accuracy(bundle_dir: Path, hands) -> float:
     return float(np.mean(pred == y)) if len(y) else float("nan")
 
 
+def openset(
+    data: Path, groups: Path, unknown_sets: list[list[str]], seed: int = 0, features=None
+) -> list[dict]:
+    """The "not a sign" gate on hand shapes the model never learnt.
+
+    Signers are split (seeded) 70/30. For each set of "unknown" labels, handcam's training
+    learns the other labels from the first 70% of signers (grouped validation inside
+    them); on the other 30%: the known labels' accuracy with the gate (a known sign the
+    gate rejects counts as wrong), the share of known signs the gate lets pass, the
+    false-accept rate (unknown shapes the gate lets through as a sign) at the bundle's
+    operating threshold, and AUROC of the gate's distance and, for comparison, of the
+    classifier's top probability.
+    """
+    from handcam.bundle import ModelBundle
+    from handcam.openset import load_gate
+    from handcam.preprocess import PreprocessConfig, feature_size
+    from training.data import scan_dataset
+    from training.features import extract_hands
+    from training.models import DEFAULT_FEATURES
+    from training.openset import auroc
+    from training.progress import Progress
+
+    features = features or DEFAULT_FEATURES
+    ds = scan_dataset([data], groups)
+    hands = extract_hands(ds.samples, PreprocessConfig(), Progress()).hands
+    rng = np.random.default_rng(seed)
+    signers = np.array(sorted(set(hands.groups.tolist())))
+    rng.shuffle(signers)
+    test_s = signers[int(0.7 * len(signers)) :]
+    rows = []
+    for unknown in unknown_sets:
+        known_rows = ~np.isin(hands.labels, unknown)
+        is_test = np.isin(hands.groups, test_s)
+        parts = np.where(is_test, "test", "")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "known"
+            tagged = hands.with_parts(parts).subset(np.flatnonzero(known_rows))
+            _train_hands(tagged, out, None, features, None)
+            bundle = ModelBundle.load(out)
+            gate = load_gate(out, feature_size(bundle.preprocess.features))
+            probs, x = _probs(out, hands.subset(np.flatnonzero(is_test)))
+        test = hands.subset(np.flatnonzero(is_test))
+        unk = np.isin(test.labels, unknown)
+        dist = gate.distance(x)
+        passed = dist <= gate.threshold
+        y = np.array(
+            [bundle.labels.index(lab) if lab in bundle.labels else -1 for lab in test.labels]
+        )
+        right = (probs.argmax(1) == y) & passed
+        row = {
+            "features": features,
+            "unknown_labels": list(unknown),
+            "test_signers": len(test_s),
+            "known_accuracy_with_gate": round(float(right[~unk].mean()), 4),
+            "known_accuracy_without_gate": round(float((probs.argmax(1) == y)[~unk].mean()), 4),
+            "known_passing": round(float(passed[~unk].mean()), 4),
+            "false_accept_rate": round(float(passed[unk].mean()), 4),
+            "auroc_gate": round(auroc(dist[~unk], dist[unk]), 4),
+            "auroc_top_probability": round(auroc(-probs.max(1)[~unk], -probs.max(1)[unk]), 4),
+            "threshold": round(gate.threshold, 2),
+        }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def _probs(bundle_dir: Path, hands) -> tuple[np.ndarray, np.ndarray]:
+    import keras
+
+    from handcam.bundle import ModelBundle
+    from handcam.preprocess import landmark_features
+
+    bundle = ModelBundle.load(bundle_dir)
+    model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+    x = landmark_features(hands.landmarks, hands.world, hands.handedness, bundle.preprocess)
+    return np.asarray(model({"landmarks": x}, training=False)), x
+
+
 def fewshot_table(rows: list[dict]) -> str:
     """Mean over the label sets, one line per feature set and N."""
     lines = [
@@ -324,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--features", nargs="+", default=None, help="feature sets to compare")
     f.add_argument("--epochs", type=int)
     f.add_argument("--seed", type=int, default=0)
+    o = sub.add_parser("openset", help="'not a sign': false accepts of unknown shapes, AUROC")
+    o.add_argument("--data", type=Path, required=True)
+    o.add_argument("--groups", type=Path, required=True, help="CSV with a signer column")
+    o.add_argument("--unknown", nargs="+", default=["7,8,9", "0,1,2", "3,5,6", "4,8,9"])
+    o.add_argument("--features")
+    o.add_argument("--seed", type=int, default=0)
     c = sub.add_parser("compare", help="train several models on one grouped split")
     c.add_argument("--models", nargs="+", default=["landmarks", "crop_cnn", "fusion"])
     c.add_argument("--data", type=Path, required=True)
@@ -334,6 +419,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.which == "compare":
         compare(args.models, args.data, args.groups, args.epochs, args.crop_size, args.out)
+        return 0
+    if args.which == "openset":
+        rows = openset(
+            args.data, args.groups, [u.split(",") for u in args.unknown], args.seed, args.features
+        )
+        keys = ("known_accuracy_with_gate", "known_passing", "false_accept_rate", "auroc_gate")
+        print("mean: " + ", ".join(f"{k} {np.mean([r[k] for r in rows]):.4f}" for k in keys))
         return 0
     if args.which == "fewshot":
         from training.models import DEFAULT_FEATURES
