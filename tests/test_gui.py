@@ -130,17 +130,53 @@ def test_record_panel_capture_undo_and_burst(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.frames_shown > 2, timeout=5000)
     panel.label_combo.setCurrentText("my sign")
     assert panel.capture()
-    assert panel.store.counts() == {"my sign": 1} and panel.thumbs.count() == 1
+    qtbot.waitUntil(lambda: panel.counts == {"my sign": 1} and panel.thumbs.count() == 1)
     panel.undo()
+    qtbot.waitUntil(lambda: panel.counts == {"my sign": 0})
     assert panel.store.counts() == {"my sign": 0}
     panel.burst_delay.setValue(0)
     panel.burst_count.setValue(3)
     panel.burst_rate.setValue(20)
     panel.start_burst()
-    qtbot.waitUntil(lambda: panel.store.counts().get("my sign") == 3, timeout=5000)
+    qtbot.waitUntil(lambda: panel.counts.get("my sign") == 3, timeout=5000)
     panel.label_combo.setCurrentText("../escape")
     assert not panel.capture() and "not saved" in panel.message.text()
     assert not (tmp_path / "escape").exists()
+
+
+def test_a_burst_saves_each_frame_once_and_writes_off_the_gui_thread(
+    make_window, qtbot, tmp_path, monkeypatch
+):
+    import threading
+
+    from handcam.recording import SampleStore
+
+    writers = []
+    original = SampleStore.save
+
+    def spy(self, *args, **kwargs):
+        writers.append(threading.current_thread() is threading.main_thread())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SampleStore, "save", spy)
+    w = make_window()
+    panel = attach_record_panel(w, tmp_path)
+    panel.set_dataset_dir(tmp_path / "ds")
+    # a slideshow: 4 different images, 4 frames a second, under a 20/s burst of 8
+    images = [frame(value=v) for v in (10, 60, 110, 160)]
+    w.set_source("slides", factory=lambda: FakeSource(images, fps=4, name="slides"))
+    qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=5000)
+    panel.label_combo.setCurrentText("slide")
+    panel.burst_delay.setValue(0)
+    panel.burst_count.setValue(8)
+    panel.burst_rate.setValue(20)
+    panel.start_burst()
+    qtbot.waitUntil(lambda: not panel._burst_timer.isActive(), timeout=15000)
+    qtbot.waitUntil(lambda: panel.pending == 0, timeout=5000)
+    indexes = [s.sidecar for s in panel.history]
+    frames = [__import__("json").loads(p.read_text())["frame_index"] for p in indexes]
+    assert len(frames) == len(set(frames)) and len(frames) <= 4  # no frame saved twice
+    assert writers and not any(writers)  # never on the GUI thread
 
 
 def test_retrain_runner_produces_a_bundle_and_keeps_the_old(qtbot, tmp_path):

@@ -48,7 +48,10 @@ def test_split_plans_on_awkward_groups():
     y = np.repeat(np.arange(4), 12)
     # labels a, b recorded in 4 sessions each; c, d in one session each
     groups = np.array(
-        [f"{labels[c]}{i % 4}" if c < 2 else f"{labels[c]}0" for c, i in zip(y, range(48))]
+        [
+            f"{labels[c]}{i % 4}" if c < 2 else f"{labels[c]}0"
+            for c, i in zip(y, range(48), strict=True)
+        ]
     )
     plan = plan_split(y, groups, labels)
     assert plan.policy == "mixed"

@@ -35,6 +35,7 @@ def run_app(args: Namespace) -> int:
     from handcam.sources import list_cameras
     from handcam.ui.main_window import MainWindow
     from handcam.ui.qt_env import clean_qt_environment
+    from handcam.ui.record_panel import attach_record_panel
     from handcam.ui.settings import open_settings
     from handcam.ui.worker import RecognitionWorker
 
@@ -54,7 +55,7 @@ def run_app(args: Namespace) -> int:
         cameras=cameras,
         data_dir=data_dir,
     )
-    _attach_record_panel(window, data_dir)
+    attach_record_panel(window, data_dir)
     state = settings.value("window/state")
     if state is not None:
         window.restoreState(state)  # e.g. the record panel stays open
@@ -96,11 +97,3 @@ def _remembered_source(settings, cameras: list[int]) -> str | None:
     if spec and (spec.isdigit() and int(spec) in cameras or Path(spec).exists()):
         return spec
     return str(cameras[0]) if cameras else None
-
-
-def _attach_record_panel(window, data_dir: Path) -> None:
-    try:
-        from handcam.ui.record_panel import attach_record_panel
-    except ImportError:  # the record panel is optional while it is being built
-        return
-    attach_record_panel(window, data_dir)

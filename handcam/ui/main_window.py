@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
     """Thin GUI over the worker. ``sources`` maps picker text -> source spec."""
 
     result_shown = Signal(object)  # FrameResult, after it is on screen (record panel)
+    closing = Signal()  # the window is closing: panels finish their work
 
     def __init__(
         self,
@@ -350,6 +351,7 @@ class MainWindow(QMainWindow):
         }
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.closing.emit()
         self._timer.stop()
         self._status_timer.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -1,12 +1,19 @@
-"""Record mode: capture labelled samples of your own hand from the live view."""
+"""Record mode: capture labelled samples of your own hand from the live view.
+
+Samples are written (JPEG encoding, fsyncs) and counted on a writer thread, never on the
+GUI thread. A burst saves each new frame once: a slow source (a 2 images/s slideshow)
+under a fast burst does not save the same image again.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+import numpy as np
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from handcam.detection import Hand
 from handcam.errors import HandcamError
 from handcam.pipeline import FrameResult
 from handcam.recording import SampleStore, SavedSample, hand_is_steady
@@ -31,28 +39,97 @@ from handcam.recording import SampleStore, SavedSample, hand_is_steady
 log = logging.getLogger(__name__)
 
 
-class RecordPanel(QWidget):
-    """Label picker, single shot (Space), burst with countdown, counts, thumbnails, undo."""
+@dataclass(frozen=True, eq=False)
+class SaveRequest:
+    """One sample to write (crosses to the writer thread; the frame is never mutated)."""
 
-    def __init__(self, window, dataset_dir: Path) -> None:
+    store: SampleStore
+    label: str
+    image: np.ndarray
+    hand: Hand
+    source: str
+    frame_index: int
+
+
+class SampleWriter(QObject):
+    """Lives on its own thread: writes, deletes and counts samples in request order."""
+
+    saved = Signal(object)  # SavedSample
+    failed = Signal(str)
+    counted = Signal(dict)
+
+    @Slot(object)
+    def save(self, req: SaveRequest) -> None:
+        try:
+            sample = req.store.save(req.label, req.image, req.hand, req.source, req.frame_index)
+        except HandcamError as exc:
+            self.failed.emit(str(exc))
+        else:
+            self.saved.emit(sample)
+        self.counted.emit(req.store.counts())
+
+    @Slot(object, object)
+    def delete(self, store: SampleStore, sample: SavedSample) -> None:
+        store.delete(sample)
+        self.counted.emit(store.counts())
+
+    @Slot(object)
+    def count(self, store: SampleStore) -> None:
+        try:
+            self.counted.emit(store.counts())
+        except OSError as exc:
+            self.failed.emit(f"cannot read {store.root}: {exc}")
+
+
+class RecordPanel(QWidget):
+    """Label picker, single shot (Space), burst with countdown, counts, thumbnails, undo.
+
+    Fed by ``on_result`` (each result shown) and ``set_labels`` (the model's labels).
+    """
+
+    request_save = Signal(object)
+    request_delete = Signal(object, object)
+    request_count = Signal(object)
+
+    def __init__(self, settings: QSettings, dataset_dir: Path) -> None:
         super().__init__()
-        self.window = window
+        self.settings = settings
         self.store = SampleStore(dataset_dir)
         self.history: list[SavedSample] = []
+        self.counts: dict[str, int] = {}
+        self.pending = 0  # saves sent to the writer, not yet done
+        self.retrain_dialog = None
         self._previous: FrameResult | None = None
         self._current: FrameResult | None = None
+        self._last_captured: tuple | None = None  # the frame a burst saved last
         self._burst_left = 0
         self._countdown = 0
-        self.retrain_dialog = None
         self._build()
-        window.result_shown.connect(self._on_result)
-        window.worker.model_ready.connect(lambda info: self.set_labels(info.labels))
+        self._start_writer()
         self._burst_timer = QTimer(self)
         self._burst_timer.timeout.connect(self._burst_tick)
         self._countdown_timer = QTimer(self)
         self._countdown_timer.setInterval(1000)
         self._countdown_timer.timeout.connect(self._countdown_tick)
         self.refresh_counts()
+
+    def _start_writer(self) -> None:
+        self._thread = QThread(self)
+        self._thread.setObjectName("sample-writer")
+        self.writer = SampleWriter()
+        self.writer.moveToThread(self._thread)
+        self.request_save.connect(self.writer.save)
+        self.request_delete.connect(self.writer.delete)
+        self.request_count.connect(self.writer.count)
+        self.writer.saved.connect(self._on_saved)
+        self.writer.failed.connect(self._on_failed)
+        self.writer.counted.connect(self._on_counted)
+        self._thread.start()
+
+    def stop_writer(self) -> None:
+        """Finish the queued writes, then stop the thread (the window calls this on close)."""
+        self._thread.quit()
+        self._thread.wait(10000)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -63,6 +140,7 @@ class RecordPanel(QWidget):
         form.addRow("Label", self.label_combo)
         folder_row = QHBoxLayout()
         self.folder_label = QLabel(str(self.store.root))
+        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
         self.folder_label.setWordWrap(True)
         change = QPushButton("Change...")
         change.clicked.connect(self._choose_folder)
@@ -89,6 +167,7 @@ class RecordPanel(QWidget):
             buttons.addWidget(b)
         layout.addLayout(buttons)
         self.message = QLabel("")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         layout.addWidget(QLabel("Samples per label"))
@@ -105,12 +184,16 @@ class RecordPanel(QWidget):
         layout.addWidget(self.retrain_button)
         layout.addStretch(1)
 
+    # --- inputs ------------------------------------------------------------------------
     def set_labels(self, labels) -> None:
         current = self.label_combo.currentText()
         self.label_combo.clear()
         self.label_combo.addItems(list(labels))
         if current:
             self.label_combo.setCurrentText(current)
+
+    def on_result(self, result: FrameResult) -> None:
+        self._previous, self._current = self._current, result
 
     def _choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Dataset folder", str(self.store.root))
@@ -120,12 +203,10 @@ class RecordPanel(QWidget):
     def set_dataset_dir(self, path: Path) -> None:
         self.store = SampleStore(path)
         self.folder_label.setText(str(path))
-        self.window.settings.setValue("record/dataset", str(path))
+        self.settings.setValue("record/dataset", str(path))
         self.refresh_counts()
 
-    def _on_result(self, result: FrameResult) -> None:
-        self._previous, self._current = self._current, result
-
+    # --- capture -----------------------------------------------------------------------
     def _ready_result(self) -> FrameResult | None:
         result = self._current
         if result is None or not result.hand_found:
@@ -141,29 +222,43 @@ class RecordPanel(QWidget):
         return result
 
     def capture(self) -> bool:
-        """Save the frame on screen if a hand is in it; False (with a message) otherwise."""
+        """Queue the frame on screen for saving if a hand is in it; False (with a message)
+        when there is nothing to save or the label is unusable."""
         result = self._ready_result()
         if result is None:
             self.message.setText("no hand (or not steady): nothing captured")
             return False
         label = self.label_combo.currentText()
         try:
-            saved = self.store.save(
-                label,
-                result.frame.image,
-                result.hands[0],
-                source=result.frame.source,
-                frame_index=result.frame.index,
-            )
+            self.store.label_dir(label)  # an unsafe label is refused before anything
         except HandcamError as exc:
             self.stop_burst()
-            self.message.setText(f"<span style='color:#e55'>not saved:</span> {exc}")
+            self.message.setText(f"not saved: {exc}")
             return False
+        frame = result.frame
+        self._last_captured = (frame.source, frame.index, frame.t_read)
+        self.pending += 1
+        self.request_save.emit(
+            SaveRequest(self.store, label, frame.image, result.hands[0], frame.source, frame.index)
+        )
+        return True
+
+    def _on_saved(self, saved: SavedSample) -> None:
+        self.pending -= 1
         self.history.append(saved)
         self._add_thumb(saved)
         self.message.setText(f"saved {saved.image.name} as {saved.label!r}")
-        self.refresh_counts()
-        return True
+
+    def _on_failed(self, message: str) -> None:
+        self.pending = max(0, self.pending - 1)
+        self.stop_burst()
+        self.message.setText(f"not saved: {message}")
+
+    def _on_counted(self, counts: dict) -> None:
+        self.counts = dict(counts)
+        self.counts_list.clear()
+        for label, n in counts.items():
+            self.counts_list.addItem(f"{label}: {n}")
 
     def _add_thumb(self, saved: SavedSample) -> None:
         item = QListWidgetItem(QIcon(str(saved.crop)), saved.label)  # the crop just saved
@@ -177,18 +272,15 @@ class RecordPanel(QWidget):
             self.message.setText("nothing to undo")
             return
         sample = self.history.pop()
-        self.store.delete(sample)
+        self.request_delete.emit(self.store, sample)
         for i in range(self.thumbs.count()):
             if self.thumbs.item(i).data(Qt.ItemDataRole.UserRole) == str(sample.image):
                 self.thumbs.takeItem(i)
                 break
         self.message.setText(f"removed {sample.image.name}")
-        self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        self.counts_list.clear()
-        for label, n in self.store.counts().items():
-            self.counts_list.addItem(f"{label}: {n}")
+        self.request_count.emit(self.store)
 
     # --- burst -------------------------------------------------------------------------
     def start_burst(self) -> None:
@@ -210,6 +302,7 @@ class RecordPanel(QWidget):
 
     def _begin_burst(self) -> None:
         self._burst_deadline = time.monotonic() + 5 + 3 * self._burst_left / self.burst_rate.value()
+        self._last_captured = None
         self._burst_timer.start(int(1000 / self.burst_rate.value()))
 
     def _burst_tick(self) -> None:
@@ -218,6 +311,9 @@ class RecordPanel(QWidget):
             self.stop_burst()
             self.message.setText(f"burst done: {done} captured")
             return
+        frame = self._current.frame if self._current is not None else None
+        if frame is not None and (frame.source, frame.index, frame.t_read) == self._last_captured:
+            return  # no new frame since the last capture: never save one twice
         if self.capture():
             self._burst_left -= 1
 
@@ -228,9 +324,13 @@ class RecordPanel(QWidget):
 
 
 def attach_record_panel(window, data_dir: Path) -> RecordPanel:
-    """Add the record dock (hidden until R) and its shortcuts to the main window."""
+    """Add the record dock (hidden until R), its shortcuts and its wiring to the window."""
     dataset = window.settings.value("record/dataset") or str(data_dir / "recordings")
-    panel = RecordPanel(window, Path(dataset))
+    panel = RecordPanel(window.settings, Path(dataset))
+    window.result_shown.connect(panel.on_result)
+    window.worker.model_ready.connect(lambda info: panel.set_labels(info.labels))
+    if window.labels:
+        panel.set_labels(window.labels)
     dock = QDockWidget("Record", window)
     dock.setObjectName("record-dock")
     dock.setWidget(panel)
@@ -251,7 +351,7 @@ def attach_record_panel(window, data_dir: Path) -> RecordPanel:
         action.setShortcut(QKeySequence(key))
         action.triggered.connect(lambda _=False, s=slot, d=dock: d.isVisible() and s())
         window.addAction(action)
-    window.record_panel, window.record_dock = panel, dock
+    window.closing.connect(panel.stop_writer)
     panel.retrain_button.clicked.connect(lambda: open_retrain_dialog(window, panel))
     return panel
 
