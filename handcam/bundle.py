@@ -14,13 +14,17 @@ Layout::
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handcam.errors import BundleError
+from handcam.errors import BundleError, LabelError
+from handcam.labels import validate_label
 from handcam.preprocess import PreprocessConfig
+
+log = logging.getLogger(__name__)
 
 BUNDLE_FORMAT = 1
 MODEL_FILE = "model.keras"
@@ -52,43 +56,73 @@ class ModelBundle:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ModelBundle:
+        """Read and validate a bundle's metadata; BundleError naming the file if it is bad."""
         root = Path(path).expanduser()
         if not root.is_dir():
             raise BundleError(f"{root}: no such model bundle folder")
         for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
             if not (root / name).is_file():
                 raise BundleError(f"{root}: not a model bundle (missing {name})")
-        labels = _read_json(root / LABELS_FILE)
+        labels = _labels(root / LABELS_FILE, _read_json(root / LABELS_FILE))
         config = _read_json(root / CONFIG_FILE)
-        report = _read_json(root / REPORT_FILE) if (root / REPORT_FILE).is_file() else {}
+        where = f"{root / CONFIG_FILE}"
+        if not isinstance(config, dict):
+            raise BundleError(f"{where}: must be a JSON object")
+        if config.get("format") != BUNDLE_FORMAT:
+            raise BundleError(f"{where}: unsupported bundle format {config.get('format')!r}")
+        inputs = config.get("inputs")
         if (
-            not isinstance(labels, list)
-            or len(labels) < 2
-            or not all(isinstance(x, str) and x for x in labels)
+            not isinstance(inputs, list)
+            or not inputs
+            or any(not isinstance(n, str) or n not in KNOWN_INPUTS for n in inputs)
         ):
-            raise BundleError(f"{root}/{LABELS_FILE}: must be a list of at least 2 names")
-        if len(set(labels)) != len(labels):
-            raise BundleError(f"{root}/{LABELS_FILE}: labels are not unique")
-        if not isinstance(config, dict) or config.get("format") != BUNDLE_FORMAT:
-            raise BundleError(f"{root}/{CONFIG_FILE}: unsupported bundle format")
-        inputs = tuple(config.get("inputs", ()))
-        if not inputs or any(name not in KNOWN_INPUTS for name in inputs):
-            raise BundleError(
-                f"{root}/{CONFIG_FILE}: inputs {list(inputs)} must be among {list(KNOWN_INPUTS)}"
-            )
+            raise BundleError(f"{where}: inputs {inputs!r} must be a list among {KNOWN_INPUTS}")
+        pre = config.get("preprocess", {})
+        if not isinstance(pre, dict):
+            raise BundleError(f"{where}: preprocess must be an object")
         try:
-            preprocess = PreprocessConfig.from_dict(config.get("preprocess", {}))
+            preprocess = PreprocessConfig.from_dict(pre)
         except (TypeError, ValueError) as exc:
-            raise BundleError(f"{root}/{CONFIG_FILE}: bad preprocessing settings: {exc}") from exc
+            raise BundleError(f"{where}: bad preprocessing settings: {exc}") from exc
+        training = config.get("training") or {}
+        model_name = config.get("model", "unknown")
+        if not isinstance(training, dict) or not isinstance(model_name, str):
+            raise BundleError(f"{where}: 'training' must be an object and 'model' a name")
         return cls(
             path=root,
-            labels=tuple(labels),
+            labels=labels,
             preprocess=preprocess,
-            model_name=str(config.get("model", "unknown")),
-            inputs=inputs,
-            training=dict(config.get("training", {})),
-            report=report if isinstance(report, dict) else {},
+            model_name=model_name,
+            inputs=tuple(inputs),
+            training=dict(training),
+            report=_optional_report(root / REPORT_FILE),
         )
+
+
+def _labels(path: Path, labels: Any) -> tuple[str, ...]:
+    """Labels as recording accepts them: safe names, at least two, all different."""
+    if not isinstance(labels, list) or len(labels) < 2:
+        raise BundleError(f"{path}: must be a list of at least 2 names")
+    try:
+        names = tuple(validate_label(label) for label in labels)
+    except LabelError as exc:
+        raise BundleError(f"{path}: {exc}") from exc
+    if len(set(names)) != len(names):
+        raise BundleError(f"{path}: labels are not unique")
+    return names
+
+
+def _optional_report(path: Path) -> dict[str, Any]:
+    """The evaluation report, or {} (with a warning) when it is missing or broken: a
+    report is for people; it never stops a model from loading."""
+    if not path.is_file():
+        return {}
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("%s: unreadable report ignored (%s)", path, exc)
+        return {}
+    return report if isinstance(report, dict) else {}
 
 
 def write_bundle_metadata(
@@ -101,7 +135,9 @@ def write_bundle_metadata(
 ) -> None:
     """Write labels.json and config.json (the model file is saved by the trainer)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / LABELS_FILE).write_text(json.dumps(list(labels), indent=1, ensure_ascii=False))
+    (root / LABELS_FILE).write_text(
+        json.dumps(list(labels), indent=1, ensure_ascii=False), encoding="utf-8"
+    )
     config = {
         "format": BUNDLE_FORMAT,
         "model": model_name,
@@ -109,7 +145,9 @@ def write_bundle_metadata(
         "preprocess": preprocess.to_dict(),
         "training": training,
     }
-    (root / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False))
+    (root / CONFIG_FILE).write_text(
+        json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def _read_json(path: Path) -> Any:

@@ -30,6 +30,23 @@ class PreprocessConfig:
     still_padding: float = 0.5
     features: str = "coords"  # a name in FEATURE_SETS
 
+    def __post_init__(self) -> None:
+        checks = (
+            ("crop_size", int, 8, 1024),
+            ("crop_margin", (int, float), 0.0, 2.0),
+            ("detector_complexity", int, 0, 1),
+            ("still_padding", (int, float), 0.0, 2.0),
+        )
+        for name, kind, lo, hi in checks:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, kind) or not lo <= value <= hi:
+                raise ValueError(f"{name} must be a number from {lo} to {hi}, not {value!r}")
+        if not isinstance(self.mirror_left, bool):
+            raise ValueError(f"mirror_left must be true or false, not {self.mirror_left!r}")
+        if not isinstance(self.features, str):
+            raise ValueError(f"features must be a name, not {self.features!r}")
+        feature_size(self.features)  # ValueError naming the known sets
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -39,9 +56,7 @@ class PreprocessConfig:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown preprocessing settings: {sorted(unknown)}")
-        config = cls(**data)
-        feature_size(config.features)  # ValueError for an unknown feature set
-        return config
+        return cls(**data)
 
 
 @dataclass(frozen=True, eq=False)

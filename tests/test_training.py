@@ -322,3 +322,29 @@ def test_samples_recorded_by_the_app_train_a_loadable_bundle(tmp_path):
     assert report["data"]["no_hand"] == []  # the sidecars' landmarks were used
     clf = KerasClassifier(ModelBundle.load(out))
     assert set(clf.labels) == {"open", "fist"}
+
+
+def test_a_failed_swap_puts_the_old_bundle_back(tmp_path, monkeypatch):
+    import os
+
+    from training import train as train_mod
+
+    out, work = tmp_path / "bundle", tmp_path / ".bundle.tmp"
+    out.mkdir()
+    (out / "model.keras").write_text("old")
+    work.mkdir()
+    (work / "model.keras").write_text("new")
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # moving the new bundle in fails (a full disk, a lock...)
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(train_mod.os, "replace", flaky)
+    with pytest.raises(OSError):
+        train_mod._commit(work, out, overwrite=True)
+    assert (out / "model.keras").read_text() == "old"
+    assert not any(p.name.startswith(".bundle.old") for p in tmp_path.iterdir())
