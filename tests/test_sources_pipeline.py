@@ -140,3 +140,19 @@ def test_synthetic_hand_shape():
     h = synthetic_hand()
     assert h.landmarks.shape == (21, 3)
     assert np.all(h.landmarks[:, 0] > 0)
+
+
+def test_camera_candidates_on_each_system(monkeypatch):
+    import sys
+
+    from handcam import sources
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert sources.camera_candidates(3) == [0, 1, 2]
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert sources.camera_candidates(2) == [0, 1]
+    import cv2
+
+    assert sources.camera_backend() == cv2.CAP_DSHOW
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert sources.camera_backend() == cv2.CAP_AVFOUNDATION
