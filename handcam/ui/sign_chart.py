@@ -1,0 +1,129 @@
+"""The sign chart: what each of the current model's labels looks like, drawn as a hand
+skeleton from the training set the bundle carries (no photos), the current sign lit up."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from handcam.detection import HAND_CONNECTIONS
+from handcam.errors import HandcamError
+
+log = logging.getLogger(__name__)
+TIPS = (4, 8, 12, 16, 20)
+
+
+def load_shapes(bundle_path: str | Path, labels: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """label -> (21, 2) typical hand shape, for the labels the bundle has samples of."""
+    from handcam.handset import load_bundle_handset
+    from handcam.skeleton import typical_shapes
+
+    try:
+        hands = load_bundle_handset(bundle_path)
+    except HandcamError as exc:
+        log.warning("no sign chart: %s", exc)
+        return {}
+    if hands is None:
+        return {}
+    shapes = typical_shapes(hands)
+    return {label: shapes[label] for label in labels if label in shapes}
+
+
+class SignChart(QWidget):
+    """A grid of skeletons, one per label; ``set_current`` highlights the sign shown."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(220, 160)
+        self.labels: tuple[str, ...] = ()
+        self.shapes: dict[str, np.ndarray] = {}
+        self.current: str | None = None
+        self.wanted: str | None = None  # practice mode: the sign asked for
+
+    def set_model(self, bundle_path: str | Path, labels: tuple[str, ...]) -> None:
+        self.labels = tuple(labels)
+        self.shapes = load_shapes(bundle_path, self.labels) if bundle_path else {}
+        self.update()
+
+    def set_current(self, label: str | None) -> None:
+        if label != self.current:
+            self.current = label
+            self.update()
+
+    def set_wanted(self, label: str | None) -> None:
+        if label != self.wanted:
+            self.wanted = label
+            self.update()
+
+    def cells(self) -> tuple[int, int]:
+        """(columns, rows) that fill the widget best."""
+        n = max(1, len(self.labels))
+        aspect = self.width() / max(1, self.height())
+        cols = max(1, min(n, round(math.sqrt(n * aspect))))
+        return cols, math.ceil(n / cols)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(30, 30, 34))
+        if not self.labels:
+            p.setPen(QColor(200, 200, 200))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no model")
+            p.end()
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cols, rows = self.cells()
+        cw, ch = self.width() / cols, self.height() / rows
+        font = QFont(self.font().family(), max(8, int(min(cw, ch) / 9)), QFont.Weight.Bold)
+        for i, label in enumerate(self.labels):
+            cell = QRectF((i % cols) * cw, (i // cols) * ch, cw, ch).adjusted(3, 3, -3, -3)
+            self._draw_cell(p, cell, label, font)
+        p.end()
+
+    def _draw_cell(self, p: QPainter, cell: QRectF, label: str, font: QFont) -> None:
+        lit = label == self.current
+        wanted = label == self.wanted
+        if lit or wanted:
+            colour = QColor(90, 230, 120) if lit else QColor(255, 190, 60)
+            p.setPen(QPen(colour, 2))
+            p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 40))
+            p.drawRoundedRect(cell, 6, 6)
+        text_h = font.pointSizeF() * 1.6
+        p.setFont(font)
+        p.setPen(QColor(240, 240, 240) if lit else QColor(190, 190, 190))
+        p.drawText(
+            QRectF(cell.left(), cell.bottom() - text_h, cell.width(), text_h),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextSingleLine,
+            label,
+        )
+        shape = self.shapes.get(label)
+        area = QRectF(cell.left(), cell.top(), cell.width(), cell.height() - text_h)
+        if shape is None:
+            p.setPen(QColor(120, 120, 120))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "no sample")
+            return
+        self._draw_hand(p, area.adjusted(4, 4, -4, -4), shape, lit)
+
+    def _draw_hand(self, p: QPainter, area: QRectF, shape: np.ndarray, lit: bool) -> None:
+        lo, hi = shape.min(axis=0), shape.max(axis=0)
+        size = max(float((hi - lo).max()), 1e-6)
+        scale = min(area.width(), area.height()) / size
+        centre = (lo + hi) / 2
+        pts = [
+            QPointF(area.center().x() + (x - centre[0]) * scale,
+                    area.center().y() + (y - centre[1]) * scale)
+            for x, y in shape
+        ]  # fmt: skip
+        p.setPen(QPen(QColor(90, 230, 120) if lit else QColor(80, 170, 110), 2))
+        for a, b in HAND_CONNECTIONS:
+            p.drawLine(pts[a], pts[b])
+        p.setPen(Qt.PenStyle.NoPen)
+        for i, pt in enumerate(pts):
+            p.setBrush(QColor(230, 90, 80) if i in TIPS else QColor(230, 230, 230))
+            p.drawEllipse(pt, 2.5, 2.5)
