@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from handcam.detection import NUM_LANDMARKS, Hand
+from handcam.handshape import SHAPE_FEATURES, shape_features
 
 LANDMARK_FEATURES = NUM_LANDMARKS * 3  # the "coords" feature set
 
@@ -90,6 +91,7 @@ FeatureFn = Callable[[np.ndarray, "np.ndarray | None", np.ndarray], np.ndarray]
 # name -> (vector size, function of (N,21,3) landmarks, (N,21,3) world or None, mirror mask)
 FEATURE_SETS: dict[str, tuple[int, FeatureFn]] = {
     "coords": (LANDMARK_FEATURES, _coords),
+    "shape": (SHAPE_FEATURES, shape_features),
 }
 
 

@@ -87,3 +87,26 @@ def test_hand_dict_round_trip():
     again = Hand.from_dict(hand.to_dict())
     np.testing.assert_allclose(again.landmarks, hand.landmarks, atol=1e-3)
     assert again.handedness == "Right"
+
+
+def test_shape_features_are_the_same_for_one_hand_and_a_batch_and_ignore_hand_size():
+    from handcam.detection import synthetic_hand
+    from handcam.preprocess import PreprocessConfig, feature_size, landmark_features
+
+    cfg = PreprocessConfig(features="shape")
+    rng = np.random.default_rng(0)
+    hands = [synthetic_hand(640, 480, spread=s).landmarks for s in (0.2, 0.6, 1.0, 1.3)]
+    lms = np.stack([h + rng.normal(0, 2, h.shape).astype(np.float32) for h in hands])
+    world = lms / 1000.0
+    handed = np.array(["Left", "Right", "Left", "Right"])
+    batch = landmark_features(lms, world, handed, cfg)
+    assert batch.shape == (4, feature_size("shape"))
+    for i in range(4):
+        one = landmark_features(lms[i : i + 1], world[i : i + 1], handed[i : i + 1], cfg)
+        np.testing.assert_allclose(one[0], batch[i], atol=1e-5)
+    bigger = landmark_features(lms * 2.0, world * 1.5, handed, cfg)  # a bigger or nearer hand
+    np.testing.assert_allclose(bigger[:, :210], batch[:, :210], atol=1e-4)
+    no_world = landmark_features(lms, None, handed, cfg)
+    assert np.isfinite(no_world).all() and not np.allclose(no_world, batch)
+    nan_world = landmark_features(lms, np.full_like(world, np.nan), handed, cfg)
+    np.testing.assert_allclose(nan_world, no_world, atol=1e-6)

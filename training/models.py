@@ -44,7 +44,7 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 DEFAULT_MODEL = "landmarks"
-DEFAULT_FEATURES = "coords"  # landmark feature set of new models (handcam.preprocess)
+DEFAULT_FEATURES = "shape"  # landmark feature set of new models (handcam.preprocess)
 
 
 def get_spec(name: str) -> ModelSpec:
@@ -53,9 +53,14 @@ def get_spec(name: str) -> ModelSpec:
     return MODELS[name]
 
 
-def _landmark_branch(keras, x, width: int = 256, dropout: float = 0.3):
-    # No batch normalisation: inputs are already normalised, and its running statistics
-    # do not settle on the few samples of a personalisation run.
+def _landmark_branch(keras, x, stats, width: int = 256, dropout: float = 0.3):
+    # Standardised inside the model (mean and variance of the training features, fixed):
+    # the feature sets mix distances, cosines and lane positions. No batch normalisation:
+    # its running statistics do not settle on the few samples of a personalisation run.
+    if stats is not None:
+        norm = keras.layers.Normalization(name="standardise")
+        norm.adapt(stats)
+        x = norm(x)
     for units in (width, width // 2):
         x = keras.layers.Dense(units, activation="relu")(x)
         x = keras.layers.Dropout(dropout)(x)
@@ -77,8 +82,17 @@ def _crop_branch(keras, x):
     return keras.layers.Dropout(0.3)(x)
 
 
-def build_model(name: str, num_classes: int, preprocess: PreprocessConfig, weights: str = "none"):
-    """A compiled-later Keras model for ``name``. Returns (model, backbone or None)."""
+def build_model(
+    name: str,
+    num_classes: int,
+    preprocess: PreprocessConfig,
+    weights: str = "none",
+    landmark_stats=None,
+):
+    """A compiled-later Keras model for ``name``. Returns (model, backbone or None).
+
+    ``landmark_stats``: training feature vectors whose mean and variance standardise the
+    landmark input inside the model (so the app feeds raw features)."""
     import keras
 
     spec = get_spec(name)
@@ -87,7 +101,7 @@ def build_model(name: str, num_classes: int, preprocess: PreprocessConfig, weigh
     backbone = None
     if "landmarks" in spec.inputs:
         inputs["landmarks"] = keras.Input((feature_size(preprocess.features),), name="landmarks")
-        feats.append(_landmark_branch(keras, inputs["landmarks"]))
+        feats.append(_landmark_branch(keras, inputs["landmarks"], landmark_stats))
     if "crop" in spec.inputs:
         inputs["crop"] = keras.Input((crop_size, crop_size, 3), name="crop")
         if spec.backbone:
