@@ -80,7 +80,7 @@ class MotionConfig:
     max_gap_s: float = 0.3  # a longer time without a hand clears the path
     shape_fraction: float = 0.7  # of a segment's time with the handshape
     still_agree: float = 0.3  # of its frames the still model must agree, when labels given
-    j_max_distance: float = 0.06  # template distance (path radii) up to which a J is seen
+    j_max_distance: float = 0.07  # template distance (path radii) up to which a J is seen
     z_max_distance: float = 0.2
     j_max_stretch: float = 1.5  # how far a template may be stretched or sheared to fit
     z_max_stretch: float = 2.0

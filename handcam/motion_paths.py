@@ -5,8 +5,10 @@ a regular time grid (any frame rate, dropped frames), smoothed, and cut into can
 segments that all end now and start at different times; each segment is resampled to
 ``n`` points evenly spaced along its length (so speed and pauses do not matter), centred
 and scaled to unit size. :class:`TemplateBank` compares them with a letter's template
-paths point by point, the $1-recogniser's distance, over variants of aspect, tilt and
-mirror image (a left hand, an unmirrored camera).
+paths point by point (the $1 recogniser's distance) after fitting each template by the
+best linear map in closed form: turned by up to 30 degrees and stretched or sheared
+within a limit, with templates of several proportions and their mirror images (a left
+hand, an unmirrored camera).
 """
 
 from __future__ import annotations
@@ -204,27 +206,27 @@ def _arc(centre: tuple[float, float], rx: float, ry: float, a0: float, a1: float
 
 def j_shapes() -> list[np.ndarray]:
     """The J of the little fingertip (signer's view, right hand, y down): a drop and a hook
-    curving to the thumb side and up; drops, hook widths and depths of several sizes."""
+    curving to the thumb side and up; drops and hook widths of several sizes, hooks
+    turning 130-210 degrees. With 110-degree hooks as well, a hand merely carried along
+    an arc read as J in 2.7% of synthetic development sequences instead of 0.7%, for
+    99.3% instead of 100% of the J's found."""
     out = []
     for drop in (0.1, 0.3, 0.6, 1.0):
         for rx in (0.15, 0.25, 0.4, 0.6):
-            for sweep in (110.0, 150.0, 190.0, 220.0):
+            for sweep in (130.0, 170.0, 210.0):
                 hook = _arc((-rx, drop), rx, 0.3, 0.0, sweep)
                 out.append(np.concatenate([[[0.0, 0.0]], hook]))
     return out
 
 
-_Z_SLANTS = (-15.0, 0.0, 15.0)
-
-
 def z_shapes() -> list[np.ndarray]:
     """The Z of the index fingertip (signer's view, y down): right, down-left, right;
     strokes of equal and unequal length, level or slanted, tall and flat."""
-    out = []
+    out, slants = [], np.radians((-15.0, 0.0, 15.0))
     for top, bottom in ((1.0, 1.0), (1.0, 0.6), (0.6, 1.0), (0.6, 0.6)):
         for h in (0.35, 0.55, 0.8, 1.2):
-            for a_top in np.radians(_Z_SLANTS):
-                for a_bottom in np.radians(_Z_SLANTS):
+            for a_top in slants:
+                for a_bottom in slants:
                     start = np.array([1.0 - top * np.cos(a_top), -top * np.sin(a_top)])
                     end = np.array([bottom * np.cos(a_bottom), h + bottom * np.sin(a_bottom)])
                     out.append(np.array([start, [1.0, 0.0], [0.0, h], end]))
