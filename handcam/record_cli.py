@@ -21,10 +21,11 @@ def run_record(
     store.label_dir(label)  # refuse unsafe labels before opening anything
     src = open_source(source)
     if detector is None:
-        from handcam.detection import MediaPipeHandDetector
+        from handcam.pipeline import build_detector
+        from handcam.preprocess import PreprocessConfig
 
         mode = "image" if isinstance(src, ImageFolderSource) else "video"
-        detector = MediaPipeHandDetector(mode=mode)
+        detector = build_detector(mode, PreprocessConfig(), max_hands=1)
     saved = seen = 0
     try:
         for frame in src:

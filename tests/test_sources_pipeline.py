@@ -14,6 +14,7 @@ from handcam.realtime import FrameGrabber, LatestSlot
 from handcam.sources import (
     CameraSource,
     FakeSource,
+    Frame,
     ImageFolderSource,
     VideoFileSource,
     open_source,
@@ -73,12 +74,15 @@ def test_read_image_errors_name_the_file(tmp_path):
         read_image(tmp_path / "missing.png")
 
 
+def timed_frames(n, fps=30.0):
+    return [Frame(i, frame(), 0.0, "fake", None, i / fps) for i in range(n)]
+
+
 def test_pipeline_with_fakes():
     det = FakeHandDetector()
     clf = FakeClassifier(["x", "y"], fn=lambda f: [0.2, 0.8])
     pipe = Pipeline(det, clf, PreprocessConfig())
-    src = FakeSource([frame()] * 5)
-    results = [pipe.process(f) for f in src]
+    results = [pipe.process(f) for f in timed_frames(5)]
     r = results[-1]
     assert r.hand_found and r.label == "y" and abs(r.confidence - 0.8) < 1e-6
     assert r.smoothed.label == "y" and r.smoothed.state == "label"
