@@ -49,6 +49,9 @@ Box = tuple[float, float, float, float]
 class TrackerConfig:
     max_hands: int = 2
     presence: float = 0.5  # landmarker presence to start or keep a track (MediaPipe's)
+    min_fill: float = 0.3  # a hand's box side, at least this fraction of its region's
+    min_palm: float = 0.06  # palms smaller than this fraction of the searched region's side
+    # are fingertips and knuckles (hands' palms measured >= 0.084)
     palm_score: float = 0.5  # palm score accepted as is (MediaPipe's)
     weak_palm_score: float = 0.15  # weaker palms need verify_presence
     verify_presence: float = 0.7
@@ -139,7 +142,7 @@ class HandTracker(HandDetector):
         for track in [t for t in self.tracks if t.region is not None]:
             res = self.landmarks.run(cur.image, track.region)
             hand = self._hand(res, track.id)
-            if res.presence < self.config.presence or any(
+            if not self._plausible(res, hand, track.region, self.config.presence) or any(
                 box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands
             ):
                 track.region, track.lost_at = None, self.frame
@@ -230,6 +233,9 @@ class HandTracker(HandDetector):
         for palm in self.palm.detect(cur.image, region):
             if len(cur.hands) >= cfg.max_hands:
                 break
+            x0, y0, x1, y1 = palm.box
+            if max(x1 - x0, y1 - y0) < cfg.min_palm * region.side:
+                continue
             if any(_inside(*_centre(palm.box), hand.box, 0.1) for _, hand in cur.hands):
                 continue  # a hand already tracked
             weak = palm.score < cfg.palm_score
@@ -237,12 +243,15 @@ class HandTracker(HandDetector):
                 if cur.verifications >= cfg.verify_budget:
                     continue
                 cur.verifications += 1
-            res = self.landmarks.run(cur.image, palm.hand_region())
+            region = palm.hand_region()
+            res = self.landmarks.run(cur.image, region)
             self.checks["weak palm" if weak else "palm"] += 1
-            if res.presence < (cfg.verify_presence if weak else cfg.presence):
+            hand = self._hand(res, 0)
+            if not self._plausible(
+                res, hand, region, cfg.verify_presence if weak else cfg.presence
+            ):
                 continue
             self.checks["weak palm, hand" if weak else "palm, hand"] += 1
-            hand = self._hand(res, 0)
             if any(box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands):
                 continue
             track = self._claim(hand.box)
@@ -250,6 +259,14 @@ class HandTracker(HandDetector):
             self._keep(track, res, hand)
             cur.hands.append((track, hand))
         return len(cur.hands) > before
+
+    def _plausible(self, res: LandmarkResult, hand: Hand, region: Region, presence: float) -> bool:
+        """Present enough, and not a hand shrunk to a corner of its region: a hand fills
+        0.44-0.9 of its side (measured), the landmarker's false hands on background 0.15."""
+        x0, y0, x1, y1 = hand.box
+        return (
+            res.presence >= presence and max(x1 - x0, y1 - y0) >= self.config.min_fill * region.side
+        )
 
     # --- tracks --------------------------------------------------------------------
     def _claim(self, box: Box) -> Track:
