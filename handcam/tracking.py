@@ -2,21 +2,25 @@
 MediaPipe's own tracking would drop, without paying palm detection on every frame.
 
 Per frame, each tracked hand is re-measured in the region its last landmarks give
-(landmarker only, as MediaPipe does). Palm detection runs only where a hand is
-wanted, at most one palm run per frame:
+(landmarker only, as MediaPipe does). Palm detection (MediaPipe: the whole frame on
+every frame without a hand) runs only where a hand may be found:
 
-- just after a hand is lost (``recover_frames``): squares around where it was, at
-  two sizes (upscaled, so the palm looks bigger to the 192 px detector), with the
-  whole frame every third run;
-- no hand: the whole frame and tiles in turn, but only while the frame differs from
-  the empty scene (:mod:`handcam.change_gate`); on a still, empty scene one run
-  every ``idle_every`` frames;
-- one hand tracked and two wanted: the whole frame once, 3 frames after a hand
-  appears (hands often come together), then only when something changes outside
-  the tracked hand (at most every ``second_gap`` frames), and every ``second_every``
+- just after a hand is lost (``recover_frames``): one run per frame on squares around
+  where it was, at two sizes (upscaled, so the palm looks bigger to the 192 px
+  detector), the whole frame every third run;
+- no hand tracked, and the frame differs from the empty scene
+  (:mod:`handcam.change_gate`): two runs per frame, the whole frame and a tile in
+  turn (a tile shows hands 1.7x bigger), for ``double_frames`` frames after the scene
+  was last still, then one (so a scene that never stops moving costs what MediaPipe
+  costs); a still, empty scene: one run every ``idle_every`` frames;
+- one hand tracked and two wanted: the whole frame 3 frames after a hand appears
+  (hands often come together), and the tile farthest from it 5 frames later; then
+  only while the frame around the tracked hand differs from when it came (one run
+  every ``second_gap`` frames, ``second_tries`` at most), and every ``second_every``
   frames regardless;
 - a weak palm (below ``palm_score``) counts only when the landmarker is sure
-  (``verify_presence``): on empty scenes its presence stays below 0.3.
+  (``verify_presence``): on empty scenes its presence stays below 0.3. Palms too
+  small to be a hand's, and hands shrunk inside their region, are dropped.
 
 A hand found again near where a track was lost keeps that track's id, so its
 smoothed label carries on.
@@ -50,6 +54,7 @@ class TrackerConfig:
     max_hands: int = 2
     presence: float = 0.5  # landmarker presence to start or keep a track (MediaPipe's)
     min_fill: float = 0.3  # a hand's box side, at least this fraction of its region's
+    min_hand: float = 0.05  # ... and of the frame's longer side
     min_palm: float = 0.06  # palms smaller than this fraction of the searched region's side
     # are fingertips and knuckles (hands' palms measured >= 0.084)
     palm_score: float = 0.5  # palm score accepted as is (MediaPipe's)
@@ -61,9 +66,12 @@ class TrackerConfig:
     keep_lost_frames: int = 30  # a hand found near a track lost this recently keeps its id
     tile_frac: float = 0.6  # tile side, of the frame's longer side
     idle_every: int = 3  # still, empty scene: one palm run every n frames
+    double_frames: int = 15  # after it was still, the first n changed frames get two runs
     absorb_frames: int = 30  # a change without a hand for this long becomes the scene
-    second_after_new: int = 3  # look for a second hand n frames after a hand appears
-    second_gap: int = 10  # at most one change-triggered second-hand search per n frames
+    second_after_new: tuple[int, ...] = (3, 8)  # look for a second hand n frames after one
+    # appears: the whole frame, then the tile farthest from it
+    second_gap: int = 5  # while the frame around tracked hands differs from when they came,
+    second_tries: int = 6  # one search every second_gap frames, up to second_tries
     second_every: int = 90  # and one every n frames regardless
 
 
@@ -127,8 +135,10 @@ class HandTracker(HandDetector):
         self._turn = 0  # rotates the regions searched while no hand is tracked
         self._empty = ChangeGate()  # the scene without hands
         self._unfound = 0  # changed frames searched in vain since the scene was taken
+        self._double = 0  # changed frames left that get two palm runs
         self._last_empty_search = -(10**9)
-        self._around = ChangeGate()  # the frame around tracked hands at the last search
+        self._around = ChangeGate()  # the frame around tracked hands when they came
+        self._around_tries = 0
         self._last_second = -(10**9)
         self.searches: Counter[str] = Counter()  # palm runs by kind of region
         self.finds: Counter[str] = Counter()  # hands found by kind of region
@@ -142,7 +152,8 @@ class HandTracker(HandDetector):
         for track in [t for t in self.tracks if t.region is not None]:
             res = self.landmarks.run(cur.image, track.region)
             hand = self._hand(res, track.id)
-            if not self._plausible(res, hand, track.region, self.config.presence) or any(
+            width = max(cur.image.shape[:2])
+            if not self._plausible(res, hand, track.region, self.config.presence, width) or any(
                 box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands
             ):
                 track.region, track.lost_at = None, self.frame
@@ -159,7 +170,7 @@ class HandTracker(HandDetector):
             self.searches[kind] += 1
             if self._search(cur, region):
                 self.finds[kind] += 1
-        self._after_search(cur, plan)
+        self._after_search(cur)
         cur.hands.sort(key=lambda th: th[0].born)  # the oldest track is the main hand
         return [hand for _, hand in cur.hands]
 
@@ -191,40 +202,62 @@ class HandTracker(HandDetector):
             changed = True
         else:
             changed = self._empty.changed(cur.thumbnail())
-        if not changed and self.frame - self._last_empty_search < cfg.idle_every:
-            return []
+        if not changed:
+            self._double = cfg.double_frames  # still again: the next change may be a hand
+            if self.frame - self._last_empty_search < cfg.idle_every:
+                return []
         self._last_empty_search = self.frame
+        tiles = frame_tiles(w, h, cfg.tile_frac)
         if changed:
             self._unfound += 1
+        if changed and self._double > 0:  # something came: the whole frame and a tile
+            self._double -= 1
+            return [("full", whole_image(w, h)), ("tile", tiles[self._turn % len(tiles)])]
         if self._turn % 2:
             return [("full", whole_image(w, h))]
-        tiles = frame_tiles(w, h, cfg.tile_frac)
         return [("tile", tiles[(self._turn // 2) % len(tiles)])]
 
     def _second_plan(self, cur: _Frame, w: int, h: int) -> list[tuple[str, Region]]:
         cfg = self.config
-        newest = max(t.born for t, _ in cur.hands)
+        age = self.frame - max(t.born for t, _ in cur.hands)
         since = self.frame - self._last_second
-        due = self.frame - newest == cfg.second_after_new or since >= cfg.second_every
-        if not due and since >= cfg.second_gap and self._around.has_reference:
-            boxes = [_grow(hand.box, 0.5) for _, hand in cur.hands]
-            due = self._around.changed(cur.thumbnail(), boxes, (w, h))
-        if not due:
+        boxes = [_grow(hand.box, 0.5) for _, hand in cur.hands]
+        if age in cfg.second_after_new:
+            kind = "second" if age == cfg.second_after_new[0] else "second tile"
+        elif since >= cfg.second_every:
+            kind = "second"
+        elif (
+            since >= cfg.second_gap
+            and self._around.has_reference
+            and self._around.changed(cur.thumbnail(), boxes, (w, h))
+        ):
+            kind = "second" if self._around_tries % 2 == 0 else "second tile"
+            self._around_tries += 1
+            if self._around_tries >= cfg.second_tries:  # a lasting change, no hand
+                self._around.set_reference(cur.thumbnail())
+                self._around_tries = 0
+        else:
             return []
         self._last_second = self.frame
-        return [("second", whole_image(w, h))]
+        if kind == "second":
+            return [(kind, whole_image(w, h))]
+        centres = [_centre(hand.box) for _, hand in cur.hands]
+        far = max(
+            frame_tiles(w, h, cfg.tile_frac),
+            key=lambda t: min((t.cx - x) ** 2 + (t.cy - y) ** 2 for x, y in centres),
+        )
+        return [(kind, far)]
 
-    def _after_search(self, cur: _Frame, plan: list[tuple[str, Region]]) -> None:
+    def _after_search(self, cur: _Frame) -> None:
         """Update the scenes the change gates compare with."""
-        if any(kind == "second" for kind, _ in plan) or (
-            cur.hands and not self._around.has_reference
-        ):
-            self._around.set_reference(cur.thumbnail())
         if not cur.hands:
             self._around.set_reference(None)
             if self._unfound >= self.config.absorb_frames:  # a lasting change, no hand
                 self._empty.set_reference(cur.thumbnail())
                 self._unfound = 0
+        elif not self._around.has_reference:
+            self._around.set_reference(cur.thumbnail())
+            self._around_tries = 0
 
     def _search(self, cur: _Frame, region: Region) -> bool:
         """Look for new hands in ``region``; True when one was added."""
@@ -247,9 +280,8 @@ class HandTracker(HandDetector):
             res = self.landmarks.run(cur.image, region)
             self.checks["weak palm" if weak else "palm"] += 1
             hand = self._hand(res, 0)
-            if not self._plausible(
-                res, hand, region, cfg.verify_presence if weak else cfg.presence
-            ):
+            need = cfg.verify_presence if weak else cfg.presence
+            if not self._plausible(res, hand, region, need, max(cur.image.shape[:2])):
                 continue
             self.checks["weak palm, hand" if weak else "palm, hand"] += 1
             if any(box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands):
@@ -260,12 +292,17 @@ class HandTracker(HandDetector):
             cur.hands.append((track, hand))
         return len(cur.hands) > before
 
-    def _plausible(self, res: LandmarkResult, hand: Hand, region: Region, presence: float) -> bool:
-        """Present enough, and not a hand shrunk to a corner of its region: a hand fills
-        0.44-0.9 of its side (measured), the landmarker's false hands on background 0.15."""
+    def _plausible(
+        self, res: LandmarkResult, hand: Hand, region: Region, presence: float, width: int
+    ) -> bool:
+        """Present enough, not tiny, and not a hand shrunk to a corner of its region: a
+        hand fills 0.44-0.9 of its side (measured), the landmarker's false hands 0.15."""
         x0, y0, x1, y1 = hand.box
+        side = max(x1 - x0, y1 - y0)
         return (
-            res.presence >= presence and max(x1 - x0, y1 - y0) >= self.config.min_fill * region.side
+            res.presence >= presence
+            and side >= self.config.min_fill * region.side
+            and side >= self.config.min_hand * width
         )
 
     # --- tracks --------------------------------------------------------------------
