@@ -61,6 +61,7 @@ class TrackerConfig:
     weak_palm_score: float = 0.15  # weaker palms need verify_presence
     verify_presence: float = 0.7
     verify_budget: int = 1  # landmarker checks of weak palms per frame
+    refine_budget: int = 1  # second landmarker runs on a rejected palm's region per frame
     recover_frames: int = 6  # frames a lost hand's place is searched first
     recover_scales: tuple[float, ...] = (1.3, 2.0)  # of the lost hand's box
     keep_lost_frames: int = 30  # a hand found near a track lost this recently keeps its id
@@ -89,6 +90,7 @@ class _Frame:
     image: np.ndarray
     hands: list[tuple[Track, Hand]] = field(default_factory=list)
     verifications: int = 0
+    refinements: int = 0
     thumb: np.ndarray | None = None
 
     def thumbnail(self) -> np.ndarray:
@@ -276,14 +278,10 @@ class HandTracker(HandDetector):
                 if cur.verifications >= cfg.verify_budget:
                     continue
                 cur.verifications += 1
-            region = palm.hand_region()
-            res = self.landmarks.run(cur.image, region)
-            self.checks["weak palm" if weak else "palm"] += 1
-            hand = self._hand(res, 0)
-            need = cfg.verify_presence if weak else cfg.presence
-            if not self._plausible(res, hand, region, need, max(cur.image.shape[:2])):
+            found = self._landmarks_for(cur, palm.hand_region(), weak)
+            if found is None:
                 continue
-            self.checks["weak palm, hand" if weak else "palm, hand"] += 1
+            res, hand = found
             if any(box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands):
                 continue
             track = self._claim(hand.box)
@@ -291,6 +289,33 @@ class HandTracker(HandDetector):
             self._keep(track, res, hand)
             cur.hands.append((track, hand))
         return len(cur.hands) > before
+
+    def _landmarks_for(
+        self, cur: _Frame, region: Region, weak: bool
+    ) -> tuple[LandmarkResult, Hand] | None:
+        """The hand in a palm's region, or None. A palm's region is often a little off:
+        when the landmarker rejects it, it runs once more (``refine_budget`` per frame) on
+        the region its own landmarks give, and is trusted at ``verify_presence``."""
+        cfg = self.config
+        width = max(cur.image.shape[:2])
+        kind = "weak palm" if weak else "palm"
+        res = self.landmarks.run(cur.image, region)
+        self.checks[kind] += 1
+        hand = self._hand(res, 0)
+        if self._plausible(res, hand, region, cfg.verify_presence if weak else cfg.presence, width):
+            self.checks[f"{kind}, hand"] += 1
+            return res, hand
+        if cur.refinements >= cfg.refine_budget:
+            return None
+        cur.refinements += 1
+        region = region_from_landmarks(res.landmarks)
+        res = self.landmarks.run(cur.image, region)
+        hand = self._hand(res, 0)
+        self.checks["refined"] += 1
+        if self._plausible(res, hand, region, cfg.verify_presence, width):
+            self.checks["refined, hand"] += 1
+            return res, hand
+        return None
 
     def _plausible(
         self, res: LandmarkResult, hand: Hand, region: Region, presence: float, width: int
