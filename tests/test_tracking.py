@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, composite, heldout_photo
-from handcam.tracking import HandTracker, TrackerConfig, frame_tiles
+from handcam.search_regions import frame_tiles, scan_regions
+from handcam.tracking import HandTracker, TrackerConfig
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +96,11 @@ def test_a_still_empty_scene_costs_few_palm_runs(tracker_models):
 
     t = tracker(tracker_models)
     img = make_scene("clutter", (480, 640), np.random.default_rng(4))
+    before = t.palm.runs + t.landmarks.runs
     for _ in range(30):
         assert t.detect(img) == []
-    runs = sum(t.searches.values())
-    assert runs <= 30 / t.config.idle_every + 1  # MediaPipe: one palm run on every frame
+    runs = t.palm.runs + t.landmarks.runs - before
+    assert runs <= 15  # MediaPipe: 30 (a palm run on every frame)
 
 
 def test_a_hand_lost_for_a_moment_keeps_its_id(dataset_dir, tracker_models):
@@ -111,12 +113,17 @@ def test_a_hand_lost_for_a_moment_keeps_its_id(dataset_dir, tracker_models):
     assert first and later and set(first) == set(later)
 
 
-def test_tiles_cover_the_frame():
+def test_tiles_and_the_scan_grid_cover_the_frame():
     tiles = frame_tiles(640, 480, 0.6)
     assert len(tiles) == 4
     boxes = np.array([t.box() for t in tiles])
     assert boxes[:, 0].min() == 0 and boxes[:, 2].max() == 640
     assert boxes[:, 1].min() == 0 and boxes[:, 3].max() == 480
+    grid = scan_regions(640, 480)
+    assert len({(r.cx, r.cy, r.side) for r in grid}) == len(grid) == 18
+    for x in range(110, 531, 20):  # the centre of any hand 220 px or bigger is near the
+        for y in range(110, 371, 20):  # centre of some square
+            assert min(max(abs(r.cx - x), abs(r.cy - y)) / r.side for r in grid) <= 0.17
 
 
 def test_two_hands_two_labels_through_the_pipeline(dataset_dir):

@@ -167,6 +167,7 @@ def make_video(
     size: tuple[int, int] = (640, 480),
     two_hands: bool = False,
     signers: list[str] | None = None,
+    no_hands: bool = False,
     hand_px: tuple[int, int] = (190, 300),
     hold_s: float = 1.5,
     gap_s: float = 0.5,
@@ -205,7 +206,7 @@ def make_video(
             kind = kinds[k]
             scene = make_scene(kind, (h + 2 * SHAKE, w + 2 * SHAKE), rng).astype(np.float32)
             start = k * (hold + gap) + gap
-            n_hands = 2 if two_hands else 1
+            n_hands = 0 if no_hands else 2 if two_hands else 1
             hands = []
             for j in range(n_hands):
                 label = digit_order[2 * k + j]
@@ -259,6 +260,7 @@ def make_video(
         "frames": total,
         "seed": seed,
         "two_hands": two_hands,
+        "no_hands": no_hands,
         "signers": sorted(wanted),
         "appearances": [asdict(a) for a in appearances],
         "truth": truth,
@@ -283,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--seconds", type=float, default=60.0)
     m.add_argument("--fps", type=float, default=30.0)
     m.add_argument("--two-hands", action="store_true", help="two hands in every sign")
+    m.add_argument(
+        "--no-hands", action="store_true", help="the same scenes and motion, no hand (empty)"
+    )
     m.add_argument("--groups", type=Path, help="signer CSV (default: DATA/signers.csv)")
     who = m.add_mutually_exclusive_group()
     who.add_argument("--holdout-of", type=Path, metavar="BUNDLE",
@@ -313,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--paste: choose among {PASTE_MODES}")
     doc = make_video(
         args.data, args.out, args.seed, args.seconds, args.fps, two_hands=args.two_hands,
-        signers=signers, paste_modes=modes, groups_csv=groups,
+        signers=signers, paste_modes=modes, groups_csv=groups, no_hands=args.no_hands,
     )  # fmt: skip
     n_hand = sum(bool(t) for t in doc["truth"])
     print(
