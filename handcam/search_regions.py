@@ -31,6 +31,15 @@ def around(box: Box, scale: float) -> Region:
     return Region((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) * scale)
 
 
+def top_of(box: Box, scale: float = 1.2) -> Region:
+    """An upright square over the top of a changed area: the hand, not the arm below it
+    (a square of the area's width, up to 1.6x it when the area is tall, x ``scale``)."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    side = min(max(w, h), 1.6 * w) * scale
+    return Region((x0 + x1) / 2, y0 + side / 2, side)
+
+
 def _centres(length: int, side: float, step: float) -> np.ndarray:
     if length <= side:
         return np.array([length / 2])

@@ -57,6 +57,7 @@ from handcam.search_regions import (
     grown,
     inside,
     scan_regions,
+    top_of,
 )
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class HandTracker(HandDetector):
         self.frame = 0
         self._next_id = 1
         self._credit = self.config.runs_saved
-        self._turn = 0  # rotates the regions searched while no hand is tracked
+        self._turn = 0  # frames with a search while no hand is tracked: rotates the regions
         self._empty = ChangeGate()  # the scene without hands
         self._unfound = 0  # changed frames searched in vain since the scene was taken
         self._last_idle = -(10**9)
@@ -171,12 +172,16 @@ class HandTracker(HandDetector):
             for t in self.tracks
             if t.region is not None or self.frame - (t.lost_at or 0) <= cfg.keep_lost_frames
         ]
-        for kind, region in self._plan(cur):
+        plan = self._plan(cur)
+        if plan and not cur.hands and self._credit >= 1:
+            self._turn += 1  # the next frame starts with the next kind of region
+        for kind, region in plan:
             if len(cur.hands) >= cfg.max_hands or self._credit < 1:
                 break
             self.searches[kind] += 1
             self._next[kind] += 1  # the next tile or grid square, next time
-            if self._scan(cur, region) if kind == "scan" else self._search(cur, region):
+            scan = kind.startswith("scan") or kind.endswith("scan")
+            if self._scan(cur, region) if scan else self._search(cur, region):
                 self.finds[kind] += 1
         self._after_search(cur)
         cur.hands.sort(key=lambda th: th[0].born)  # the oldest track is the main hand
@@ -192,7 +197,6 @@ class HandTracker(HandDetector):
         if cur.hands:
             self._empty.set_reference(None)
             return self._second_plan(cur, w, h)
-        self._turn += 1
         lost = [
             t
             for t in self.tracks
@@ -218,6 +222,9 @@ class HandTracker(HandDetector):
             self._tile(w, h),
             ("scan", scan[self._next["scan"] % len(scan)]),
         ]
+        changes = self._empty.blobs(cur.thumbnail(), (w, h))
+        if changes:  # look first where the frame changed
+            plan = [("scan change", top_of(changes[0])), ("change", around(changes[0], 1.2))] + plan
         return _rotate(plan, self._turn)
 
     def _tile(self, w: int, h: int) -> tuple[str, Region]:
@@ -238,11 +245,23 @@ class HandTracker(HandDetector):
             and self._around.has_reference
             and self._around.changed(cur.thumbnail(), [grown(b, 0.5) for b in boxes], (w, h))
         ):
-            kind = "second" if self._around_tries % 2 == 0 else "second tile"
+            ignore = [grown(b, 0.5) for b in boxes]
+            changes = self._around.blobs(cur.thumbnail(), (w, h), ignore)
             self._around_tries += 1
             if self._around_tries >= cfg.second_tries:  # a lasting change, no hand
                 self._around.set_reference(cur.thumbnail())
                 self._around_tries = 0
+            if changes:  # where it changed: the palm detector, and the landmarker alone
+                self._last_second = self.frame
+                self._credit = max(self._credit, 2.0)  # outside the budget (see above)
+                return _rotate(
+                    [
+                        ("second change", around(changes[0], 1.2)),
+                        ("second scan", top_of(changes[0])),
+                    ],
+                    self._around_tries,
+                )
+            kind = "second"
         else:
             return []
         self._last_second = self.frame

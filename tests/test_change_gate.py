@@ -30,3 +30,13 @@ def test_a_new_object_is_a_change_unless_it_is_ignored():
     assert not gate.changed(thumbnail(img), ignore=[(280, 180, 480, 420)], size=(640, 480))
     gate.set_reference(None)
     assert not gate.has_reference and gate.changed(thumbnail(img))
+
+
+def test_blobs_say_where_it_changed():
+    gate = ChangeGate()
+    gate.set_reference(thumbnail(scene()))
+    img = scene().copy()
+    img[200:400, 300:460] = (230, 190, 160)
+    (x0, y0, x1, y1), *rest = gate.blobs(thumbnail(img), (640, 480))
+    assert 260 <= x0 <= 300 and 460 <= x1 <= 500 and 180 <= y0 <= 200 and 400 <= y1 <= 420
+    assert gate.blobs(thumbnail(scene()), (640, 480)) == []

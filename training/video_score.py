@@ -83,6 +83,8 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
          "shown_false", "empty_found", "found_past"), 0,
     )  # fmt: skip
     per_app: dict[int, list[int]] = {}
+    by_scene: dict[str, list[int]] = {}  # right, scored: per kind of scene
+    scene = {a["id"]: a.get("scene", "?") for a in doc["appearances"]}
     last = None
     for f in range(n):
         rec = records.get(f)
@@ -120,12 +122,15 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
                         c["raw_scored"] += 1
                         c["raw_right"] += int(got["label"] == t["label"])
                 if past:
+                    right = got is not None and got.get("smoothed_label") == t["label"]
                     if view == "":
                         c["found_past"] += int(got is not None)
+                        kind = scene.get(t["hand"], "?")
+                        by_scene.setdefault(kind, [0, 0])
+                        by_scene[kind][0] += int(right)
+                        by_scene[kind][1] += 1
                     c[f"{view}scored"] += 1
-                    c[f"{view}right"] += int(
-                        got is not None and got.get("smoothed_label") == t["label"]
-                    )
+                    c[f"{view}right"] += int(right)
             if (
                 view == ""
                 and len(truth[f]) == 1
@@ -159,6 +164,7 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
         "found_after_skip_pct": _pct(c["found_past"], c["scored"]),
         "raw_right_pct": _pct(c["raw_right"], c["raw_scored"]),
         "raw_right": [c["raw_right"], c["raw_scored"]],
+        "right_pct_by_scene": {k: _pct(*v) for k, v in sorted(by_scene.items())},
         "hands_found_under_90pct": weak,
     }
 
@@ -177,6 +183,10 @@ def format_score(r: dict) -> str:
         f"the first {r['skip']} frames: {r['found_after_skip_pct']}%); raw "
         f"label right where found: {r['raw_right_pct']}% ({r['raw_right'][0]}/{r['raw_right'][1]})",
     ]
+    lines.append(
+        "right label by scene: "
+        + ", ".join(f"{k} {v}%" for k, v in r["right_pct_by_scene"].items())
+    )
     for w in r["hands_found_under_90pct"]:
         lines.append(
             f"  hand {w['hand']} (label {w['label']}, {w['signer']}, {w['size']} px, "
