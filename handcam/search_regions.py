@@ -76,3 +76,9 @@ def scan_regions(width: int, height: int) -> list[Region]:
         out += [Region(float(x), float(y), side) for y in ys for x in xs]
     step = next(s for s in (7, 5, 3, 1) if len(out) % s or s == 1)  # visits every region
     return [out[(i * step) % len(out)] for i in range(len(out))]
+
+
+def rotate(plan: list, turn: int) -> list:
+    """The plan starting at its ``turn``-th item (the budget may allow only the first)."""
+    k = turn % len(plan)
+    return plan[k:] + plan[:k]

@@ -10,19 +10,20 @@ instead, in turn:
   two sizes (upscaled, so the palm looks bigger to the 192 px detector), and the
   whole frame;
 - no hand, and the frame differs from the empty scene (:mod:`handcam.change_gate`):
-  the whole frame, a tile (hands look 1.7x bigger), and the landmarker alone on a
-  square of a grid (it sees hands the palm detector misses on busy backgrounds); a
-  still, empty scene: one palm run every ``idle_every`` frames;
+  where it changed (palm detection around the biggest changed area, the landmarker
+  alone on its top), the whole frame, a tile (hands look 1.7x bigger), and the
+  landmarker alone on a square of a grid (it sees hands that the palm detector misses
+  on busy backgrounds); a still, empty scene: one palm run every ``idle_every`` frames;
 - one hand tracked and two wanted: the whole frame 3 frames after a hand appears
   (hands often come together) and the tile farthest from it 5 frames later; then
-  while the frame around the tracked hand differs from when it came (every
+  where the frame around the tracked hand changed since it came (every
   ``second_gap`` frames, ``second_tries`` at most), and every ``second_every`` frames.
 
 All of it but the searches for a second hand (a palm run and a landmarker check, rare
 by the rules above) is paid from a budget of model runs (palm or landmarker):
 ``runs_per_frame`` a frame (MediaPipe, one hand: one), saved up to ``runs_saved``.
-Tracking itself is always paid. So a scene that never stops changing costs what
-MediaPipe costs, and a burst of searching follows a quiet moment.
+Tracking itself is always paid. So a scene that never stops changing costs less than
+MediaPipe, and a burst of searching follows a quiet moment.
 
 A weak palm (below ``palm_score``) counts only when the landmarker is sure
 (``verify_presence``): on empty scenes its presence stays below 0.3. Palms too small
@@ -56,6 +57,7 @@ from handcam.search_regions import (
     frame_tiles,
     grown,
     inside,
+    rotate,
     scan_regions,
     top_of,
 )
@@ -206,7 +208,7 @@ class HandTracker(HandDetector):
             self._empty.set_reference(None)
             box = max(lost, key=lambda t: t.lost_at or 0).box
             plan = [("recover", around(box, s)) for s in cfg.recover_scales]
-            return _rotate(plan + [("full", whole_image(w, h))], self._turn)
+            return rotate(plan + [("full", whole_image(w, h))], self._turn)
         if not self._empty.has_reference:
             self._empty.set_reference(cur.thumbnail())
             self._unfound = 0
@@ -214,7 +216,7 @@ class HandTracker(HandDetector):
             if self.frame - self._last_idle < cfg.idle_every:
                 return []
             self._last_idle = self.frame
-            return _rotate([("full", whole_image(w, h)), self._tile(w, h)], self._turn)[:1]
+            return rotate([("full", whole_image(w, h)), self._tile(w, h)], self._turn)[:1]
         self._unfound += 1
         scan = scan_regions(w, h)
         plan = [
@@ -225,7 +227,7 @@ class HandTracker(HandDetector):
         changes = self._empty.blobs(cur.thumbnail(), (w, h))
         if changes:  # look first where the frame changed
             plan = [("scan change", top_of(changes[0])), ("change", around(changes[0], 1.2))] + plan
-        return _rotate(plan, self._turn)
+        return rotate(plan, self._turn)
 
     def _tile(self, w: int, h: int) -> tuple[str, Region]:
         tiles = frame_tiles(w, h, self.config.tile_frac)
@@ -254,7 +256,7 @@ class HandTracker(HandDetector):
             if changes:  # where it changed: the palm detector, and the landmarker alone
                 self._last_second = self.frame
                 self._credit = max(self._credit, 2.0)  # outside the budget (see above)
-                return _rotate(
+                return rotate(
                     [
                         ("second change", around(changes[0], 1.2)),
                         ("second scan", top_of(changes[0])),
@@ -394,9 +396,3 @@ class HandTracker(HandDetector):
     @staticmethod
     def _hand(res: LandmarkResult, track_id: int) -> Hand:
         return Hand(res.landmarks, res.handedness, res.handedness_score, res.world, track_id)
-
-
-def _rotate(plan: list, turn: int) -> list:
-    """The plan starting at a different item each frame (the budget may allow one)."""
-    k = turn % len(plan)
-    return plan[k:] + plan[:k]
