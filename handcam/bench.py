@@ -28,12 +28,6 @@ log = logging.getLogger(__name__)
 WARMUP_FRAMES = 5
 
 
-def default_bench_source() -> Path | None:
-    """The shared digits dataset when it sits beside the checkout."""
-    root = Path(__file__).resolve().parent.parent.parent / "shared/datasets/sign-language-digits"
-    return root if root.is_dir() else None
-
-
 class BareMediaPipe:
     """MediaPipe Hands as a minimal app would run it: decode, RGB, ``process``."""
 
@@ -110,9 +104,9 @@ def run_bench(
     empty: str | None = None,
     max_hands: int = 2,
 ) -> dict:
-    spec = source or default_bench_source()
-    if spec is None:
-        raise SourceError("no --source given and the shared digits dataset is not beside the repo")
+    if not source:
+        raise SourceError("bench needs --source: a video (or a folder of images)")
+    spec = source
     src = open_source(str(spec))
     if not isinstance(src, VideoFileSource):
         return _bench_stills(src, str(spec), frames, model)

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
     b = sub.add_parser("bench", help="time the pipeline headless and print latency figures")
-    b.add_argument("--source", help="video file or image folder (default: the shared dataset)")
+    b.add_argument("--source", required=True, help="video file or image folder")
     b.add_argument("--frames", type=int, default=200)
     _add_model(b)
     b.add_argument("--json", action="store_true", help="one JSON line")

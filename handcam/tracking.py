@@ -225,8 +225,14 @@ class HandTracker(HandDetector):
             ("scan", scan[self._next["scan"] % len(scan)]),
         ]
         changes = self._empty.blobs(cur.thumbnail(), (w, h))
-        if changes:  # look first where the frame changed
-            plan = [("scan change", top_of(changes[0])), ("change", around(changes[0], 1.2))] + plan
+        if changes:  # look where the frame changed: its top (a hand above an arm), all of
+            # it (a dark hand may show only in part), then the rest, not the grid
+            box = changes[0]
+            plan = [
+                ("scan change", top_of(box)),
+                ("change", around(box, 1.2)),
+                ("scan change", around(box, 1.8)),
+            ] + plan[:2]
         return rotate(plan, self._turn)
 
     def _tile(self, w: int, h: int) -> tuple[str, Region]:
