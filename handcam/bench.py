@@ -1,26 +1,177 @@
-"""``handcam bench``: the pipeline headless over a video or image folder, with timings."""
+"""``handcam bench``: the pipeline headless over a video or image folder, with timings.
+
+On a video, handcam runs side by side with bare MediaPipe Hands (the legacy solution
+in tracking mode, one hand, the bundle's model complexity): each reads and decodes
+its own copy of the same frames, and the two take turns frame by frame (the order
+swapped every frame), so both see the same machine load. Both figures and their
+ratio are printed. With ``--empty VIDEO`` (frames with no hand in view), the
+empty-scene cost is measured the same way against MediaPipe tracking, which is what
+handcam ran before its own tracker.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from handcam.errors import SourceError
 from handcam.pipeline import STAGES, build_pipeline
-from handcam.sources import ImageFolderSource, open_source
+from handcam.sources import ImageFolderSource, VideoFileSource, open_source
 from handcam.stats import summarize
 
 log = logging.getLogger(__name__)
 WARMUP_FRAMES = 5
 
 
-def run_bench(source: str | None, frames: int, model: Path, as_json: bool) -> dict:
+class BareMediaPipe:
+    """MediaPipe Hands as a minimal app would run it: decode, RGB, ``process``."""
+
+    def __init__(self, path: str, complexity: int) -> None:
+        import cv2
+
+        from handcam.quiet import native_quiet
+
+        with native_quiet():
+            import mediapipe as mp
+
+            self.hands = mp.solutions.hands.Hands(
+                static_image_mode=False, max_num_hands=1, model_complexity=complexity
+            )
+            self.hands.process(np.zeros((64, 64, 3), np.uint8))
+        self.cap = cv2.VideoCapture(path)
+        self.found = 0
+
+    def step(self) -> bool:
+        import cv2
+
+        ok, bgr = self.cap.read()
+        if not ok:
+            return False
+        if self.found:
+            result = self.hands.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        else:  # its first hand logs a native warning
+            from handcam.quiet import native_quiet
+
+            with native_quiet():
+                result = self.hands.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        self.found += bool(result.multi_hand_landmarks)
+        return True
+
+    def close(self) -> None:
+        self.cap.release()
+        self.hands.close()
+
+
+def side_by_side(
+    steps: dict[str, Callable[[], bool]], frames: int
+) -> tuple[dict[str, list[float]], int]:
+    """Run each step once per frame, taking turns (order rotated every frame).
+
+    Returns the ms of every measured frame per name, and the frames measured.
+    """
+    names = list(steps)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    done = 0
+    for i in range(frames + WARMUP_FRAMES):
+        order = names[i % len(names) :] + names[: i % len(names)]
+        row = {}
+        for name in order:
+            t0 = time.perf_counter()
+            if not steps[name]():
+                return times, done
+            row[name] = (time.perf_counter() - t0) * 1e3
+        if i >= WARMUP_FRAMES:
+            done += 1
+            for name, ms in row.items():
+                times[name].append(ms)
+    return times, done
+
+
+def _per_frame(ms: list[float]) -> dict:
+    return {"ms_per_frame": round(float(np.mean(ms)), 3) if ms else 0.0, **summarize(ms)}
+
+
+def run_bench(
+    source: str | None,
+    frames: int,
+    model: Path,
+    as_json: bool,
+    empty: str | None = None,
+    max_hands: int = 2,
+) -> dict:
+    if not source:
+        raise SourceError("bench needs --source: a video (or a folder of images)")
     spec = source
-    if not spec:
-        raise SourceError("bench needs --source: a video file or a folder of images")
     src = open_source(str(spec))
+    if not isinstance(src, VideoFileSource):
+        return _bench_stills(src, str(spec), frames, model)
+    src.close()
+    report = _compare(str(spec), frames, model, max_hands)
+    if empty:
+        report["empty_scene"] = _compare(empty, frames, model, max_hands, before=True)["compare"]
+    return report
+
+
+def _compare(path: str, frames: int, model: Path, max_hands: int, before: bool = False) -> dict:
+    """handcam's pipeline against bare MediaPipe on one video, frame by frame."""
+    from handcam.bundle import ModelBundle
+
+    complexity = ModelBundle.load(model).preprocess.detector_complexity
+    pipe = build_pipeline(model, mode="video", max_hands=max_hands)
+    src = VideoFileSource(path)
+    bare = BareMediaPipe(path, complexity)
+    stage: dict[str, list[float]] = {s: [] for s in STAGES}
+    found = [0]
+
+    def handcam() -> bool:
+        t0 = time.perf_counter()
+        frame = src.read()
+        if frame is None:
+            return False
+        result = pipe.process(frame, decode_ms=(time.perf_counter() - t0) * 1e3)
+        found[0] += result.hand_found
+        for s in STAGES:
+            stage[s].append(result.timings_ms[s])
+        return True
+
+    name = "mediapipe_tracking" if before else "mediapipe"
+    try:
+        times, measured = side_by_side({"handcam": handcam, name: bare.step}, frames)
+    finally:
+        src.close()
+        bare.close()
+        pipe.close()
+    hc, mp = _per_frame(times["handcam"]), _per_frame(times[name])
+    detector = pipe.detector
+    report = {
+        "source": path,
+        "mode": "video",
+        "frames": measured,
+        "hands_found": found[0],
+        "device": pipe.classifier.device,
+        "fps": round(1000 / hc["ms_per_frame"], 2) if hc["ms_per_frame"] else 0.0,
+        "stages_ms": {s: summarize(v[-measured:] if measured else []) for s, v in stage.items()},
+        "compare": {
+            "frames": measured,
+            "handcam": {**hc, "hands_found_frames": found[0]},
+            name: {**mp, "hands_found_frames": bare.found},
+            "ratio": round(hc["ms_per_frame"] / mp["ms_per_frame"], 3)
+            if mp["ms_per_frame"]
+            else None,
+            "palm_runs": dict(getattr(detector, "searches", {})),
+        },
+    }
+    report["total_ms_median"] = report["stages_ms"]["total"]["median"]
+    report["total_ms_p95"] = report["stages_ms"]["total"]["p95"]
+    return report
+
+
+def _bench_stills(src, spec: str, frames: int, model: Path) -> dict:
     mode = "image" if isinstance(src, ImageFolderSource) else "video"
     pipe = build_pipeline(model, mode=mode)
     timings: dict[str, list[float]] = {s: [] for s in STAGES}
@@ -46,7 +197,7 @@ def run_bench(source: str | None, frames: int, model: Path, as_json: bool) -> di
     measured = max(0, processed - WARMUP_FRAMES)
     wall = (time.perf_counter() - t_start) if t_start and measured else 0.0
     report = {
-        "source": str(spec),
+        "source": spec,
         "mode": mode,
         "frames": measured,
         "hands_found": found,
@@ -68,6 +219,18 @@ def format_bench(report: dict) -> str:
     for stage, s in report["stages_ms"].items():
         lines.append(f"{stage:<16}{s['median']:>10.2f}{s['p95']:>10.2f}")
     lines.append(f"throughput: {report['fps']:.1f} frames/s")
+    for key, title in (("compare", "side by side"), ("empty_scene", "empty scene")):
+        c = report.get(key)
+        if not c:
+            continue
+        other = next(n for n in c if n.startswith("mediapipe"))
+        lines.append(
+            f"{title}, {c['frames']} frames, decode included: handcam "
+            f"{c['handcam']['ms_per_frame']:.2f} ms/frame (median {c['handcam']['median']:.2f}), "
+            f"{other.replace('_', ' ')} {c[other]['ms_per_frame']:.2f} ms/frame (median "
+            f"{c[other]['median']:.2f}); ratio {c['ratio']:.3f}; frames with a hand: "
+            f"{c['handcam']['hands_found_frames']} vs {c[other]['hands_found_frames']}"
+        )
     return "\n".join(lines)
 
 

@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--frames", type=int, default=200)
     _add_model(b, sub=True)
     b.add_argument("--json", action="store_true", help="one JSON line")
+    b.add_argument(
+        "--empty",
+        metavar="VIDEO",
+        help="also time a video with no hand in view (handcam against MediaPipe tracking)",
+    )
+    b.add_argument(
+        "--max-hands", type=int, default=2, choices=(1, 2), help="hands handcam looks for"
+    )
 
     r = sub.add_parser("record", help="record labelled samples without the window")
     r.add_argument("--source", default=argparse.SUPPRESS, help="camera index, video or folder")
@@ -108,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from handcam.bench import print_bench, run_bench
 
-            print_bench(run_bench(args.source, args.frames, model, args.json), args.json)
+            report = run_bench(
+                args.source, args.frames, model, args.json, args.empty, args.max_hands
+            )
+            print_bench(report, args.json)
             return 0
         if args.command == "record":
             from handcam.record_cli import run_record

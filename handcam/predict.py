@@ -11,7 +11,7 @@ from typing import TextIO
 
 from handcam.errors import HandcamError
 from handcam.imageio import is_image_path, is_video_path, read_image
-from handcam.pipeline import FrameResult, Pipeline
+from handcam.pipeline import FrameResult, HandResult, Pipeline
 from handcam.sources import Frame, VideoFileSource
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,26 @@ def expand_paths(paths: list[str]) -> Iterator[Path]:
             yield path
 
 
+def hand_record(r: HandResult, with_probs: bool = True) -> dict:
+    """One hand of a result, as ``predict --json`` and ``--log-predictions`` write it."""
+    s = r.smoothed
+    record = {
+        "track_id": r.track_id,
+        "label": r.label,
+        "confidence": round(r.confidence, 5),
+        "smoothed_label": s.label,
+        "smoothed_state": s.state,
+        "smoothed_confidence": round(s.confidence, 5),
+        "handedness": r.hand.handedness,
+        "box": [round(v, 1) for v in r.hand.box],
+    }
+    if with_probs:
+        record["probs"] = r.probs_dict()
+    return record
+
+
 def result_record(path: str, result: FrameResult) -> dict:
+    """The main hand's fields at the top level, every hand in ``hands``."""
     hand = result.hands[0] if result.hands else None
     return {
         "path": path,
@@ -42,6 +61,7 @@ def result_record(path: str, result: FrameResult) -> dict:
         "handedness": hand.handedness if hand else None,
         "box": [round(v, 1) for v in hand.box] if hand else None,
         "probs": result.probs_dict(),
+        "hands": [hand_record(r) for r in result.per_hand],
     }
 
 
@@ -50,22 +70,20 @@ class Predictor:
 
     def __init__(self, bundle_path: Path) -> None:
         from handcam.bundle import ModelBundle
-        from handcam.classifier import KerasClassifier
+        from handcam.classifier import load_classifier
 
         self.bundle = ModelBundle.load(bundle_path)
-        self.classifier = KerasClassifier(self.bundle)
+        self.classifier = load_classifier(self.bundle)
         self._pipelines: dict[str, Pipeline] = {}
 
     def pipeline(self, mode: str) -> Pipeline:
         if mode not in self._pipelines:
-            from handcam.detection import MediaPipeHandDetector
+            from handcam.detectors import make_detector
 
-            detector = MediaPipeHandDetector(
-                mode=mode,
-                complexity=self.bundle.preprocess.detector_complexity,
-                still_padding=self.bundle.preprocess.still_padding,
+            detector = make_detector(mode, self.bundle.preprocess, max_hands=2)
+            self._pipelines[mode] = Pipeline(
+                detector, self.classifier, self.bundle.preprocess, stills=mode == "image"
             )
-            self._pipelines[mode] = Pipeline(detector, self.classifier, self.bundle.preprocess)
         return self._pipelines[mode]
 
     def predict_image(self, path: Path) -> dict:

@@ -32,7 +32,7 @@ def run_record(
 
         mode = "image" if isinstance(src, ImageFolderSource) else "video"
         bundle = ModelBundle.load(model or default_model_path())  # its detection settings
-        detector = make_detector(mode, bundle.preprocess)
+        detector = make_detector(mode, bundle.preprocess, max_hands=1)
     saved = seen = 0
     try:
         for frame in src:

@@ -1,19 +1,26 @@
-"""Temporal smoothing of per-frame probabilities into a steady label.
+"""Temporal smoothing of per-frame probabilities into a steady label, in seconds.
 
-An exponential moving average of the probabilities, then hysteresis: a new label is
-shown only after it has led for ``min_dwell`` frames with at least ``enter`` smoothed
-probability; the shown label stays until it drops below ``exit``. Explicit
-"no_hand" and "unsure" states.
+An exponential moving average of the probabilities with time constant ``tau_s``
+(the weight of a frame grows with the time since the previous one), then
+hysteresis: a new label is shown only after it has led for ``dwell_s`` seconds with
+at least ``enter`` smoothed probability; the shown label stays until it drops below
+``exit``. So a sign needs the same fraction of a second at 15, 30 or 60 frames/s.
+
+Without a hand nothing is shown ("no_hand"), but the state is kept for
+``no_hand_grace_s``: a hand lost for a frame or two gets its label back at once.
+Still images are not smoothed: :func:`still_prediction` reads one image on its own.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 State = Literal["label", "unsure", "no_hand"]
+MAX_STEP_S = 0.25  # a longer gap between frames counts as this long
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,16 +31,32 @@ class SmoothedPrediction:
     probs: np.ndarray | None = field(default=None, repr=False)  # smoothed, label order
 
 
+NO_HAND = SmoothedPrediction("no_hand", None, 0.0, None)
+
+
 @dataclass(frozen=True)
 class SmootherConfig:
-    alpha: float = 0.35  # EMA weight of the newest frame
+    tau_s: float = 0.08  # EMA time constant (30 frames/s: a new frame weighs 0.34)
     enter: float = 0.6
     exit: float = 0.45
-    min_dwell: int = 3  # frames a new label must lead before it is shown
-    no_hand_grace: int = 3  # frames without a hand before "no hand" is shown
+    dwell_s: float = 0.1  # a new label must lead this long before it is shown
+    no_hand_grace_s: float = 0.2  # state kept this long without a hand
+
+
+def still_prediction(labels: tuple[str, ...], probs: np.ndarray | None, enter: float = 0.6):
+    """The label of one image on its own: shown when its probability reaches ``enter``."""
+    if probs is None:
+        return NO_HAND
+    top = int(np.argmax(probs))
+    p = np.asarray(probs, dtype=np.float32)
+    if p[top] >= enter:
+        return SmoothedPrediction("label", labels[top], float(p[top]), p.copy())
+    return SmoothedPrediction("unsure", None, float(p[top]), p.copy())
 
 
 class TemporalSmoother:
+    """Smooths one hand's probabilities over time (``update(probs, t)``, t in seconds)."""
+
     def __init__(self, labels: tuple[str, ...], config: SmootherConfig | None = None) -> None:
         self.labels = tuple(labels)
         self.config = config or SmootherConfig()
@@ -43,40 +66,51 @@ class TemporalSmoother:
         self._ema: np.ndarray | None = None
         self._shown: int | None = None
         self._candidate: int | None = None
-        self._candidate_frames = 0
-        self._missing = self.config.no_hand_grace  # start in "no hand"
+        self._candidate_s = 0.0
+        self._t: float | None = None  # time of the last frame with a hand
+        self._t_missing: float | None = None  # time of the first frame without one
 
-    def update(self, probs: np.ndarray | None) -> SmoothedPrediction:
+    def update(self, probs: np.ndarray | None, t: float) -> SmoothedPrediction:
+        """Feed one frame at time ``t`` (seconds, increasing): probabilities or None."""
         cfg = self.config
         if probs is None:
-            self._missing += 1
-            if self._missing >= cfg.no_hand_grace:
-                self._ema, self._shown, self._candidate = None, None, None
-                self._candidate_frames = 0
-                return SmoothedPrediction("no_hand", None, 0.0, None)
-            return self._current()
-        self._missing = 0
+            if self._t_missing is None:
+                self._t_missing = t
+            if t - self._t_missing >= cfg.no_hand_grace_s:
+                self.reset()
+            return NO_HAND
+        step = 1 / 30 if self._t is None else min(max(t - self._t, 0.0), MAX_STEP_S)
+        self._t, self._t_missing = t, None
         p = np.asarray(probs, dtype=np.float32)
-        self._ema = p.copy() if self._ema is None else cfg.alpha * p + (1 - cfg.alpha) * self._ema
+        if self._ema is None:
+            self._ema = p.copy()
+        else:
+            alpha = 1.0 - math.exp(-step / cfg.tau_s) if cfg.tau_s > 0 else 1.0
+            self._ema = alpha * p + (1 - alpha) * self._ema
         top = int(np.argmax(self._ema))
         if top != self._shown:
             if top == self._candidate:
-                self._candidate_frames += 1
+                self._candidate_s += step
             else:
-                self._candidate, self._candidate_frames = top, 1
-            if self._candidate_frames >= cfg.min_dwell and self._ema[top] >= cfg.enter:
+                self._candidate, self._candidate_s = top, step
+            if self._candidate_s >= cfg.dwell_s - 1e-6 and self._ema[top] >= cfg.enter:
                 self._shown = top
         else:
-            self._candidate, self._candidate_frames = None, 0
+            self._candidate, self._candidate_s = None, 0.0
         if self._shown is not None and self._ema[self._shown] < cfg.exit:
             self._shown = None
-        return self._current()
+        return self.current()
 
-    def _current(self) -> SmoothedPrediction:
+    def current(self) -> SmoothedPrediction:
         if self._ema is None:
-            return SmoothedPrediction("no_hand", None, 0.0, None)
+            return NO_HAND
         if self._shown is None:
             return SmoothedPrediction("unsure", None, float(self._ema.max()), self._ema.copy())
         return SmoothedPrediction(
             "label", self.labels[self._shown], float(self._ema[self._shown]), self._ema.copy()
         )
+
+    @property
+    def idle_since(self) -> float | None:
+        """When the hand went missing (None while it is seen)."""
+        return self._t_missing

@@ -23,13 +23,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Frame:
-    """One image from a source. ``t_read`` is ``time.perf_counter()`` when it was read."""
+    """One image from a source. ``t_read`` is ``time.perf_counter()`` when it was read;
+    ``time`` is the frame's own time in seconds (a video's position, a camera's read
+    time), which smoothing follows."""
 
     index: int
     image: np.ndarray = field(repr=False)
     t_read: float
     source: str
     path: str | None = None  # the file it came from, for folder sources
+    time: float | None = None  # None: use t_read
+
+    @property
+    def seconds(self) -> float:
+        return self.t_read if self.time is None else self.time
 
 
 class FrameSource:
@@ -46,9 +53,14 @@ class FrameSource:
         image, path = self._read()
         if image is None:
             return None
-        frame = Frame(self._index, image, time.perf_counter(), self.name, path)
+        t_read = time.perf_counter()
+        frame = Frame(self._index, image, t_read, self.name, path, self._media_time(t_read))
         self._index += 1
         return frame
+
+    def _media_time(self, t_read: float) -> float | None:
+        """The frame's time in the source: its position for files played at ``fps``."""
+        return None if self.is_live or not self.fps else self._index / self.fps
 
     def _read(self) -> tuple[np.ndarray | None, str | None]:
         raise NotImplementedError

@@ -79,3 +79,35 @@ def make_sidecar_dataset(
             sidecar = {"hand": hand.to_dict(), "session": f"sess{i % 3}"}
             (folder / f"s{i:03d}.json").write_text(json.dumps(sidecar))
     return root
+
+
+def composite(
+    hands: list[tuple[Path, tuple[float, float], int, bool]],
+    scene: str = "clutter",
+    seed: int = 0,
+    size: tuple[int, int] = (640, 480),
+    paste: str = "segmented",
+) -> tuple[np.ndarray, list[list[float]]]:
+    """A frame with digits photos (path, centre, size px, flipped) pasted on a synthetic
+    scene, as the composite test videos make them; returns it and the hand boxes."""
+    from handcam.imageio import read_image
+    from training.scenes import make_scene
+    from training.videos import hand_patch, place
+
+    rng = np.random.default_rng(seed)
+    img = make_scene(scene, (size[1], size[0]), rng).astype(np.float32)
+    boxes = []
+    for path, centre, px, flipped in hands:
+        patch, alpha, box = hand_patch(read_image(path), px, paste, flipped, np.ones(3))
+        boxes.append(place(img, patch, alpha, px, box, (np.array(centre), 0.0, 1.0)))
+    return img.clip(0, 255).astype(np.uint8), boxes
+
+
+def heldout_photo(label: str, signer_rank: int = 0) -> Path:
+    """A photo of ``label`` by one of the bundled model's held-out test signers."""
+    from training.videos import heldout_signers, read_signers
+
+    signers = read_signers(DATASET / "signers.csv")
+    held = heldout_signers(MODEL, signers)
+    paths = sorted(p for p, s in signers.items() if s in held and p.startswith(f"{label}/"))
+    return DATASET / paths[signer_rank % len(paths)]

@@ -45,8 +45,10 @@ def test_predict_real_hands_json(dataset_dir, tmp_path):
     good = [r for r in rows if "error" not in r]
     assert len(good) == 10
     for r in good:
-        assert {"path", "label", "confidence", "hand_found", "handedness", "probs"} <= set(r)
+        assert {"path", "label", "confidence", "hand_found", "handedness", "box", "probs"} <= set(r)
         assert r["hand_found"] and set(r["probs"]) == {str(i) for i in range(10)}
+        main = r["hands"][0]
+        assert main["label"] == r["label"] and main["box"] == r["box"]
     correct = sum(r["label"] == r["path"].split("/")[-2] for r in good)
     assert correct >= 9
     errors = {r["path"].split("/")[-1]: r["error"] for r in rows if "error" in r}
@@ -62,10 +64,16 @@ def test_predict_video_and_bench(tmp_path):
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["frame"] for r in rows] == list(range(8))
     assert all(r["label"] is None and not r["hand_found"] for r in rows)  # no hand in noise
+    assert all(r["hands"] == [] and r["smoothed_label"] is None for r in rows)
     proc = run("bench", "--source", str(video), "--frames", "3", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["frames"] == 3 and "fps" in report and "total_ms_p95" in report
+    side = report["compare"]  # against bare MediaPipe Hands, on the same frames
+    assert side["frames"] == 3 and side["handcam"]["ms_per_frame"] > 0
+    assert side["ratio"] == pytest.approx(
+        side["handcam"]["ms_per_frame"] / side["mediapipe"]["ms_per_frame"], rel=0.01
+    )
     assert set(report["stages_ms"]) == {
         "decode",
         "detection",

@@ -270,14 +270,14 @@ def _edit_distance(a: str, b: str) -> int:
 @pytest.mark.parametrize("fps", [15, 30, 60])
 def test_issue_video_composes_the_sequence(fps):
     """The issue's bar: at most one error in 30 signs, through the app's smoother."""
-    config = SmootherConfig(alpha=0.35, enter=0.6, exit=0.45, min_dwell=3, no_hand_grace=3)
+    config = SmootherConfig()  # the app's defaults, in seconds
     errors = []
     for seed in range(10):
         sequence = _issue_sequence(seed)
         smoother = TemporalSmoother(DIGITS, config)
         stream, misread = [], 0
         for t, digit, p in _issue_video_probs(sequence, fps, seed):
-            s = smoother.update(p)
+            s = smoother.update(p, t)
             stream.append((t, s.state, s.label))
             misread += digit is not None and s.state == "label" and s.label != digit
         assert misread > 10  # wrong shapes do get through the smoother, briefly

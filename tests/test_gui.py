@@ -79,6 +79,39 @@ def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
     assert rec["label"] == "B" and rec["smoothed_label"] == "B" and "frame" in rec
 
 
+def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
+    from handcam.detection import Hand, synthetic_hand
+
+    def two(mode, pre):
+        def fn(img):
+            a = synthetic_hand(320, 480)
+            b = a.landmarks.copy()
+            b[:, 0] += 320
+            return [Hand(a.landmarks, "Left", 0.9, None, 1), Hand(b, "Right", 0.9, None, 2)]
+
+        return FakeHandDetector(fn)
+
+    def by_hand(path):
+        return (
+            FakeClassifier(
+                ["A", "B"], fn=lambda f: [0.9, 0.1] if f.landmarks[3] > 0 else [0.1, 0.9]
+            ),
+            PreprocessConfig(),
+        )
+
+    w = make_window(detector=two)
+    w.worker._classifier_factory = by_hand
+    w.set_model("two-hands")
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.big_label.text() in ("A · B", "B · A"), timeout=5000)
+    w.grab().save(str(tmp_path / "two.png"))
+    w.close()
+    rec = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
+    assert sorted(h["smoothed_label"] for h in rec["hands"]) == ["A", "B"]
+    assert {h["track_id"] for h in rec["hands"]} == {1, 2}
+    assert rec["smoothed_label"] == rec["hands"][0]["smoothed_label"]
+
+
 def test_no_hand_state(make_window, qtbot):
     w = make_window(detector=no_hands)
     w.set_source("fake", factory=fake())
@@ -248,7 +281,7 @@ def test_automation_contract_with_the_real_models(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert snap.stat().st_size > 5000
     rows = [json.loads(line) for line in log.read_text().splitlines()]
-    assert rows and {"frame", "label", "confidence", "smoothed_label"} <= set(rows[0])
+    assert rows and {"frame", "label", "confidence", "smoothed_label", "hands"} <= set(rows[0])
     assert np.all(np.diff([r["frame"] for r in rows]) > 0)
 
 

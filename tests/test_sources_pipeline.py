@@ -14,6 +14,7 @@ from handcam.realtime import FrameGrabber, LatestSlot
 from handcam.sources import (
     CameraSource,
     FakeSource,
+    Frame,
     ImageFolderSource,
     VideoFileSource,
     open_source,
@@ -73,12 +74,15 @@ def test_read_image_errors_name_the_file(tmp_path):
         read_image(tmp_path / "missing.png")
 
 
+def timed_frames(n, fps=30.0):
+    return [Frame(i, frame(), 0.0, "fake", None, i / fps) for i in range(n)]
+
+
 def test_pipeline_with_fakes():
     det = FakeHandDetector()
     clf = FakeClassifier(["x", "y"], fn=lambda f: [0.2, 0.8])
     pipe = Pipeline(det, clf, PreprocessConfig())
-    src = FakeSource([frame()] * 5)
-    results = [pipe.process(f) for f in src]
+    results = [pipe.process(f) for f in timed_frames(5)]
     r = results[-1]
     assert r.hand_found and r.label == "y" and abs(r.confidence - 0.8) < 1e-6
     assert r.smoothed.label == "y" and r.smoothed.state == "label"
@@ -156,3 +160,36 @@ def test_camera_candidates_on_each_system(monkeypatch):
     assert sources.camera_backend() == cv2.CAP_DSHOW
     monkeypatch.setattr(sys, "platform", "darwin")
     assert sources.camera_backend() == cv2.CAP_AVFOUNDATION
+
+
+def two_hands(image, swap=False):
+    """A hand on each side of the frame, with its own track id."""
+    from handcam.detection import Hand
+
+    left, right = synthetic_hand(320, 480), synthetic_hand(320, 480)
+    shifted = right.landmarks.copy()
+    shifted[:, 0] += 320
+    hands = [Hand(left.landmarks, "Left", 0.9, None, 1), Hand(shifted, "Right", 0.9, None, 2)]
+    return hands[::-1] if swap else hands
+
+
+def test_each_hand_is_classified_and_smoothed_on_its_own():
+    calls = iter(range(1000))
+    det = FakeHandDetector(lambda img: two_hands(img, swap=next(calls) % 2 == 1))
+    # the left hand is mirrored by preprocessing, so its thumb lies on the other side
+    clf = FakeClassifier(["x", "y"], fn=lambda f: [0.9, 0.1] if f.landmarks[3] > 0 else [0.1, 0.9])
+    pipe = Pipeline(det, clf, PreprocessConfig())
+    results = [pipe.process(f) for f in timed_frames(8)]
+    r = results[-1]
+    assert len(r.per_hand) == 2 and r.hands == tuple(h.hand for h in r.per_hand)
+    # the order of the hands swaps every frame, the smoothing follows the track ids
+    labels = {h.track_id: h.smoothed.label for h in r.per_hand}
+    assert sorted(labels) == [1, 2] and set(labels.values()) == {"x", "y"}
+    assert r.smoothed is r.per_hand[0].smoothed and r.probs is r.per_hand[0].probs
+
+
+def test_stills_are_not_smoothed_across_images():
+    clf = FakeClassifier(["x", "y"], fn=lambda f: [0.2, 0.8])
+    pipe = Pipeline(FakeHandDetector(), clf, PreprocessConfig(), stills=True)
+    first = pipe.process(timed_frames(1)[0])
+    assert first.smoothed.label == "y"  # no dwell: one image is all there is

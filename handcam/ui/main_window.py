@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMainWindow,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -170,13 +169,17 @@ class MainWindow(QMainWindow):
         c = load_smoother(self.settings)
         self.enter_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=c.enter)
         self.exit_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=c.exit)
-        self.alpha_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=c.alpha)
-        self.dwell_spin = QSpinBox(minimum=1, maximum=30, value=c.min_dwell)
+        self.tau_spin = QDoubleSpinBox(
+            minimum=0.0, maximum=2.0, singleStep=0.02, decimals=2, value=c.tau_s, suffix=" s"
+        )
+        self.dwell_spin = QDoubleSpinBox(
+            minimum=0.0, maximum=2.0, singleStep=0.05, decimals=2, value=c.dwell_s, suffix=" s"
+        )
         form.addRow("show above", self.enter_spin)
         form.addRow("hide below", self.exit_spin)
-        form.addRow("smoothing weight", self.alpha_spin)
-        form.addRow("frames to switch", self.dwell_spin)
-        for w in (self.enter_spin, self.exit_spin, self.alpha_spin, self.dwell_spin):
+        form.addRow("smoothing time", self.tau_spin)
+        form.addRow("time to switch", self.dwell_spin)
+        for w in (self.enter_spin, self.exit_spin, self.tau_spin, self.dwell_spin):
             w.valueChanged.connect(self._on_thresholds)
         self.worker.set_smoother(c)
         return box
@@ -291,10 +294,10 @@ class MainWindow(QMainWindow):
 
     def _on_thresholds(self) -> None:
         c = SmootherConfig(
-            alpha=self.alpha_spin.value(),
+            tau_s=self.tau_spin.value(),
             enter=self.enter_spin.value(),
             exit=min(self.exit_spin.value(), self.enter_spin.value()),
-            min_dwell=self.dwell_spin.value(),
+            dwell_s=self.dwell_spin.value(),
         )
         save_smoother(self.settings, c)
         self.worker.set_smoother(c)
@@ -310,6 +313,12 @@ class MainWindow(QMainWindow):
             if s is None or s.state == "no_hand":
                 self.big_label.setText("")
                 self.confidence_label.setText("no hand")
+            elif len(result.per_hand) > 1:  # one label per hand, main hand first
+                shown = [r.smoothed.label or "?" for r in result.per_hand]
+                self.big_label.setText(" · ".join(shown))
+                self.confidence_label.setText(
+                    " · ".join(f"{r.smoothed.confidence:.0%}" for r in result.per_hand)
+                )
             elif s.state == "unsure":
                 self.big_label.setText("?")
                 self.confidence_label.setText(f"unsure ({s.confidence:.0%})")

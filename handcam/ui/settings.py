@@ -14,18 +14,18 @@ def open_settings(path: str | None = None) -> QSettings:
 
 
 def load_smoother(s: QSettings) -> SmootherConfig:
-    d = SmootherConfig()
+    d = SmootherConfig()  # times in seconds (older settings in frames are not read)
     return SmootherConfig(
-        alpha=float(s.value("smoothing/alpha", d.alpha)),
+        tau_s=float(s.value("smoothing/tau_s", d.tau_s)),
         enter=float(s.value("smoothing/enter", d.enter)),
         exit=float(s.value("smoothing/exit", d.exit)),
-        min_dwell=int(s.value("smoothing/min_dwell", d.min_dwell)),
-        no_hand_grace=d.no_hand_grace,
+        dwell_s=float(s.value("smoothing/dwell_s", d.dwell_s)),
+        no_hand_grace_s=d.no_hand_grace_s,
     )
 
 
 def save_smoother(s: QSettings, c: SmootherConfig) -> None:
-    s.setValue("smoothing/alpha", c.alpha)
+    s.setValue("smoothing/tau_s", c.tau_s)
     s.setValue("smoothing/enter", c.enter)
     s.setValue("smoothing/exit", c.exit)
-    s.setValue("smoothing/min_dwell", c.min_dwell)
+    s.setValue("smoothing/dwell_s", c.dwell_s)

@@ -9,9 +9,11 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from handcam.detection import HAND_CONNECTIONS
 from handcam.pipeline import FrameResult
+from handcam.smoothing import SmoothedPrediction
 
 LANDMARK_COLOUR = QColor(80, 220, 120)
 BOX_COLOUR = QColor(255, 200, 40)
+OTHER_BOX_COLOUR = QColor(80, 180, 255)
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -75,21 +77,38 @@ class VideoView(QWidget):
         res = self._result
         if res is not None and res.hands:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            hand = res.hands[0]
-            pts = [to_view(float(x), float(y)) for x, y, _ in hand.landmarks]
-            p.setPen(QPen(LANDMARK_COLOUR, 2))
-            for a, b in HAND_CONNECTIONS:
-                p.drawLine(pts[a], pts[b])
-            p.setBrush(QColor(255, 255, 255))
-            for pt in pts:
-                p.drawEllipse(pt, 3, 3)
-            x0, y0, x1, y1 = hand.box
-            a, b = to_view(x0, y0), to_view(x1, y1)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(QPen(BOX_COLOUR, 2))
-            p.drawRect(QRectF(a, b).normalized().adjusted(-10, -10, 10, 10))
+            tags = res.per_hand or tuple(None for _ in res.hands)
+            for i, (hand, tagged) in enumerate(zip(res.hands, tags, strict=True)):
+                pts = [to_view(float(x), float(y)) for x, y, _ in hand.landmarks]
+                p.setPen(QPen(LANDMARK_COLOUR, 2))
+                for a, b in HAND_CONNECTIONS:
+                    p.drawLine(pts[a], pts[b])
+                p.setBrush(QColor(255, 255, 255))
+                for pt in pts:
+                    p.drawEllipse(pt, 3, 3)
+                x0, y0, x1, y1 = hand.box
+                box = (
+                    QRectF(to_view(x0, y0), to_view(x1, y1)).normalized().adjusted(-10, -10, 10, 10)
+                )
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.setPen(QPen(BOX_COLOUR if i == 0 else OTHER_BOX_COLOUR, 2))
+                p.drawRect(box)
+                if tagged is not None and len(res.hands) > 1:
+                    self._draw_hand_tag(p, box, tagged.smoothed)
         self._draw_label(p, QRectF(ox, oy, tw, th))
         p.end()
+
+    def _draw_hand_tag(self, p: QPainter, box: QRectF, s: SmoothedPrediction) -> None:
+        """A hand's own label, on its box (shown when several hands are in view)."""
+        text = s.label if s.state == "label" else "?"
+        font = QFont(self.font().family(), max(12, int(box.height() / 5)), QFont.Weight.Bold)
+        p.setFont(font)
+        height = QFontMetrics(font).height()
+        area = QRectF(box.left(), box.top() - height, max(box.width(), 40), height)
+        p.setPen(QColor(0, 0, 0, 160))
+        p.drawText(area.translated(2, 2), Qt.AlignmentFlag.AlignLeft, text or "")
+        p.setPen(QColor(90, 230, 120) if s.state == "label" else QColor(255, 190, 60))
+        p.drawText(area, Qt.AlignmentFlag.AlignLeft, text or "")
 
     def _draw_label(self, p: QPainter, area: QRectF) -> None:
         res = self._result

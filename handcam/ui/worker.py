@@ -19,6 +19,7 @@ from handcam.classifier import Classifier
 from handcam.detection import HandDetector
 from handcam.errors import HandcamError
 from handcam.pipeline import FrameResult, Pipeline
+from handcam.predict import hand_record
 from handcam.preprocess import PreprocessConfig
 from handcam.realtime import FrameGrabber, LatestSlot
 from handcam.smoothing import SmootherConfig
@@ -52,18 +53,16 @@ class WorkerStats:
 
 def real_classifier(path: str) -> tuple[Classifier, PreprocessConfig]:
     from handcam.bundle import ModelBundle
-    from handcam.classifier import KerasClassifier
+    from handcam.classifier import load_classifier
 
     bundle = ModelBundle.load(path)
-    return KerasClassifier(bundle), bundle.preprocess
+    return load_classifier(bundle), bundle.preprocess
 
 
 def real_detector(mode: str, pre: PreprocessConfig) -> HandDetector:
-    from handcam.detection import MediaPipeHandDetector
+    from handcam.detectors import make_detector
 
-    return MediaPipeHandDetector(
-        mode=mode, complexity=pre.detector_complexity, still_padding=pre.still_padding
-    )
+    return make_detector(mode, pre, max_hands=2)
 
 
 class RecognitionWorker(QThread):
@@ -185,7 +184,10 @@ class RecognitionWorker(QThread):
                     mode = wanted
                     if mode not in detectors:
                         detectors[mode] = self._detector_factory(mode, preprocess)
-                    pipeline = Pipeline(detectors[mode], classifier, preprocess, self._smoother)
+                    detectors[mode].reset()
+                    pipeline = Pipeline(
+                        detectors[mode], classifier, preprocess, self._smoother, mode == "image"
+                    )
                 result = pipeline.process(frame, decode_ms)
                 self.results.put(result)
                 done_times.append(time.perf_counter())
@@ -250,4 +252,5 @@ def _log_record(result: FrameResult) -> dict:
         "smoothed_state": s.state if s else "no_hand",
         "smoothed_confidence": round(s.confidence, 5) if s else 0.0,
         "timings_ms": {k: round(v, 2) for k, v in result.timings_ms.items()},
+        "hands": [hand_record(r, with_probs=False) for r in result.per_hand],
     }
