@@ -20,8 +20,9 @@ def tflite_runtime() -> str | None:
     return None
 
 
-def make_interpreter(path: str | Path, threads: int = 1):
-    """An allocated interpreter for ``path`` (one thread: steadiest latency on CPU)."""
+def make_interpreter(path: str | Path | None, threads: int = 1, content: bytes | None = None):
+    """An allocated interpreter for ``path`` or the model bytes ``content`` (one thread:
+    steadiest latency on CPU)."""
     from handcam.quiet import configure_native_logging, native_quiet
 
     configure_native_logging()
@@ -35,7 +36,10 @@ def make_interpreter(path: str | Path, threads: int = 1):
             Interpreter = tf.lite.Interpreter  # noqa: N806 - a class
         else:
             raise ImportError("no TFLite runtime: pip install ai-edge-litert")
-        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        if content is not None:
+            interpreter = Interpreter(model_content=content, num_threads=threads)
+        else:
+            interpreter = Interpreter(model_path=str(path), num_threads=threads)
         interpreter.allocate_tensors()
-    log.debug("opened %s with the %s interpreter", path, runtime)
+    log.debug("opened %s with the %s interpreter", path or "a model in memory", runtime)
     return interpreter

@@ -201,7 +201,17 @@ def summary_text(report: dict) -> str:
         cv = report["cross_validation"]
         lines.append(
             f"{cv['folds']}-fold cross-validation: {cv['mean_accuracy']:.4f} "
-            f"± {cv['std_accuracy']:.4f}"
+            f"± {cv['std_accuracy']:.4f} (pooled {cv['pooled_accuracy']:.4f})"
         )
+        recall = cv.get("recall_per_label", {})
+        weak = sorted((r, lab) for lab, r in recall.items() if r < 1.0)
+        if weak:
+            lines.append("  held-out recall below 1: " + ", ".join(f"{b} {a:.3f}" for a, b in weak))
+        pairs = cv.get("confusion_pairs", [])
+        if pairs:
+            lines.append(
+                "  most confused (true->predicted): "
+                + ", ".join(f"{p['true']}->{p['predicted']} {p['count']}" for p in pairs[:8])
+            )
     lines.append(f"trained on {report['device']} in {report['duration_s']:.0f} s")
     return "\n".join(lines)

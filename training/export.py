@@ -54,10 +54,9 @@ def export_tflite(
 def tflite_accuracy(
     blob: bytes, input_names: list[str], x: dict[str, np.ndarray], y: np.ndarray
 ) -> float:
-    import tensorflow as tf
+    from handcam.litert import make_interpreter
 
-    interp = tf.lite.Interpreter(model_content=blob, num_threads=1)
-    interp.allocate_tensors()
+    interp = make_interpreter(None, content=blob)  # the runtime the app uses
     details = interp.get_input_details()
     index = {}
     for d in details:

@@ -68,6 +68,15 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
         )
         evaluation[part]["misclassified"] = _misclassified(run, idx, pred, probs, part)
     evaluate.plot_learning_curves(history, work / "learning_curves.png", run.spec.name)
+    cv = extra.get("cv")
+    if cv and cv.get("confusion_matrix"):
+        kind = "grouped" if cv["grouped"] else "by sample"
+        evaluate.plot_confusion(
+            cv["confusion_matrix"],
+            labels,
+            work / "confusion_cv.png",
+            f"{run.spec.name}: {cv['folds']}-fold cross-validation ({kind}), all held-out folds",
+        )
     openset = _open_set(run, plan, evaluation) if names == ("landmarks",) else None
     exports: dict = {}
     if run.cfg.export:

@@ -416,7 +416,7 @@ def _cross_validate(run: Run) -> dict | None:
     if not folds:
         run.progress.message("cross-validation skipped: a label has fewer than 2 samples")
         return None
-    per_label: dict[str, list[int]] = {lab: [0, 0] for lab in run.labels}
+    truth, guess = [], []
     for k, (rows, held) in enumerate(folds):
         inner = plan_split(
             run.y[rows], run.data.hands.groups[rows], run.labels, None, cfg.val_fraction, 0.0,
@@ -433,19 +433,34 @@ def _cross_validate(run: Run) -> dict | None:
         model, _ = _train_one(run, tr, va, f"fold {k + 1}", selection)
         pred = predict(model, run.inputs(held)).argmax(1)
         accs.append(float(np.mean(pred == run.y[held])))
-        for t, p in zip(run.y[held], pred, strict=True):
-            per_label[run.labels[t]][0] += int(t == p)
-            per_label[run.labels[t]][1] += 1
+        truth.append(run.y[held])
+        guess.append(pred)
         run.progress.message(f"fold {k + 1}: accuracy {accs[-1]:.4f} on {len(held)} held out")
+    pooled = evaluate.metrics(np.concatenate(truth), np.concatenate(guess), list(run.labels))
     return {
         "folds": len(folds),
         "grouped": grouped,
         "accuracies": [round(a, 4) for a in accs],
         "mean_accuracy": round(float(np.mean(accs)), 4),
         "std_accuracy": round(float(np.std(accs)), 4),
-        "pooled_accuracy": round(sum(c for c, _ in per_label.values()) / len(run.y), 4),
-        "recall_per_label": {lab: round(c / n, 4) for lab, (c, n) in per_label.items() if n},
+        "pooled_accuracy": pooled["accuracy"],
+        "recall_per_label": {
+            lab: v["recall"] for lab, v in pooled["per_class"].items() if v["support"]
+        },
+        "confusion_matrix": pooled["confusion_matrix"],
+        "confusion_pairs": confusion_pairs(pooled["confusion_matrix"], run.labels),
     }
+
+
+def confusion_pairs(cm: list[list[int]], labels, top: int = 12) -> list[dict]:
+    """The most frequent (true, predicted) mistakes, most frequent first."""
+    pairs = [
+        {"true": labels[i], "predicted": labels[j], "count": int(n)}
+        for i, row in enumerate(cm)
+        for j, n in enumerate(row)
+        if i != j and n
+    ]
+    return sorted(pairs, key=lambda p: -p["count"])[:top]
 
 
 def _commit(work: Path, out: Path, overwrite: bool) -> None:
