@@ -67,7 +67,7 @@ class TrainConfig:
     patience: int | None = None
     export: bool = True
     overwrite: bool = False
-    command: str = field(default_factory=lambda: " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]))
+    command: str = field(default_factory=lambda: " ".join(["handcam-train", *sys.argv[1:]]))
 
 
 class TrainingError(HandcamError):
