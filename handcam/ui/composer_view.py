@@ -31,7 +31,7 @@ class ComposerView(QWidget):
         )
         self.hold = QProgressBar()
         self.hold.setRange(0, 100)
-        self.hold.setTextVisible(False)
+        self.hold.setFormat("hold")
         self.hold.setFixedWidth(90)
         self.hold.setToolTip("how far the sign shown is from being written")
         row.addWidget(self.text_label, 1)
