@@ -113,7 +113,6 @@ def play(w, frames, name="signs"):
 def test_signs_compose_text_logged_every_frame_and_keys_edit_it(make_window, qtbot, tmp_path):
     w = make_window()
     qtbot.waitUntil(lambda: w.labels == LABELS, timeout=5000)
-    w.worker.composer.set_config(w.worker.composer.config)  # defaults: 0.4 s hold, 1.5 s away
     play(w, signing("42 13", away_s=2.0))
     qtbot.waitUntil(lambda: w.composer_view.text == "42 13", timeout=15000)
     assert w.composer_view.history == ("42",)
@@ -136,6 +135,7 @@ def test_hold_and_word_end_times_are_settings(make_window, qtbot, tmp_path):
     w.space_spin.setValue(3.0)
     config = w.worker.composer.config
     assert (config.commit_after_s, config.space_after_s) == (1.2, 3.0)
+    assert w.practice.composer_config.commit_after_s == 1.2  # practice holds alike
     w.close()
     w2 = make_window()
     assert (w2.hold_spin.value(), w2.space_spin.value()) == (1.2, 3.0)

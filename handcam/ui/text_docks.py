@@ -71,6 +71,8 @@ def composer_settings(window) -> QGroupBox:
         )
         save_composer(window.settings, config)
         window.worker.composer.set_config(config)
+        if getattr(window, "practice", None) is not None:
+            window.practice.composer_config = config  # from the next practice session
 
     window.hold_spin.valueChanged.connect(changed)
     window.space_spin.valueChanged.connect(changed)
@@ -104,6 +106,7 @@ def attach_practice(window, data_dir: Path) -> PracticePanel:
     panel = PracticePanel(Path(data_dir) / SCORES_FILE, wanted_changed=window.chart.set_wanted)
     window.practice_dock = _dock(window, "Practice", "practice-dock", panel, "P")
     window.practice_dock.hide()
+    panel.composer_config = window.worker.composer.config
     window.worker.model_ready.connect(lambda info: panel.set_labels(info.labels))
     window.result_shown.connect(panel.on_result)
     window.practice_dock.visibilityChanged.connect(
