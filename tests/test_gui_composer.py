@@ -123,8 +123,14 @@ def test_signs_compose_text_logged_every_frame_and_keys_edit_it(make_window, qtb
     assert "4" in texts and "42" in texts and "42 1" in texts  # grows sign by sign
     w.composer_actions["Ctrl+C"].trigger()
     assert QGuiApplication.clipboard().text() == "42 13"
-    w.composer_actions["Backspace"].trigger()
+    w.composer_view.setFocus()
+    qtbot.keyClick(w.composer_view, Qt.Key.Key_Backspace)
     assert w.composer_view.text == "42 1" and w.worker.composer.text == "42 1"
+    w.practice_dock.show()
+    w.practice.sequence_edit.setText("12")
+    w.practice.sequence_edit.setFocus()
+    qtbot.keyClick(w.practice.sequence_edit, Qt.Key.Key_Backspace)  # the field keeps it
+    assert w.practice.sequence_edit.text() == "1" and w.composer_view.text == "42 1"
     w.composer_actions["Ctrl+Shift+Backspace"].trigger()
     assert w.composer_view.text == "" and w.composer_view.history == ("42",)
 
@@ -241,6 +247,7 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
     assert modes.actions["digits"].isEnabled() and modes.actions["letters"].isEnabled()
     missing = modes.actions["alphanumeric"]
     assert not missing.isEnabled() and "no 'alphanumeric' model bundle" in missing.toolTip()
+    assert not modes.switch("alphanumeric")
     w.set_model(str(root / "digits"))
     qtbot.waitUntil(lambda: w.model_path == str(root / "digits"), timeout=5000)
     assert modes.current.key == "digits" and modes.actions["digits"].isChecked()
