@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     _add_model(p, sub=True)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument(
+        "--compose",
+        action="store_true",
+        help="compose each video's signs into text and print it (without --json, only "
+        "the text; with --json, a final object with its text after the frame lines)",
+    )
 
     b = sub.add_parser("bench", help="time the pipeline headless and print latency figures")
     b.add_argument("--source", default=argparse.SUPPRESS, help="video file or image folder")
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "predict":
             from handcam.predict import run_predict
 
-            return run_predict(args.paths, model, args.json)
+            return run_predict(args.paths, model, args.json, compose=args.compose)
         if args.command == "bench":
             from handcam.bench import print_bench, run_bench
 

@@ -28,6 +28,7 @@ stands for the time until the next frame; a state lasts from its first frame to 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -93,6 +94,12 @@ class Composer:
         self._other_since: float | None = None  # first frame not showing ``_blocked``
         self._away_since: float | None = None  # first frame of the current no-hand run
         self._away_spaced = False  # this no-hand run already ended a word
+
+    def configure(self, config: ComposerConfig) -> None:
+        """New settings: the text and the last history entries stay, the timing restarts."""
+        self.config = config
+        self._history = deque(self._history, maxlen=config.history_size)
+        self.reset()
 
     @property
     def text(self) -> str:
@@ -226,3 +233,91 @@ def compose_labels(
     for t, state, label in stream:
         composer.update(t, state, label)
     return composer.text.rstrip(" ")
+
+
+@dataclass(frozen=True)
+class ComposedText:
+    """The composer's state after a frame (frozen: crosses from the worker to the GUI)."""
+
+    text: str
+    history: tuple[str, ...]
+    holding: str | None = None  # the sign being held towards a commit
+    hold_progress: float = 0.0  # 0..1
+    committed: str | None = None  # the token committed at this frame
+
+
+EMPTY_TEXT = ComposedText("", ())
+
+
+class TextComposer:
+    """The composing stage of the live app and of ``predict --compose``: fed each
+    :class:`~handcam.pipeline.FrameResult` (the main hand's smoothed state and label at the
+    frame's time ``result.frame.seconds``). Thread-safe: the worker feeds it while the GUI
+    edits it (backspace, clear) and changes its settings.
+
+    A frame from another source, or a restarted one (its index went back), starts the
+    timing afresh; the text stays.
+    """
+
+    def __init__(self, config: ComposerConfig | None = None) -> None:
+        self._lock = threading.Lock()
+        self._composer = Composer(config)
+        self._source: tuple[str, int] | None = None
+        self._last = EMPTY_TEXT
+
+    @property
+    def config(self) -> ComposerConfig:
+        return self._composer.config
+
+    @property
+    def text(self) -> str:
+        with self._lock:
+            return self._composer.text
+
+    def feed(self, result) -> ComposedText:
+        """Take in one frame's result; return the text and hold state after it."""
+        frame, smoothed = result.frame, result.smoothed
+        state = smoothed.state if smoothed is not None else "no_hand"
+        label = smoothed.label if state == "label" else None
+        if state not in STATES or (state == "label" and not label):
+            state = "unsure"  # a state this composer does not know: not a steady sign
+        with self._lock:
+            if self._source is not None and (
+                frame.source != self._source[0] or frame.index < self._source[1]
+            ):
+                self._composer.reset()
+            self._source = (frame.source, frame.index)
+            step = self._composer.update(frame.seconds, state, label)
+            self._last = ComposedText(
+                step.text,
+                self._composer.history,
+                step.holding,
+                step.progress,
+                step.committed,
+            )
+            return self._last
+
+    def snapshot(self) -> ComposedText:
+        """The state after the last frame or edit."""
+        with self._lock:
+            return self._last
+
+    def backspace(self) -> str | None:
+        with self._lock:
+            token = self._composer.backspace()
+            self._last = self._edited()
+            return token
+
+    def clear(self) -> None:
+        with self._lock:
+            self._composer.clear()
+            self._last = self._edited()
+
+    def set_config(self, config: ComposerConfig) -> None:
+        """New hold / end-of-word times; the text and history stay, the timing restarts."""
+        with self._lock:
+            self._composer.configure(config)
+            self._last = self._edited()
+
+    def _edited(self) -> ComposedText:
+        return ComposedText(self._composer.text, self._composer.history)

@@ -1,4 +1,10 @@
-"""``handcam predict``: classify the hand in images, folders of images, or videos."""
+"""``handcam predict``: classify the hand in images, folders of images, or videos.
+
+With ``compose`` a video's smoothed signs are also composed into text (the same
+:class:`~handcam.composer.TextComposer` the app uses): each per-frame JSON line carries
+``text`` so far, and the video ends with one line of its composed text: alone without
+``--json``, or a JSON object ``{"path", "frames", "text"}`` with it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from handcam.composer import TextComposer
 from handcam.errors import HandcamError
 from handcam.imageio import is_image_path, is_video_path, read_image
 from handcam.pipeline import FrameResult, HandResult, Pipeline
@@ -91,7 +98,8 @@ class Predictor:
         result = self.pipeline("image").process(Frame(0, image, 0.0, path.name, str(path)))
         return result_record(str(path), result)
 
-    def predict_video(self, path: Path) -> Iterator[dict]:
+    def predict_video(self, path: Path, composer: TextComposer | None = None) -> Iterator[dict]:
+        """One record per frame; with ``composer``, each carries the ``text`` so far."""
         pipe = self.pipeline("video")
         pipe.reset()
         with VideoFileSource(path) as source:
@@ -100,17 +108,31 @@ class Predictor:
                 record = result_record(str(path), result)
                 record["frame"] = frame.index
                 record["smoothed_label"] = result.smoothed.label if result.smoothed else None
+                if composer is not None:
+                    record["text"] = composer.feed(result).text
                 yield record
 
 
-def run_predict(paths: list[str], model: Path, as_json: bool, out: TextIO = sys.stdout) -> int:
-    predictor = Predictor(model)
+def run_predict(
+    paths: list[str],
+    model: Path,
+    as_json: bool,
+    out: TextIO | None = None,
+    compose: bool = False,
+    predictor: Predictor | None = None,
+) -> int:
+    """Print one line per image or video frame; ``compose``: see the module docstring."""
+    out = out or sys.stdout  # read now: a caller may have redirected it
+    predictor = predictor or Predictor(model)
     status = 0
     for path in expand_paths(paths):
         try:
             if not path.exists():
                 status = 1
                 raise HandcamError(f"{path}: no such file or folder")
+            if is_video_path(path) and compose:
+                _compose_video(predictor, path, as_json, out)
+                continue
             if is_video_path(path):
                 records = predictor.predict_video(path)
             elif is_image_path(path):
@@ -126,6 +148,21 @@ def run_predict(paths: list[str], model: Path, as_json: bool, out: TextIO = sys.
                 out,
             )
     return status
+
+
+def _compose_video(predictor: Predictor, path: Path, as_json: bool, out: TextIO) -> None:
+    composer = TextComposer()
+    frames = 0
+    for record in predictor.predict_video(path, composer):
+        frames += 1
+        if as_json:
+            _emit(record, as_json, out)
+    text = composer.text.rstrip(" ")  # the last word-ending space ends nothing
+    if as_json:
+        _emit({"path": str(path), "frames": frames, "text": text}, as_json, out)
+    else:
+        out.write(text + "\n")
+        out.flush()
 
 
 def _emit(record: dict, as_json: bool, out: TextIO) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from handcam.pipeline import FrameResult
+from handcam.composer import ComposedText
 
 
 class ComposerView(QWidget):
@@ -31,7 +31,7 @@ class ComposerView(QWidget):
         )
         self.hold = QProgressBar()
         self.hold.setRange(0, 100)
-        self.hold.setTextVisible(False)
+        self.hold.setFormat("hold")
         self.hold.setFixedWidth(90)
         self.hold.setToolTip("how far the sign shown is from being written")
         row.addWidget(self.text_label, 1)
@@ -42,19 +42,19 @@ class ComposerView(QWidget):
         self.history_label.setStyleSheet("color: #999")
         layout.addWidget(self.history_label)
         self.text = ""
+        self.history: tuple[str, ...] = ()
         self.set_text("", ())
 
     def set_text(self, text: str, history: tuple[str, ...]) -> None:
-        self.text = text
+        self.text, self.history = text, tuple(history)
         self.text_label.setText(text if text else "…")
         self.history_label.setText("  ·  ".join(history[-5:]) if history else "")
 
-    def show_result(self, result: FrameResult) -> None:
-        if result.text != self.text or result.history != tuple(
-            self.history_label.text().split("  ·  ") if self.history_label.text() else ()
-        ):
-            self.set_text(result.text, result.history)
-        self.hold.setValue(int(100 * result.hold_progress))
+    def show_composed(self, composed: ComposedText) -> None:
+        """Show the composer's state (from the worker) after a frame or an edit."""
+        if composed.text != self.text or composed.history != self.history:
+            self.set_text(composed.text, composed.history)
+        self.hold.setValue(int(100 * composed.hold_progress) if composed.holding else 0)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text)

@@ -1,4 +1,5 @@
-"""The main window: video, large label, confidence plot, status line, pickers."""
+"""The main window: video, large label, composed text, confidence plot, status line,
+pickers and modes; sign chart and practice in docks."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ from handcam.realtime import LatestSlot
 from handcam.smoothing import SmootherConfig
 from handcam.sources import FrameSource, open_source
 from handcam.stats import summarize
+from handcam.ui.composer_view import ComposerView
 from handcam.ui.confidence_plot import ConfidencePlot
+from handcam.ui.modes import ModeSwitcher
 from handcam.ui.settings import load_smoother, save_smoother
+from handcam.ui.text_docks import (
+    add_composer_keys,
+    attach_practice,
+    attach_sign_chart,
+    composer_settings,
+)
 from handcam.ui.video_view import VideoView
 from handcam.ui.worker import ModelInfo, RecognitionWorker
 
@@ -67,8 +76,12 @@ class MainWindow(QMainWindow):
         self.latency_ms: list[float] = []
         self.frames_shown = 0
         self._t_first_shown = 0.0
+        self.composer_actions: dict[str, QAction] = {}
         self.setWindowTitle("handcam")
         self._build()
+        self.chart = attach_sign_chart(self)
+        self.practice = attach_practice(self, self.data_dir)
+        add_composer_keys(self)
         self._connect_worker()
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / DISPLAY_HZ))
@@ -91,7 +104,7 @@ class MainWindow(QMainWindow):
         tb.setMovable(False)
         tb.addWidget(QLabel(" Source: "))
         self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(220)
+        self.source_combo.setMinimumWidth(170)
         self.source_combo.activated.connect(self._on_source_picked)
         tb.addWidget(self.source_combo)
         self.open_video_action = QAction("Open video...", self)
@@ -105,13 +118,15 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addWidget(QLabel(" Model: "))
         self.model_combo = QComboBox()
-        self.model_combo.setMinimumWidth(180)
+        self.model_combo.setMinimumWidth(130)
         self.model_combo.activated.connect(self._on_model_picked)
         tb.addWidget(self.model_combo)
         self.open_model_action = QAction("Open model...", self)
-        self.open_model_action.setShortcut("Ctrl+M")
+        self.open_model_action.setShortcut("Ctrl+Shift+M")
         self.open_model_action.triggered.connect(self.open_model)
         tb.addAction(self.open_model_action)
+        tb.addSeparator()
+        self.modes = ModeSwitcher(self, tb)
         tb.addSeparator()
         self.mirror_action = QAction("Mirror", self)
         self.mirror_action.setCheckable(True)
@@ -129,6 +144,8 @@ class MainWindow(QMainWindow):
             lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen()
         )
         self.addAction(full)
+        self.docks_toolbar = self.addToolBar("panels")
+        self.docks_toolbar.setObjectName("panels-toolbar")
 
         self.video = VideoView()
         self.video.mirror = self.mirror_action.isChecked()
@@ -143,6 +160,7 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.big_label)
         side_layout.addWidget(self.confidence_label)
         side_layout.addWidget(self._build_thresholds())
+        side_layout.addWidget(composer_settings(self))
         self.model_info = QLabel("loading model...")
         self.model_info.setWordWrap(True)
         side_layout.addWidget(self.model_info)
@@ -154,11 +172,13 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(1, 1)
         self.plot = ConfidencePlot()
         self.plot.setMinimumHeight(150)
+        self.composer_view = ComposerView()
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
+        main.addWidget(self.composer_view)
         main.addWidget(self.plot)
         main.setStretchFactor(0, 4)
-        main.setStretchFactor(1, 1)
+        main.setStretchFactor(2, 1)
         self.setCentralWidget(main)
         self.status = QLabel("")
         self.statusBar().addPermanentWidget(self.status, 1)
@@ -257,6 +277,7 @@ class MainWindow(QMainWindow):
         self.model_combo.clear()
         for path in find_bundles(*self.model_dirs):
             self.model_combo.addItem(path.name, str(path))
+        self.modes.refresh()
 
     def set_model(self, path: str) -> None:
         self.model_info.setText(f"loading {Path(path).name}...")
@@ -276,6 +297,7 @@ class MainWindow(QMainWindow):
     def _on_model_ready(self, info: ModelInfo) -> None:
         self.labels, self.device, self.model_path = info.labels, info.device, info.path
         self.settings.setValue("model/path", info.path)
+        self.modes.model_loaded(info.path)
         self.plot.set_labels(info.labels)
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
         self.model_info.setText(
@@ -325,6 +347,8 @@ class MainWindow(QMainWindow):
             else:
                 self.big_label.setText(s.label or "")
                 self.confidence_label.setText(f"{s.confidence:.0%} confident")
+            self.chart.set_current(s.label if s is not None and s.state == "label" else None)
+            self.composer_view.show_composed(self.worker.composer.snapshot())
             self.result_shown.emit(result)
             done = time.perf_counter()
             self.gui_ms.append((done - t0) * 1e3)
@@ -336,13 +360,15 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         st = self.worker.stats()
+        mode = self.modes.status_text()
         if not st.source:
+            self.status.setText(mode)
             return
         stages = st.stage_ms
         gui = summarize(self.gui_ms[-60:])["median"]
         lat = summarize(self.latency_ms[-60:])["median"]
         self.status.setText(
-            f"camera {st.camera_fps:.1f} fps · processing {st.processing_fps:.1f} fps · "
+            f"{mode} · camera {st.camera_fps:.1f} fps · processing {st.processing_fps:.1f} fps · "
             f"detect {stages.get('detection', 0):.1f} ms · classify "
             f"{stages.get('classification', 0):.1f} ms · total {stages.get('total', 0):.1f} ms"
             f" · GUI {gui:.1f} ms · latency {lat:.0f} ms · dropped {st.dropped} · "

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from handcam.composer import ComposerConfig
 from handcam.pipeline import FrameResult
 from handcam.practice import PracticeError, PracticeSession
 from handcam.scores import ScoreStore
@@ -53,6 +54,7 @@ class PracticePanel(QWidget):
         self.session: PracticeSession | None = None
         self._wanted_changed = wanted_changed
         self._rng = rng
+        self.composer_config: ComposerConfig | None = None  # the window's hold times
         self._build()
 
     def _build(self) -> None:
@@ -117,6 +119,7 @@ class PracticePanel(QWidget):
                 mode="sequence" if sequence is not None else "random",
                 sequence=sequence,
                 rng=self._rng,
+                config=self.composer_config,
             )
         except PracticeError as exc:
             self.message.setText(str(exc))

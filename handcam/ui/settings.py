@@ -1,9 +1,11 @@
-"""Persistent settings (QSettings): source, mirror, model, thresholds, window geometry."""
+"""Persistent settings (QSettings): source, mirror, model, mode, thresholds, composing
+times, window geometry."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
+from handcam.composer import ComposerConfig
 from handcam.smoothing import SmootherConfig
 
 
@@ -29,3 +31,20 @@ def save_smoother(s: QSettings, c: SmootherConfig) -> None:
     s.setValue("smoothing/enter", c.enter)
     s.setValue("smoothing/exit", c.exit)
     s.setValue("smoothing/dwell_s", c.dwell_s)
+
+
+def load_composer(s: QSettings) -> ComposerConfig:
+    d = ComposerConfig()
+    try:
+        return ComposerConfig(
+            commit_after_s=float(s.value("composer/commit_after_s", d.commit_after_s)),
+            release_after_s=d.release_after_s,
+            space_after_s=float(s.value("composer/space_after_s", d.space_after_s)),
+        )
+    except (TypeError, ValueError):  # a hand-edited or damaged settings file
+        return d
+
+
+def save_composer(s: QSettings, c: ComposerConfig) -> None:
+    s.setValue("composer/commit_after_s", c.commit_after_s)
+    s.setValue("composer/space_after_s", c.space_after_s)

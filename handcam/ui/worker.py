@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 
 from handcam.classifier import Classifier
+from handcam.composer import TextComposer
 from handcam.detection import HandDetector
 from handcam.errors import HandcamError
 from handcam.pipeline import FrameResult, Pipeline
@@ -93,6 +94,7 @@ class RecognitionWorker(QThread):
         self._smoother = SmootherConfig()
         self._log_path = log_path
         self._stats = WorkerStats("", 0.0, 0.0, 0, {}, "")
+        self.composer = TextComposer()  # composed text of every frame; the GUI edits it
 
     # --- requests from the GUI thread -------------------------------------------------
     def set_source(self, factory: Callable[[], FrameSource], name: str, live: bool) -> None:
@@ -189,11 +191,12 @@ class RecognitionWorker(QThread):
                         detectors[mode], classifier, preprocess, self._smoother, mode == "image"
                     )
                 result = pipeline.process(frame, decode_ms)
+                composed = self.composer.feed(result)
                 self.results.put(result)
                 done_times.append(time.perf_counter())
                 stage_hist.append(result.timings_ms)
                 if log_file is not None:
-                    log_file.write(json.dumps(_log_record(result)) + "\n")
+                    log_file.write(json.dumps(_log_record(result, composed.text)) + "\n")
                     log_file.flush()
                 if done_times[-1] - last_stats >= STATS_INTERVAL_S:  # read twice a second
                     last_stats = done_times[-1]
@@ -240,7 +243,7 @@ class RecognitionWorker(QThread):
             )
 
 
-def _log_record(result: FrameResult) -> dict:
+def _log_record(result: FrameResult, text: str = "") -> dict:
     s = result.smoothed
     return {
         "frame": result.frame.index,
@@ -253,4 +256,5 @@ def _log_record(result: FrameResult) -> dict:
         "smoothed_confidence": round(s.confidence, 5) if s else 0.0,
         "timings_ms": {k: round(v, 2) for k, v in result.timings_ms.items()},
         "hands": [hand_record(r, with_probs=False) for r in result.per_hand],
+        "text": text,  # composed so far
     }
