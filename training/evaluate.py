@@ -88,6 +88,36 @@ def plot_learning_curves(history: dict[str, list[float]], path: Path, title: str
     plt.close(fig)
 
 
+def _misclassified_gallery(
+    draw, y_true, y_pred, confidence, labels, names, path: Path, limit: int, note: str = ""
+) -> int:
+    """The most confident mistakes, one cell each (``draw(ax, i)``); returns how many."""
+    plt = _plt()
+    wrong = np.flatnonzero(y_true != y_pred)
+    shown = wrong[np.argsort(-confidence[wrong])][:limit]
+    cols = max(1, min(6, len(shown)))
+    rows = max(1, int(np.ceil(len(shown) / cols)))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(max(2.1 * cols, 4.5), 2.4 * rows + 0.4), squeeze=False
+    )
+    for ax in axes.ravel():
+        ax.axis("off")
+    if not len(shown):
+        axes[0, 0].text(0.5, 0.5, "no misclassified samples", ha="center", va="center")
+    for ax, i in zip(axes.ravel(), shown, strict=False):
+        draw(ax, i)
+        ax.set_title(
+            f"true {labels[y_true[i]]} / pred {labels[y_pred[i]]}\n"
+            f"{confidence[i]:.2f} {names[i][-18:]}",
+            fontsize=7,
+        )
+    fig.suptitle(f"misclassified: {wrong.size} (most confident first{note})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return int(wrong.size)
+
+
 def plot_misclassified(
     crops: np.ndarray,
     y_true: np.ndarray,
@@ -99,34 +129,9 @@ def plot_misclassified(
     limit: int = 24,
 ) -> int:
     """A gallery of wrongly classified hand crops; returns how many were wrong in all."""
-    plt = _plt()
-    wrong = np.flatnonzero(y_true != y_pred)
-    if wrong.size == 0:
-        fig, ax = plt.subplots(figsize=(4, 1.5))
-        ax.axis("off")
-        ax.text(0.5, 0.5, "no misclassified samples", ha="center", va="center")
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        return 0
-    shown = wrong[np.argsort(-confidence[wrong])][:limit]
-    cols = min(6, len(shown))
-    rows = int(np.ceil(len(shown) / cols))
-    size = (max(2.1 * cols, 4.5), 2.4 * rows + 0.4)
-    fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False)
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, i in zip(axes.ravel(), shown, strict=False):
-        ax.imshow(crops[i])
-        ax.set_title(
-            f"true {labels[y_true[i]]} / pred {labels[y_pred[i]]}\n"
-            f"{confidence[i]:.2f} {names[i][-18:]}",
-            fontsize=7,
-        )
-    fig.suptitle(f"misclassified: {wrong.size} (most confident first)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return int(wrong.size)
+    return _misclassified_gallery(
+        lambda ax, i: ax.imshow(crops[i]), y_true, y_pred, confidence, labels, names, path, limit
+    )
 
 
 def plot_misclassified_skeletons(
@@ -144,39 +149,23 @@ def plot_misclassified_skeletons(
     from handcam.detection import HAND_CONNECTIONS
     from handcam.skeleton import canonical_xy
 
-    plt = _plt()
-    wrong = np.flatnonzero(y_true != y_pred)
-    shown = wrong[np.argsort(-confidence[wrong])][:limit]
-    cols = max(1, min(6, len(shown)))
-    rows = max(1, int(np.ceil(len(shown) / cols)))
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(max(2.1 * cols, 4.5), 2.4 * rows + 0.4), squeeze=False
-    )
-    for ax in axes.ravel():
-        ax.axis("off")
-    if not len(shown):
-        axes[0, 0].text(0.5, 0.5, "no misclassified samples", ha="center", va="center")
-    xy = canonical_xy(hands.landmarks[shown], hands.handedness[shown], preprocess.mirror_left)
-    for ax, pts, i in zip(axes.ravel(), xy, shown, strict=False):
+    tips = [4, 8, 12, 16, 20]
+
+    def draw(ax, i: int) -> None:
+        pts = canonical_xy(
+            hands.landmarks[i : i + 1], hands.handedness[i : i + 1], preprocess.mirror_left
+        )[0]
         for a, b in HAND_CONNECTIONS:
             ax.plot(pts[[a, b], 0], -pts[[a, b], 1], color="#3a7", lw=1.5)
         ax.scatter(pts[:, 0], -pts[:, 1], s=6, color="#333", zorder=3)
-        ax.scatter(
-            pts[[4, 8, 12, 16, 20], 0], -pts[[4, 8, 12, 16, 20], 1], s=10, color="#d44", zorder=4
-        )
+        ax.scatter(pts[tips, 0], -pts[tips, 1], s=10, color="#d44", zorder=4)
         ax.set_aspect("equal")
         ax.set_xlim(-1.1, 1.1)
-        ax.set_ylim(-1.1, 0.4)
-        ax.set_title(
-            f"true {labels[y_true[i]]} / pred {labels[y_pred[i]]}\n"
-            f"{confidence[i]:.2f} {names[i][-18:]}",
-            fontsize=7,
-        )
-    fig.suptitle(f"misclassified: {wrong.size} (most confident first; fingertips red)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return int(wrong.size)
+        ax.set_ylim(-1.1, 1.1)  # drawn y up; hands pointing down (P, Q) stay inside
+
+    return _misclassified_gallery(
+        draw, y_true, y_pred, confidence, labels, names, path, limit, "; fingertips red"
+    )
 
 
 def summary_text(report: dict) -> str:
