@@ -11,10 +11,13 @@ Without a hand nothing is shown ("no_hand"), but the state is kept for
 
 "Not a sign": when the model's open-set gate gives a sign-ness per frame (in (0, 1), 0.5
 at its operating threshold; see :mod:`handcam.openset`), its own moving average (time
-constant ``sign_tau_s``, a little slower than the labels' so that a single rejected
-frame is bridged) below ``sign_min`` shows "not_a_sign": no label, and the shown label is
-dropped, so the next sign must lead for ``dwell_s`` again. Frames without a sign-ness
-(no gate) leave it as it was; without a gate the smoother behaves as it always did.
+constant ``sign_tau_s``; a new hand starts at 1, so the first, often rough, frames of a
+track do not bury it, and a shape unlike every sign turns it in 0.1 s, three frames at
+30 fps; a single rejected frame is bridged down to 15 fps) below ``sign_min`` shows "not_a_sign":
+no label. The labels' own
+smoothing and hysteresis go on underneath, so when the shape passes the gate again the
+label that has led all along shows at once. Frames without a sign-ness (no gate) leave
+it as it was; without a gate the smoother behaves as it always did.
 
 Still images are not smoothed: :func:`still_prediction` reads one image on its own.
 """
@@ -50,7 +53,7 @@ class SmootherConfig:
     exit: float = 0.45
     dwell_s: float = 0.1  # a new label must lead this long before it is shown
     no_hand_grace_s: float = 0.2  # state kept this long without a hand
-    sign_tau_s: float = 0.12  # EMA time constant of the open-set sign-ness
+    sign_tau_s: float = 0.1  # EMA time constant of the open-set sign-ness
     sign_min: float = 0.5  # below: "not_a_sign"
 
 
@@ -112,14 +115,9 @@ class TemporalSmoother:
             alpha = 1.0 - math.exp(-step / cfg.tau_s) if cfg.tau_s > 0 else 1.0
             self._ema = alpha * p + (1 - alpha) * self._ema
         if sign is not None:
-            if self._sign is None:
-                self._sign = float(sign)
-            else:
-                beta = 1.0 - math.exp(-step / cfg.sign_tau_s) if cfg.sign_tau_s > 0 else 1.0
-                self._sign = beta * float(sign) + (1 - beta) * self._sign
-        if self.not_a_sign:
-            self._shown, self._candidate, self._candidate_s = None, None, 0.0
-            return self.current()
+            beta = 1.0 - math.exp(-step / cfg.sign_tau_s) if cfg.sign_tau_s > 0 else 1.0
+            before = 1.0 if self._sign is None else self._sign  # a new hand: presumed a sign
+            self._sign = beta * float(sign) + (1 - beta) * before
         top = int(np.argmax(self._ema))
         if top != self._shown:
             if top == self._candidate:

@@ -245,10 +245,11 @@ def openset(
     learns the other labels from the first 70% of signers (grouped validation inside
     them); on the other 30%: the known labels' accuracy with the gate (a known sign the
     gate rejects counts as wrong), the share of known signs the gate lets pass, the
-    false-accept rate (unknown shapes the gate lets through as a sign) at the bundle's
-    operating threshold, and AUROC of the gate's distance and, for comparison, of the
-    classifier's top probability. ``features``: the landmark feature set the models are
-    trained on and the gate reads (default: that of new models, "shape").
+    false-accept rate (unknown shapes the gate lets through as a sign) at the app's
+    operating threshold (``handcam.openset.LIVE_MARGIN`` times the calibrated one; the
+    figures at 1x-2x the calibrated threshold too), and AUROC of the gate's distance and,
+    for comparison, of the classifier's top probability. ``features``: the landmark feature
+    set the models are trained on and the gate reads (default: that of new models, "shape").
     """
     from handcam.bundle import ModelBundle
     from handcam.openset import load_gate
@@ -281,7 +282,7 @@ def openset(
         test = hands.subset(np.flatnonzero(is_test))
         unk = np.isin(test.labels, unknown)
         dist = gate.distance(x)
-        passed = dist <= gate.threshold
+        passed = dist <= gate.operating_threshold  # where the app's sign-ness is 0.5
         y = np.array(
             [bundle.labels.index(lab) if lab in bundle.labels else -1 for lab in test.labels]
         )
@@ -298,8 +299,16 @@ def openset(
                 lab: round(float(passed[unk & (test.labels == lab)].mean()), 4) for lab in unknown
             },
             "auroc_gate": round(auroc(dist[~unk], dist[unk]), 4),
+            "calibrated_threshold": {  # known passing / false accepts at x times it
+                str(m): [
+                    round(float((dist[~unk] <= m * gate.threshold).mean()), 4),
+                    round(float((dist[unk] <= m * gate.threshold).mean()), 4),
+                ]
+                for m in (1.0, 1.25, 1.5, 2.0)
+            },
             "auroc_top_probability": round(auroc(-probs.max(1)[~unk], -probs.max(1)[unk]), 4),
             "threshold": round(gate.threshold, 2),
+            "operating_threshold": round(gate.operating_threshold, 2),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
