@@ -19,6 +19,7 @@ classifier's bundle, as the app, ``predict`` and ``bench`` build it):
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ from handcam.smoothing import (
     still_prediction,
 )
 from handcam.sources import Frame
+
+log = logging.getLogger(__name__)
 
 STAGES = ("decode", "detection", "preprocessing", "classification", "total")
 AUTO = "auto"
@@ -267,9 +270,14 @@ def bundle_gate(classifier: Classifier, preprocess: PreprocessConfig) -> OpenSet
     bundle = getattr(classifier, "bundle", None)
     if bundle is None or "landmarks" not in getattr(bundle, "inputs", ()):
         return None
+    from handcam.errors import BundleError
     from handcam.openset import load_gate
 
-    return load_gate(bundle.path, feature_size(preprocess.features))
+    try:
+        return load_gate(bundle.path, feature_size(preprocess.features))
+    except BundleError as exc:  # the model still works: only "not a sign" is lost
+        log.warning("%s; running without the open-set gate", exc)
+        return None
 
 
 def build_pipeline(
