@@ -87,9 +87,11 @@ class OpenSetGate:
 
     def sign_score(self, features: np.ndarray) -> float:
         """One hand's sign-ness (see :meth:`sign_scores`), in float32 for the live
-        pipeline (0.02 ms for 389 features and 20 means)."""
+        pipeline: 0.03 ms for 389 features and 20 means. ``einsum``, not ``@``: the BLAS
+        matrix-vector product runs on two threads and, with the other core busy, waits
+        for it (per frame, measured: mean +0.5 ms, p99 5-12 ms; einsum: +0.05, 0.9)."""
         w, mw = self._whitening32
-        diff = np.asarray(features, np.float32).reshape(-1) @ w - mw
+        diff = np.einsum("d,de->e", np.asarray(features, np.float32).reshape(-1), w) - mw
         ratio = float(np.einsum("kd,kd->k", diff, diff).min()) / self.operating_threshold
         return 1.0 / (1.0 + ratio**SCORE_POWER)
 
