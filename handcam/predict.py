@@ -49,6 +49,7 @@ def hand_record(r: HandResult, with_probs: bool = True) -> dict:
         "smoothed_label": s.label,
         "smoothed_state": s.state,
         "smoothed_confidence": round(s.confidence, 5),
+        "sign": None if r.sign is None else round(r.sign, 4),  # open-set sign-ness
         "handedness": r.hand.handedness,
         "box": [round(v, 1) for v in r.hand.box],
     }
@@ -65,6 +66,7 @@ def result_record(path: str, result: FrameResult) -> dict:
         "label": result.label,
         "confidence": round(result.confidence, 5),
         "hand_found": result.hand_found,
+        "state": result.state,  # label / unsure / not_a_sign / no_hand
         "handedness": hand.handedness if hand else None,
         "box": [round(v, 1) for v in hand.box] if hand else None,
         "probs": result.probs_dict(),

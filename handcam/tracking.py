@@ -63,6 +63,7 @@ from handcam.search_regions import (
 )
 
 log = logging.getLogger(__name__)
+MAX_DEBT = 2.0  # model runs a search may finish on credit (see HandTracker._spend)
 
 
 @dataclass(frozen=True)
@@ -290,9 +291,15 @@ class HandTracker(HandDetector):
             self._around_tries = 0
 
     # --- searching -----------------------------------------------------------------
-    def _spend(self) -> bool:
-        """Take one model run from the budget, if there is one."""
-        if self._credit < 1:
+    def _spend(self, follow_up: bool = False) -> bool:
+        """Take one model run from the budget, if there is one. ``follow_up``: the run that
+        finishes a search already paid for (the landmarker on a palm it found, the one
+        refinement a frame) is taken on credit, down to ``-MAX_DEBT``: without it, a
+        budget that only ever holds 1-2 runs (frames dropped under load, a scene that
+        keeps changing) pays for palm runs and scans whose hands it then cannot check,
+        and a hand in view goes unfound for seconds. The debt is repaid before the next
+        search starts, so the average stays ``runs_per_frame``."""
+        if self._credit < 1 and not (follow_up and self._credit > -MAX_DEBT):
             return False
         self._credit -= 1
         return True
@@ -315,7 +322,7 @@ class HandTracker(HandDetector):
             if any(inside(*centre(palm.box), hand.box, 0.1) for _, hand in cur.hands):
                 continue  # a hand already tracked
             weak_checked |= weak
-            found = self._landmarks_for(cur, palm.hand_region(), weak)
+            found = self._landmarks_for(cur, palm.hand_region(), weak, follow_up=True)
             if found is not None:
                 self._add(cur, *found)
         return len(cur.hands) > before
@@ -329,14 +336,14 @@ class HandTracker(HandDetector):
         return found is not None
 
     def _landmarks_for(
-        self, cur: _Frame, region: Region, weak: bool
+        self, cur: _Frame, region: Region, weak: bool, follow_up: bool = False
     ) -> tuple[LandmarkResult, Hand] | None:
         """The hand in a region, or None. A palm's region is sometimes off: when the
         landmarker rejects it but saw something (``refine_floor``), it runs once more
         (once a frame) on the region its own landmarks give, trusted at
         ``verify_presence``."""
         cfg = self.config
-        if not self._spend():
+        if not self._spend(follow_up):
             return None
         kind = "weak" if weak else "strong"
         res = self.landmarks.run(cur.image, region)
@@ -347,7 +354,7 @@ class HandTracker(HandDetector):
         ):
             self.checks[f"{kind}, hand"] += 1
             return res, hand
-        if cur.refined or res.presence < cfg.refine_floor or not self._spend():
+        if cur.refined or res.presence < cfg.refine_floor or not self._spend(follow_up=True):
             return None
         cur.refined = True
         region = region_from_landmarks(res.landmarks)

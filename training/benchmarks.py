@@ -3,6 +3,7 @@
     python -m training.benchmarks personalise --data DIR [--per-class 20] [--init BUNDLE]
     python -m training.benchmarks fewshot --data DIR --groups CSV [--shots 5 10 20]
     python -m training.benchmarks openset --data DIR --groups CSV [--unknown 7,8,9 ...]
+                                          [--features shape | --bundle BUNDLE]
     python -m training.benchmarks compare --data DIR --groups CSV --out DIR
 
 ``personalise`` records N samples per class of DATA the way the app does (full frame +
@@ -244,9 +245,11 @@ def openset(
     learns the other labels from the first 70% of signers (grouped validation inside
     them); on the other 30%: the known labels' accuracy with the gate (a known sign the
     gate rejects counts as wrong), the share of known signs the gate lets pass, the
-    false-accept rate (unknown shapes the gate lets through as a sign) at the bundle's
-    operating threshold, and AUROC of the gate's distance and, for comparison, of the
-    classifier's top probability.
+    false-accept rate (unknown shapes the gate lets through as a sign) at the app's
+    operating threshold (``handcam.openset.LIVE_MARGIN`` times the calibrated one; the
+    figures at 1x-2x the calibrated threshold too), and AUROC of the gate's distance and,
+    for comparison, of the classifier's top probability. ``features``: the landmark feature
+    set the models are trained on and the gate reads (default: that of new models, "shape").
     """
     from handcam.bundle import ModelBundle
     from handcam.openset import load_gate
@@ -279,7 +282,7 @@ def openset(
         test = hands.subset(np.flatnonzero(is_test))
         unk = np.isin(test.labels, unknown)
         dist = gate.distance(x)
-        passed = dist <= gate.threshold
+        passed = dist <= gate.operating_threshold  # where the app's sign-ness is 0.5
         y = np.array(
             [bundle.labels.index(lab) if lab in bundle.labels else -1 for lab in test.labels]
         )
@@ -292,9 +295,20 @@ def openset(
             "known_accuracy_without_gate": round(float((probs.argmax(1) == y)[~unk].mean()), 4),
             "known_passing": round(float(passed[~unk].mean()), 4),
             "false_accept_rate": round(float(passed[unk].mean()), 4),
+            "false_accept_by_label": {
+                lab: round(float(passed[unk & (test.labels == lab)].mean()), 4) for lab in unknown
+            },
             "auroc_gate": round(auroc(dist[~unk], dist[unk]), 4),
+            "calibrated_threshold": {  # known passing / false accepts at x times it
+                str(m): [
+                    round(float((dist[~unk] <= m * gate.threshold).mean()), 4),
+                    round(float((dist[unk] <= m * gate.threshold).mean()), 4),
+                ]
+                for m in (1.0, 1.25, 1.5, 2.0)
+            },
             "auroc_top_probability": round(auroc(-probs.max(1)[~unk], -probs.max(1)[unk]), 4),
             "threshold": round(gate.threshold, 2),
+            "operating_threshold": round(gate.operating_threshold, 2),
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -407,7 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     o.add_argument("--data", type=Path, required=True)
     o.add_argument("--groups", type=Path, required=True, help="CSV with a signer column")
     o.add_argument("--unknown", nargs="+", default=["7,8,9", "0,1,2", "3,5,6", "4,8,9"])
-    o.add_argument("--features")
+    which = o.add_mutually_exclusive_group()
+    which.add_argument("--features", help="landmark feature set (default: shape, as new models)")
+    which.add_argument("--bundle", type=Path, help="use this bundle's feature set")
     o.add_argument("--seed", type=int, default=0)
     c = sub.add_parser("compare", help="train several models on one grouped split")
     c.add_argument("--models", nargs="+", default=["landmarks", "crop_cnn", "fusion"])
@@ -421,8 +437,13 @@ def main(argv: list[str] | None = None) -> int:
         compare(args.models, args.data, args.groups, args.epochs, args.crop_size, args.out)
         return 0
     if args.which == "openset":
+        features = args.features
+        if args.bundle is not None:
+            from handcam.bundle import ModelBundle
+
+            features = ModelBundle.load(args.bundle).preprocess.features
         rows = openset(
-            args.data, args.groups, [u.split(",") for u in args.unknown], args.seed, args.features
+            args.data, args.groups, [u.split(",") for u in args.unknown], args.seed, features
         )
         keys = ("known_accuracy_with_gate", "known_passing", "false_accept_rate", "auroc_gate")
         print("mean: " + ", ".join(f"{k} {np.mean([r[k] for r in rows]):.4f}" for k in keys))

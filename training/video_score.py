@@ -12,7 +12,11 @@ of the video: one object per processed frame with ``frame``, ``hand_found``, ``l
   processed the last processed frame's result, as the window does;
 - false labels: empty frames (no hand in the truth) that show any label;
 - processed: frames in the log out of the video's frames;
-- found: hand frames where the detector found that hand; raw right: raw label right.
+- found: hand frames where the detector found that hand; raw right: raw label right;
+- not a sign: scored hand frames whose hand showed "not_a_sign" (the open-set gate), and
+  found hand frames whose own sign-ness was under 0.5 (the gate's raw per-frame call);
+- labelled: scored hand frames that showed any label (on a video of shapes the model does
+  not know, e.g. letters for the digits model, every one is a false accept).
 """
 
 from __future__ import annotations
@@ -80,7 +84,8 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
     c = dict.fromkeys(
         ("scored", "right", "main_scored", "main_right", "shown_scored", "shown_right",
          "hand_frames", "found", "raw_scored", "raw_right", "empty", "false", "shown_empty",
-         "shown_false", "empty_found", "found_past"), 0,
+         "shown_false", "empty_found", "found_past", "not_a_sign", "gated", "gate_seen",
+         "labelled"), 0,
     )  # fmt: skip
     per_app: dict[int, list[int]] = {}
     by_scene: dict[str, list[int]] = {}  # right, scored: per kind of scene
@@ -118,6 +123,9 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
                     per_app.setdefault(t["hand"], [0, 0])
                     per_app[t["hand"]][0] += 1
                     per_app[t["hand"]][1] += int(got is not None)
+                    if got is not None and got.get("sign") is not None:
+                        c["gate_seen"] += 1
+                        c["gated"] += int(got["sign"] < 0.5)
                     if got is not None and got.get("label") is not None:
                         c["raw_scored"] += 1
                         c["raw_right"] += int(got["label"] == t["label"])
@@ -125,6 +133,11 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
                     right = got is not None and got.get("smoothed_label") == t["label"]
                     if view == "":
                         c["found_past"] += int(got is not None)
+                        state = got.get("smoothed_state") if got is not None else None
+                        c["not_a_sign"] += int(state == "not_a_sign")
+                        c["labelled"] += int(
+                            got is not None and got.get("smoothed_label") is not None
+                        )
                         kind = scene.get(t["hand"], "?")
                         by_scene.setdefault(kind, [0, 0])
                         by_scene[kind][0] += int(right)
@@ -165,6 +178,9 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
         "raw_right_pct": _pct(c["raw_right"], c["raw_scored"]),
         "raw_right": [c["raw_right"], c["raw_scored"]],
         "right_pct_by_scene": {k: _pct(*v) for k, v in sorted(by_scene.items())},
+        "not_a_sign_pct": _pct(c["not_a_sign"], c["scored"]),
+        "labelled_pct": _pct(c["labelled"], c["scored"]),
+        "gate_rejected_pct": _pct(c["gated"], c["gate_seen"]),
         "hands_found_under_90pct": weak,
     }
 
@@ -183,6 +199,12 @@ def format_score(r: dict) -> str:
         f"the first {r['skip']} frames: {r['found_after_skip_pct']}%); raw "
         f"label right where found: {r['raw_right_pct']}% ({r['raw_right'][0]}/{r['raw_right'][1]})",
     ]
+    if r.get("gate_rejected_pct") is not None:
+        lines.append(
+            f"not a sign shown on {r['not_a_sign_pct']}% of the scored hand-frames; the gate "
+            f"rejected {r['gate_rejected_pct']}% of found hand-frames on their own"
+        )
+    lines.append(f"some label shown on {r.get('labelled_pct')}% of the scored hand-frames")
     lines.append(
         "right label by scene: "
         + ", ".join(f"{k} {v}%" for k, v in r["right_pct_by_scene"].items())
