@@ -400,3 +400,26 @@ def test_retrain_dialog_cancels_on_esc_restarts_and_runs_one_at_a_time(
     )
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing running: Esc closes
     assert not dialog.isVisible()
+
+
+def test_a_hand_that_is_not_a_sign_says_so(make_window, qtbot):
+    import time
+
+    from handcam.pipeline import FrameResult
+    from handcam.smoothing import SmoothedPrediction
+    from handcam.sources import Frame
+
+    w = make_window(detector=no_hands)
+    hand = FakeHandDetector().detect(frame())[0]
+    result = FrameResult(
+        frame=Frame(0, frame(), time.perf_counter(), "fake"),
+        hands=(hand,),
+        features=None,
+        probs=np.array([0.5, 0.5], np.float32),
+        labels=("A", "B"),
+        smoothed=SmoothedPrediction("not_a_sign", None, 0.5, None, sign=0.1),
+    )
+    w.results.put(result)
+    qtbot.waitUntil(lambda: w.confidence_label.text() == "not a sign", timeout=5000)
+    assert w.big_label.text() == "\u2013"
+    w.grab()  # the video overlay draws the state too

@@ -45,6 +45,16 @@ log = logging.getLogger(__name__)
 DISPLAY_HZ = 30
 
 
+NOT_A_SIGN_MARK = "\u2013"  # a dash: a hand is there, making none of the model's signs
+
+
+def hand_text(s) -> str:
+    """One hand's short label: its sign, "?" when unsure, a dash when not a sign."""
+    if s.state == "label":
+        return s.label or ""
+    return NOT_A_SIGN_MARK if s.state == "not_a_sign" else "?"
+
+
 class MainWindow(QMainWindow):
     """Thin GUI over the worker. ``sources`` maps picker text -> source spec."""
 
@@ -336,7 +346,7 @@ class MainWindow(QMainWindow):
                 self.big_label.setText("")
                 self.confidence_label.setText("no hand")
             elif len(result.per_hand) > 1:  # one label per hand, main hand first
-                shown = [r.smoothed.label or "?" for r in result.per_hand]
+                shown = [hand_text(r.smoothed) for r in result.per_hand]
                 self.big_label.setText(" · ".join(shown))
                 self.confidence_label.setText(
                     " · ".join(f"{r.smoothed.confidence:.0%}" for r in result.per_hand)
@@ -344,6 +354,9 @@ class MainWindow(QMainWindow):
             elif s.state == "unsure":
                 self.big_label.setText("?")
                 self.confidence_label.setText(f"unsure ({s.confidence:.0%})")
+            elif s.state == "not_a_sign":
+                self.big_label.setText(NOT_A_SIGN_MARK)
+                self.confidence_label.setText("not a sign")
             else:
                 self.big_label.setText(s.label or "")
                 self.confidence_label.setText(f"{s.confidence:.0%} confident")

@@ -100,7 +100,7 @@ class VideoView(QWidget):
 
     def _draw_hand_tag(self, p: QPainter, box: QRectF, s: SmoothedPrediction) -> None:
         """A hand's own label, on its box (shown when several hands are in view)."""
-        text = s.label if s.state == "label" else "?"
+        text = s.label if s.state == "label" else "\u2013" if s.state == "not_a_sign" else "?"
         font = QFont(self.font().family(), max(12, int(box.height() / 5)), QFont.Weight.Bold)
         p.setFont(font)
         height = QFontMetrics(font).height()
@@ -117,10 +117,12 @@ class VideoView(QWidget):
             text, sub, colour = "no hand", "show your hand to the camera", QColor(200, 200, 200)
         elif s.state == "unsure":
             text, sub, colour = "?", f"unsure ({s.confidence:.0%})", QColor(255, 190, 60)
+        elif s.state == "not_a_sign":
+            text, sub, colour = "not a sign", "none of this model's signs", QColor(150, 190, 255)
         else:
             text, sub, colour = s.label or "", f"{s.confidence:.0%}", QColor(90, 230, 120)
         # A recognised sign is large; the "no hand" state is a quiet caption.
-        divisor = 14 if s is None or s.state == "no_hand" else 6
+        divisor = 14 if s is None or s.state == "no_hand" else 10 if s.state == "not_a_sign" else 6
         big = QFont(self.font().family(), max(14, int(area.height() / divisor)), QFont.Weight.Bold)
         p.setFont(big)
         box = QRectF(area.left() + 16, area.top() + 8, area.width() - 32, area.height() / 4)
