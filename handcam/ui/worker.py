@@ -40,6 +40,7 @@ RETRY_SECONDS = 2.0
 STATS_INTERVAL_S = 0.25
 STALL_SECONDS = 5.0  # no frame for this long: say so
 REPORT_EVERY_S = 5.0  # the same kind of problem is reported at most this often
+RESET_AFTER_FAILURES = 3  # frames failing in a row: the pipeline (tracking) starts afresh
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class _Loop:
     last_stats: float = 0.0
     processed: int = 0
     failed: int = 0
+    failed_in_row: int = 0
 
     def close_detectors(self) -> None:
         for det in self.detectors.values():
@@ -148,6 +150,7 @@ class RecognitionWorker(QThread):
         self._smoother = SmootherConfig()
         self._log_path = log_path
         self._log_file: IO[str] | None = None
+        self._log_error: str | None = None  # opening failed: said with the first result
         self._reported: dict[str, float] = {}
         self._stats = WorkerStats("", 0.0, 0.0, 0, {}, "")
 
@@ -185,8 +188,7 @@ class RecognitionWorker(QThread):
                 try:
                     self._step(state)
                 except Exception as exc:  # never end the thread: report, reset, go on
-                    log.exception("recognition step failed")
-                    self._report("step", f"recognition error: {describe(exc)}")
+                    self._report("step", f"recognition error: {describe(exc)}", exc)
                     state.pipeline = None
                     self.msleep(100)
         finally:
@@ -279,13 +281,15 @@ class RecognitionWorker(QThread):
         try:
             result = pipeline.process(frame, decode_ms)
         except Exception as exc:
-            log.exception("processing frame %d failed", frame.index)
             state.failed += 1
-            state.pipeline = None  # its tracking state may be half-updated: start afresh
-            self._report("process", f"frame {frame.index} not recognised: {describe(exc)}")
+            state.failed_in_row += 1
+            if state.failed_in_row >= RESET_AFTER_FAILURES:  # its state may be bad: afresh
+                state.pipeline = None
+            self._report("process", f"frame {frame.index} not recognised: {describe(exc)}", exc)
             return
         self.results.put(result)
         state.processed += 1
+        state.failed_in_row = 0
         state.done_times.append(time.perf_counter())
         state.stage_hist.append(result.timings_ms)
         self._write_log(result)
@@ -331,23 +335,30 @@ class RecognitionWorker(QThread):
             self._close_log()
 
     # --- reports and the prediction log -----------------------------------------------
-    def _report(self, kind: str, message: str) -> None:
-        """Emit ``problem``, at most once per REPORT_EVERY_S for each kind (a bad frame
-        every frame must not flood the window)."""
+    def _report(self, kind: str, message: str, exc: BaseException | None = None) -> None:
+        """Emit ``problem`` and log it, at most once per REPORT_EVERY_S for each kind (a
+        bad frame every frame must flood neither the window nor the log)."""
         now = time.monotonic()
         if now - self._reported.get(kind, -REPORT_EVERY_S) >= REPORT_EVERY_S:
             self._reported[kind] = now
+            log.warning("%s", message, exc_info=exc)
             self.problem.emit(message)
 
     def _open_log(self) -> None:
+        """Open the log now (it exists even if no frame comes); a failure is said with
+        the first result, where the source's own start message does not hide it."""
         if self._log_path is None:
             return
         try:
             self._log_file = open(self._log_path, "w", encoding="utf-8")  # noqa: SIM115
         except OSError as exc:
-            self.problem.emit(f"prediction log not written: {describe(exc)}")
+            self._log_error = f"prediction log not written: {describe(exc)}"
+            log.warning("%s", self._log_error)
 
     def _write_log(self, result: FrameResult) -> None:
+        if self._log_error is not None:
+            self.problem.emit(self._log_error)
+            self._log_error = None
         if self._log_file is None:
             return
         try:
