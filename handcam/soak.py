@@ -216,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.csv, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(asdict(samples[0])))
             writer.writeheader()
-            writer.writerows(asdict(s) for s in samples)
+            for s in samples:
+                writer.writerow(
+                    asdict(s) | {"minutes": round(s.minutes, 4), "rss_mb": round(s.rss_mb, 2)}
+                )
     for event in events:
         print(f"soak event: {event}", flush=True)
     print("soak summary: " + " ".join(f"{k}={v}" for k, v in summary.items()), flush=True)
