@@ -37,7 +37,7 @@ def rss_mb() -> float:
     """Resident memory of this process in MB (current, not peak)."""
     status = Path("/proc/self/status")
     if status.is_file():
-        for line in status.read_text().splitlines():
+        for line in status.read_text(encoding="utf-8").splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     try:
@@ -55,7 +55,7 @@ def thread_count() -> int:
     """Threads of this process (native ones too, where the system says)."""
     status = Path("/proc/self/status")
     if status.is_file():
-        for line in status.read_text().splitlines():
+        for line in status.read_text(encoding="utf-8").splitlines():
             if line.startswith("Threads:"):
                 return int(line.split()[1])
     return threading.active_count()

@@ -259,3 +259,21 @@ def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)
     assert w.worker.isRunning() and w.labels
+
+
+def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtbot, monkeypatch):
+    real = worker_module.FrameGrabber
+    tries = []
+
+    def grabber_once_broken(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise MemoryError("cannot allocate the frame buffer")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "FrameGrabber", grabber_once_broken)
+    w = make_window()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    assert w.worker.isRunning() and len(tries) == 2

@@ -81,7 +81,8 @@ def start_window(
     else:
         window.video.set_message("Looking for cameras...")
     lister.found.connect(lambda cameras: _cameras_found(window, cameras, not args.source))
-    lister.start()
+    if not str(args.source or "").isdigit():  # probing the camera in use could take it
+        lister.start()
     worker.start()
     window.show()
     return app, window, worker, lister

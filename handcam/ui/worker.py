@@ -230,7 +230,10 @@ class RecognitionWorker(QThread):
         except Exception as exc:
             log.warning("model %s not loaded", path, exc_info=not isinstance(exc, HandcamError))
             kept = " (the previous model stays in use)" if state.classifier else ""
-            self.model_failed.emit(f"{path}: {describe(exc)}{kept}")
+            message = describe(exc)
+            if path not in message:
+                message = f"{path}: {message}"
+            self.model_failed.emit(message + kept)
             return
         state.classifier, state.preprocess = classifier, preprocess
         state.close_detectors()  # built for the old model's preprocessing
