@@ -112,27 +112,41 @@ class CameraSource(FrameSource):
 
 
 class VideoFileSource(FrameSource):
-    """A video file, frame by frame."""
+    """A video file, frame by frame. ``loop`` plays it again from the start at its end
+    (soak runs); frame indexes and times keep increasing across loops."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, loop: bool = False) -> None:
         super().__init__()
-        import cv2
-
         self.path = Path(path)
         self.name = self.path.name
+        self.loop = loop
+        self.loops = 0  # times it started again from the beginning
         if not self.path.is_file():
             raise SourceError(f"{self.path}: no such video file")
-        self._cap = cv2.VideoCapture(str(self.path))
-        if not self._cap.isOpened():
-            self._cap.release()
-            raise SourceError(f"{self.path}: not a readable video")
+        self._cap = self._open()
+        import cv2
+
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or None
         self.frame_count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+
+    def _open(self):
+        import cv2
+
+        cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"{self.path}: not a readable video")
+        return cap
 
     def _read(self) -> tuple[np.ndarray | None, str | None]:
         import cv2
 
         ok, bgr = self._cap.read()
+        if (not ok or bgr is None) and self.loop and self._index > 0:
+            self._cap.release()  # reopening is more reliable than seeking in every codec
+            self._cap = self._open()
+            self.loops += 1
+            ok, bgr = self._cap.read()
         if not ok or bgr is None:
             return None, None
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), str(self.path)
@@ -214,6 +228,20 @@ class FakeSource(FrameSource):
 
     def close(self) -> None:
         self.closed = True
+
+
+def frame_problem(image: object) -> str | None:
+    """Why ``image`` is not a usable RGB frame (height x width x 3, uint8), or None.
+
+    A driver or decoder can hand over garbage (an empty array, a grey or 16-bit image);
+    the app skips such a frame instead of failing deep inside detection."""
+    if not isinstance(image, np.ndarray):
+        return f"not an image ({type(image).__name__})"
+    if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 1 or image.shape[1] < 1:
+        return f"shape {image.shape} is not height x width x 3"
+    if image.dtype != np.uint8:
+        return f"pixels are {image.dtype}, not uint8"
+    return None
 
 
 def list_images(root: Path) -> list[Path]:

@@ -1,11 +1,18 @@
-"""Starting the window: QApplication, worker, startup source, automation options."""
+"""Starting the window: QApplication, worker, startup source, automation options.
+
+Cameras are listed off the GUI thread (each probe can take a second, or hang on a
+broken driver): the window comes up at once and fills its source picker when the
+listing arrives."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+import threading
 from argparse import Namespace
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -19,20 +26,22 @@ def user_data_dir(override: Path | None = None) -> Path:
     return Path(_udd("handcam"))
 
 
-def run_app(args: Namespace) -> int:
-    from handcam.ui.qt_env import missing_system_library
+def start_window(
+    args: Namespace,
+    source_factory: Callable | None = None,
+    settings_path: str | None = None,
+    **worker_kwargs,
+):
+    """Build the application, worker and window, start the worker, show the window.
 
-    problem = missing_system_library()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-
-    from PySide6.QtCore import QTimer
+    Returns ``(app, window, worker, lister)``. ``source_factory`` opens ``args.source``
+    (the soak command loops a video); ``settings_path`` an INI file instead of the
+    user's settings; ``worker_kwargs`` go to the worker (tests: fakes).
+    """
     from PySide6.QtWidgets import QApplication
 
     from handcam.bundle import bundled_models_dir, default_model_path
     from handcam.realtime import LatestSlot
-    from handcam.sources import list_cameras
     from handcam.ui.main_window import MainWindow
     from handcam.ui.qt_env import clean_qt_environment
     from handcam.ui.record_panel import attach_record_panel
@@ -42,17 +51,16 @@ def run_app(args: Namespace) -> int:
     clean_qt_environment()  # importing cv2 (above) points Qt at OpenCV's own plugins
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("handcam")
-    settings = open_settings()
+    settings = open_settings(settings_path)
     data_dir = user_data_dir(args.data_dir)
     results: LatestSlot = LatestSlot()
-    worker = RecognitionWorker(results, log_path=args.log_predictions)
-    cameras = [] if args.source else list_cameras()
+    worker = RecognitionWorker(results, log_path=args.log_predictions, **worker_kwargs)
     window = MainWindow(
         settings,
         worker,
         results,
         model_dirs=[bundled_models_dir(), data_dir / "models"],
-        cameras=cameras,
+        cameras=[],
         data_dir=data_dir,
     )
     attach_record_panel(window, data_dir)
@@ -67,13 +75,30 @@ def run_app(args: Namespace) -> int:
     if not Path(model).is_dir():
         model = default_model_path()
     window.set_model(str(model))
-    source = args.source or _remembered_source(settings, cameras)
-    if source is not None:
-        window.set_source(str(source))
+    lister = _lister_class()(window)
+    if args.source:
+        window.set_source(str(args.source), factory=source_factory)
     else:
-        window.show_no_camera()
+        window.video.set_message("Looking for cameras...")
+    lister.found.connect(lambda cameras: _cameras_found(window, cameras, not args.source))
+    if not str(args.source or "").isdigit():  # probing the camera in use could take it
+        lister.start()
     worker.start()
     window.show()
+    return app, window, worker, lister
+
+
+def run_app(args: Namespace) -> int:
+    from handcam.ui.qt_env import missing_system_library
+
+    problem = missing_system_library()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QTimer
+
+    app, window, worker, _ = start_window(args)
 
     def finish() -> None:
         if args.snapshot:
@@ -90,6 +115,62 @@ def run_app(args: Namespace) -> int:
     if args.exit_after is not None or args.verbose:  # figures for benchmarks and scripts
         print("handcam: display " + json.dumps(window.display_stats()), file=sys.stderr)
     return code
+
+
+@functools.cache
+def _lister_class():
+    from PySide6.QtCore import QObject, Signal
+
+    class CameraLister(QObject):
+        """Lists cameras on a daemon thread (a hung probe never blocks start-up or
+        exit) and delivers them with ``found`` on the GUI thread."""
+
+        found = Signal(list)
+
+        def __init__(self, parent=None, list_fn: Callable[[], list[int]] | None = None):
+            super().__init__(parent)
+            self._list_fn = list_fn
+            self.thread: threading.Thread | None = None
+
+        def start(self) -> None:
+            self.thread = threading.Thread(target=self._run, name="camera-lister", daemon=True)
+            self.thread.start()
+
+        def _run(self) -> None:
+            from handcam import sources
+
+            try:
+                cameras = (self._list_fn or sources.list_cameras)()
+            except Exception:  # a driver error: no cameras, the app still starts
+                log.exception("listing cameras failed")
+                cameras = []
+            self.found.emit(list(cameras))  # queued to the GUI thread
+
+    return CameraLister
+
+
+def __getattr__(name: str):
+    if name == "CameraLister":  # built on first use: this module imports no Qt at load
+        return _lister_class()
+    raise AttributeError(name)
+
+
+def _cameras_found(window, cameras: list[int], pick_source: bool) -> None:
+    """The listing arrived: fill the picker; open a camera unless a source was given."""
+    window.cameras = list(cameras)
+    current = window.source_spec
+    window.populate_sources()
+    if not pick_source:
+        if current:  # keep the picker on the source in use
+            index = window.source_combo.findData(current)
+            if index >= 0:
+                window.source_combo.setCurrentIndex(index)
+        return
+    source = _remembered_source(window.settings, cameras)
+    if source is not None:
+        window.set_source(str(source))
+    else:
+        window.show_no_camera()
 
 
 def _remembered_source(settings, cameras: list[int]) -> str | None:

@@ -3,8 +3,10 @@ pickers and modes; sign chart and practice in docks."""
 
 from __future__ import annotations
 
+import html
 import logging
 import time
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -43,6 +45,7 @@ from handcam.ui.worker import ModelInfo, RecognitionWorker
 
 log = logging.getLogger(__name__)
 DISPLAY_HZ = 30
+TIMING_WINDOW = 3000  # gui_ms / latency_ms keep the last 100 s at 30 Hz, not the session
 
 
 NOT_A_SIGN_MARK = "\u2013"  # a dash: a hand is there, making none of the model's signs
@@ -82,8 +85,8 @@ class MainWindow(QMainWindow):
         self.model_path = ""
         self.source_spec = ""
         self.latest: FrameResult | None = None
-        self.gui_ms: list[float] = []
-        self.latency_ms: list[float] = []
+        self.gui_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
+        self.latency_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.frames_shown = 0
         self._t_first_shown = 0.0
         self.composer_actions: dict[str, QAction] = {}
@@ -167,11 +170,14 @@ class MainWindow(QMainWindow):
         self.big_label.setMinimumHeight(140)
         self.confidence_label = QLabel("no hand")
         self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for label in (self.big_label, self.confidence_label):  # labels are data, not HTML
+            label.setTextFormat(Qt.TextFormat.PlainText)
         side_layout.addWidget(self.big_label)
         side_layout.addWidget(self.confidence_label)
         side_layout.addWidget(self._build_thresholds())
         side_layout.addWidget(composer_settings(self))
         self.model_info = QLabel("loading model...")
+        self.model_info.setTextFormat(Qt.TextFormat.RichText)  # everything in it is escaped
         self.model_info.setWordWrap(True)
         side_layout.addWidget(self.model_info)
         side_layout.addStretch(1)
@@ -191,6 +197,7 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(2, 1)
         self.setCentralWidget(main)
         self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.status, 1)
 
     def _build_thresholds(self) -> QGroupBox:
@@ -222,6 +229,7 @@ class MainWindow(QMainWindow):
         )
         self.worker.source_failed.connect(self._on_source_failed)
         self.worker.source_ended.connect(lambda msg: self.statusBar().showMessage(msg))
+        self.worker.problem.connect(self._on_source_failed)  # shown the same way
 
     # --- sources -----------------------------------------------------------------------
     def populate_sources(self) -> None:
@@ -290,7 +298,7 @@ class MainWindow(QMainWindow):
         self.modes.refresh()
 
     def set_model(self, path: str) -> None:
-        self.model_info.setText(f"loading {Path(path).name}...")
+        self.model_info.setText(f"loading {html.escape(Path(path).name)}...")
         self.worker.set_model(path)
         _select_or_add(self.model_combo, Path(path).name, str(path))
 
@@ -310,12 +318,13 @@ class MainWindow(QMainWindow):
         self.modes.model_loaded(info.path)
         self.plot.set_labels(info.labels)
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
-        self.model_info.setText(
-            f"<b>{Path(info.path).name}</b> on {info.device}<br>{len(info.labels)} labels: {shown}"
-        )
+        name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
+        self.model_info.setText(f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}")
 
     def _on_model_failed(self, message: str) -> None:
-        self.model_info.setText(f"<span style='color:#e55'>model not loaded:</span> {message}")
+        self.model_info.setText(
+            f"<span style='color:#e55'>model not loaded:</span> {html.escape(message)}"
+        )
         self.statusBar().showMessage(f"model not loaded: {message}")
 
     # --- display -----------------------------------------------------------------------
@@ -378,8 +387,8 @@ class MainWindow(QMainWindow):
             self.status.setText(mode)
             return
         stages = st.stage_ms
-        gui = summarize(self.gui_ms[-60:])["median"]
-        lat = summarize(self.latency_ms[-60:])["median"]
+        gui = summarize(list(self.gui_ms)[-60:])["median"]
+        lat = summarize(list(self.latency_ms)[-60:])["median"]
         self.status.setText(
             f"{mode} · camera {st.camera_fps:.1f} fps · processing {st.processing_fps:.1f} fps · "
             f"detect {stages.get('detection', 0):.1f} ms · classify "
@@ -394,8 +403,8 @@ class MainWindow(QMainWindow):
         return {
             "frames_shown": self.frames_shown,
             "display_fps": round((self.frames_shown - 1) / span, 2) if span > 0 else 0.0,
-            "gui_ms": summarize(self.gui_ms),
-            "read_to_shown_ms": summarize(self.latency_ms),
+            "gui_ms": summarize(list(self.gui_ms)),
+            "read_to_shown_ms": summarize(list(self.latency_ms)),
         }
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -62,12 +62,19 @@ class VideoView(QWidget):
             )
             p.end()
             return
-        img = self._image.flipped(Qt.Orientation.Horizontal) if self.mirror else self._image
+        img = self._image
         iw, ih = img.width(), img.height()
         scale = min(self.width() / iw, self.height() / ih)
         tw, th = iw * scale, ih * scale
         ox, oy = (self.width() - tw) / 2, (self.height() - th) / 2
-        p.drawImage(QRectF(ox, oy, tw, th), img)
+        if self.mirror:  # a painter transform: QImage.flipped needs Qt 6.9
+            p.save()
+            p.translate(ox + tw, oy)
+            p.scale(-1.0, 1.0)
+            p.drawImage(QRectF(0, 0, tw, th), img)
+            p.restore()
+        else:
+            p.drawImage(QRectF(ox, oy, tw, th), img)
 
         def to_view(x: float, y: float) -> QPointF:
             if self.mirror:

@@ -1,0 +1,279 @@
+"""Faults the window must survive (issue 10): it stays up, says what happened, recovers
+where it can and loses no recorded sample. Fakes throughout (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import MODEL, frame
+from handcam.classifier import FakeClassifier
+from handcam.detection import FakeHandDetector
+from handcam.preprocess import PreprocessConfig
+from handcam.realtime import LatestSlot
+from handcam.sources import FakeSource, FrameSource
+
+pytest.importorskip("pytestqt")
+from handcam.ui import worker as worker_module  # noqa: E402
+from handcam.ui.main_window import MainWindow  # noqa: E402
+from handcam.ui.record_panel import attach_record_panel  # noqa: E402
+from handcam.ui.settings import open_settings  # noqa: E402
+from handcam.ui.worker import RecognitionWorker  # noqa: E402
+
+
+def fake_classifier(path):
+    return FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]), PreprocessConfig()
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    made = []
+
+    def make(detector=lambda mode, pre: FakeHandDetector(), classifier=fake_classifier, log=True):
+        results = LatestSlot()
+        log_path = (tmp_path / "log.jsonl") if log is True else log
+        worker = RecognitionWorker(results, classifier, detector, log_path=log_path or None)
+        settings = open_settings(str(tmp_path / "settings.ini"))
+        w = MainWindow(settings, worker, results, model_dirs=[tmp_path], data_dir=tmp_path)
+        qtbot.addWidget(w)
+        w.populate_sources()
+        w.set_model("fake-model")
+        worker.start()
+        w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.worker.stop()
+
+
+def fake(name="fake", **kw):
+    return lambda: FakeSource([frame()], loop=True, fps=60, name=name, **kw)
+
+
+def shown_messages(w) -> str:
+    """What the window says: the video's message and the status bar."""
+    return f"{w.video._message}\n{w.statusBar().currentMessage()}"
+
+
+def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qtbot):
+    w = make_window()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+
+    def factory(path):
+        if path == "broken":  # e.g. config.json with "training": null
+            raise TypeError("'NoneType' object is not subscriptable")
+        return fake_classifier(path)
+
+    w.worker._classifier_factory = factory
+    w.set_model("broken")
+    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
+    assert "TypeError" in w.model_info.text() and "previous model" in w.model_info.text()
+    assert w.worker.isRunning()
+    shown = w.frames_shown
+    qtbot.waitUntil(lambda: w.frames_shown > shown + 3, timeout=5000)  # the old model runs
+    assert w.big_label.text() == "B" and w.labels == ("A", "B")
+
+
+def test_a_detector_that_does_not_start_is_reported_and_a_new_model_retries(make_window, qtbot):
+    calls = []
+
+    def detector(mode, pre):
+        calls.append(mode)
+        if len(calls) == 1:
+            raise RuntimeError("hand_landmark_full.tflite missing")
+        return FakeHandDetector()
+
+    w = make_window(detector=detector)
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: "hand detector did not start" in shown_messages(w), timeout=5000)
+    assert "tflite missing" in shown_messages(w) and w.worker.isRunning()
+    w.set_model("again")  # a new request tries again
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+
+
+def test_pipeline_errors_skip_the_frame_and_the_loop_goes_on(make_window, qtbot):
+    n = [0]
+
+    def flaky(image):
+        n[0] += 1
+        if n[0] % 3 == 0:
+            raise ValueError("landmarks out of range")
+        return FakeHandDetector().fn(image)
+
+    w = make_window(detector=lambda mode, pre: FakeHandDetector(flaky))
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.worker.stats().failed >= 3, timeout=5000)
+    assert w.worker.isRunning()
+    qtbot.waitUntil(
+        lambda: "landmarks out of range" in w.statusBar().currentMessage(), timeout=5000
+    )
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+
+
+def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
+    good = frame()
+    garbage = [
+        np.zeros((0,), np.uint8),  # empty
+        np.zeros((480, 640), np.uint8),  # grey: wrong shape
+        np.zeros((480, 640, 4), np.uint8),  # RGBA
+        np.zeros((0, 640, 3), np.uint8),  # no rows
+        good.astype(np.float32),  # wrong dtype
+        good.astype(np.uint16),
+    ]
+    w = make_window()
+    w.set_source("junk", factory=lambda: FakeSource([good, *garbage], loop=True, fps=60))
+    qtbot.waitUntil(lambda: w.worker.stats().failed >= 6, timeout=8000)
+    qtbot.waitUntil(lambda: "skipped" in shown_messages(w) or w.frames_shown > 0, timeout=3000)
+    assert w.worker.isRunning()
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # good frames go on
+
+
+def test_a_source_that_fails_mid_stream_is_reported(make_window, qtbot):
+    w = make_window()
+    w.set_source("clip", factory=fake(name="clip", fail_after=5))
+    qtbot.waitUntil(lambda: "stopped delivering frames" in shown_messages(w), timeout=5000)
+    assert w.worker.isRunning() and w.frames_shown >= 1
+    w.set_source("next", factory=fake(name="next"))
+    qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame.source == "next", timeout=5000)
+
+
+class BlockingCamera(FrameSource):
+    """Delivers a few frames, then blocks in read() until released (a hung driver)."""
+
+    is_live = True
+    name = "stuck camera"
+
+    def __init__(self, release: threading.Event, frames: int = 3) -> None:
+        super().__init__()
+        self.release, self.frames = release, frames
+
+    def _read(self):
+        if self._index >= self.frames:
+            self.release.wait(30)
+            return None, None
+        return frame(), None
+
+
+def test_a_blocking_camera_is_reported_and_another_source_can_be_picked(
+    make_window, qtbot, monkeypatch
+):
+    monkeypatch.setattr(worker_module, "STALL_SECONDS", 0.5)
+    release = threading.Event()
+    try:
+        w = make_window()
+        w.set_source("0", factory=lambda: BlockingCamera(release))
+        qtbot.waitUntil(lambda: "no frame for" in shown_messages(w), timeout=5000)
+        assert "stuck camera" in shown_messages(w) and w.worker.isRunning()
+        w.set_source("other", factory=fake(name="other"))
+        qtbot.waitUntil(
+            lambda: w.latest is not None and w.latest.frame.source == "other", timeout=5000
+        )
+    finally:
+        release.set()
+
+
+def test_an_unwritable_prediction_log_is_reported_and_recognition_goes_on(
+    make_window, qtbot, tmp_path
+):
+    w = make_window(log=tmp_path / "no such folder" / "log.jsonl")
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    assert "prediction log not written" in w.statusBar().currentMessage()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_under_the_prediction_log_is_reported(make_window, qtbot):
+    w = make_window(log=Path("/dev/full"))  # every write: ENOSPC
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: "prediction log stopped" in shown_messages(w), timeout=5000)
+    assert "No space left" in w.statusBar().currentMessage()
+    shown = w.frames_shown
+    qtbot.waitUntil(lambda: w.frames_shown > shown + 3, timeout=5000)
+    assert w.worker.isRunning() and w.big_label.text() == "B"
+
+
+def test_a_disk_that_fills_mid_burst_keeps_the_saved_samples(
+    make_window, qtbot, tmp_path, monkeypatch
+):
+    import handcam.recording as recording
+
+    original = recording.write_bytes_atomic
+    writes = [0]
+
+    def filling(path, data):
+        writes[0] += 1
+        if writes[0] > 6:  # two samples (3 files each) fit, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return original(path, data)
+
+    monkeypatch.setattr(recording, "write_bytes_atomic", filling)
+    w = make_window()
+    panel = attach_record_panel(w, tmp_path)
+    panel.set_dataset_dir(tmp_path / "ds")
+    images = [frame(value=v) for v in range(10, 250, 20)]
+    w.set_source("slides", factory=lambda: FakeSource(images, loop=True, fps=20, name="s"))
+    qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=5000)
+    panel.label_combo.setCurrentText("five")
+    panel.burst_delay.setValue(0)
+    panel.burst_count.setValue(6)
+    panel.burst_rate.setValue(10)
+    panel.start_burst()
+    qtbot.waitUntil(lambda: "No space left" in panel.message.text(), timeout=10000)
+    qtbot.waitUntil(lambda: panel.pending == 0, timeout=5000)
+    assert not panel._burst_timer.isActive()  # the burst stopped at the full disk
+    assert len(panel.history) == 2
+    folder = tmp_path / "ds" / "five"
+    for sample in panel.history:  # each saved sample is whole
+        assert sample.image.stat().st_size > 0 and sample.sidecar.is_file()
+        assert sample.crop.is_file()
+    assert sorted(p.name for p in folder.glob("*.jpg")) == sorted(
+        s.image.name for s in panel.history
+    )  # nothing half-written left by the failed one
+    assert not list(folder.rglob("*.tmp*"))
+    assert w.worker.isRunning() and w.isVisible()
+
+
+def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
+    if not MODEL.is_dir():
+        pytest.skip("models/digits not built")
+    model = tmp_path / "digits"
+    shutil.copytree(MODEL, model)
+    w = make_window(classifier=worker_module.real_classifier)
+    w.set_model(str(model))
+    qtbot.waitUntil(lambda: w.model_path == str(model), timeout=60000)
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.frames_shown > 3, timeout=10000)
+    shutil.rmtree(model)
+    shown = w.frames_shown
+    qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)  # still recognising
+    w.set_model(str(model))  # picking it again: said, and the loaded one stays
+    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=10000)
+    shown = w.frames_shown
+    qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)
+    assert w.worker.isRunning() and w.labels
+
+
+def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtbot, monkeypatch):
+    real = worker_module.FrameGrabber
+    tries = []
+
+    def grabber_once_broken(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise MemoryError("cannot allocate the frame buffer")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "FrameGrabber", grabber_once_broken)
+    w = make_window()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    assert w.worker.isRunning() and len(tries) == 2
