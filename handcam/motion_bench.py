@@ -121,10 +121,11 @@ def format_report(report: dict) -> str:
 def shape_rates(root: Path, per_label: int = 0) -> dict[str, dict[str, float]]:
     """On photos in ``root/LABEL/*`` (a real-hand check of :func:`handshapes`): per label,
     the photos with a hand found and the share read as I-like and as pointing."""
-    from handcam.detection import MediaPipeHandDetector  # lazy: imports MediaPipe
+    from handcam.detectors import make_detector  # lazy: imports MediaPipe
+    from handcam.preprocess import PreprocessConfig
 
     rates = {}
-    with MediaPipeHandDetector(mode="image") as detector:
+    with make_detector("image", PreprocessConfig()) as detector:
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
             files = sorted(p for p in folder.iterdir() if is_image_path(p))
             flags = []

@@ -94,6 +94,10 @@ def test_a_label_like_html_is_shown_as_text(qtbot, tmp_path):
     for label in w.findChildren(QLabel):  # no label shows a model's label as markup
         if renders_as_html(label):
             assert evil not in label.text() and "<b>B</b>" not in label.text(), label
+    # the plot's legend renders HTML too: its names are escaped
+    legend = lambda: [item.text for _, item in w.plot.legend.items]  # noqa: E731
+    qtbot.waitUntil(lambda: "&lt;img src=x&gt;" in legend(), timeout=5000)
+    assert evil not in legend()
     w.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
@@ -81,7 +82,8 @@ class ConfidencePlot(pg.PlotWidget):
             for slot, curve in enumerate(self._curves):
                 self.legend.removeItem(curve)
                 if slot < len(top):
-                    self.legend.addItem(curve, self.labels[top[slot]] if self.labels else "")
+                    name = self.labels[top[slot]] if self.labels else ""
+                    self.legend.addItem(curve, html.escape(name))  # the legend renders HTML
         for slot, curve in enumerate(self._curves):
             if slot < len(top):
                 curve.setData(t, p[:, top[slot]])

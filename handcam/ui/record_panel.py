@@ -66,12 +66,15 @@ class SampleWriter(QObject):
             self.failed.emit(str(exc))
         else:
             self.saved.emit(sample)
-        self.counted.emit(req.store.counts())
+        self.count(req.store)
 
     @Slot(object, object)
     def delete(self, store: SampleStore, sample: SavedSample) -> None:
-        store.delete(sample)
-        self.counted.emit(store.counts())
+        try:
+            store.delete(sample)
+        except (HandcamError, OSError) as exc:
+            self.failed.emit(f"cannot delete {sample.image.name}: {exc}")
+        self.count(store)
 
     @Slot(object)
     def count(self, store: SampleStore) -> None:
