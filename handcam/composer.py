@@ -86,6 +86,7 @@ class Composer:
     def reset(self) -> None:
         """Forget timing state (on a change of source); the text and history stay."""
         self._last_t: float | None = None
+        self._commit_t: float | None = None  # time of the last commit
         self._shown: str | None = None  # label shown at the previous frame
         self._run_label: str | None = None  # label being held
         self._held = 0.0  # seconds ``_run_label`` has been shown
@@ -94,12 +95,41 @@ class Composer:
         self._other_since: float | None = None  # first frame not showing ``_blocked``
         self._away_since: float | None = None  # first frame of the current no-hand run
         self._away_spaced = False  # this no-hand run already ended a word
+        self._suppressed: frozenset[str] = frozenset()  # a motion sign's still shapes
+        self._quiet_since: float | None = None  # first frame without a steady sign
 
     def configure(self, config: ComposerConfig) -> None:
-        """New settings: the text and the last history entries stay, the timing restarts."""
+        """New settings: the text, the history and the sign waiting for a release stay
+        (a sign held while a setting changes is not written again); the hold restarts."""
         self.config = config
         self._history = deque(self._history, maxlen=config.history_size)
+        blocked, suppressed = self._blocked, self._suppressed
         self.reset()
+        self._blocked, self._suppressed = blocked, suppressed
+
+    def commit_motion(
+        self, t: float, token: str, still_labels: tuple[str, ...] = (), window_s: float = 1.6
+    ) -> str:
+        """Write a sign recognised from its motion (J, Z) at once, at its onset.
+
+        The still shapes it moves through (``still_labels``: I for J; D, 1, G for Z) are
+        not written until a release, and one of them written in the last ``window_s`` is
+        taken back: the hand showed it while starting the motion.
+        """
+        self._check_time(t)
+        last = self._pieces[-1] if self._pieces else None
+        if (
+            last is not None
+            and last.token in still_labels
+            and self._commit_t is not None
+            and t - self._commit_t <= window_s
+        ):
+            self._pieces.pop()
+        committed = self._commit(token)
+        self._commit_t = t
+        self._suppressed = frozenset(still_labels) - {token}
+        self._run_label, self._held, self._gap_since = token, 0.0, None
+        return committed
 
     @property
     def text(self) -> str:
@@ -121,7 +151,9 @@ class Composer:
         space_added = self._track_away(t, state)
         committed = self._track_hold(t, shown)
         self._track_release(t, shown)
-        holding = self._run_label if self._run_label != self._blocked else None
+        self._track_suppressed(t, shown)
+        free = self._run_label != self._blocked and self._run_label not in self._suppressed
+        holding = self._run_label if free else None
         progress = 1.0 if committed else min(1.0, self._held / cfg.commit_after_s)
         return ComposerUpdate(
             t=t,
@@ -169,6 +201,20 @@ class Composer:
         if t - self._other_since >= self.config.release_after_s - _EPS:
             self._blocked, self._other_since = None, None
 
+    def _track_suppressed(self, t: float, shown: str | None) -> None:
+        """A motion sign's still shapes may be written again after a release: another
+        shape, or no steady sign for ``release_after_s``."""
+        if not self._suppressed:
+            return
+        if shown is not None and shown not in self._suppressed and shown != self._blocked:
+            self._suppressed, self._quiet_since = frozenset(), None
+        elif shown is None:
+            self._quiet_since = t if self._quiet_since is None else self._quiet_since
+            if t - self._quiet_since >= self.config.release_after_s - _EPS:
+                self._suppressed, self._quiet_since = frozenset(), None
+        else:
+            self._quiet_since = None
+
     def _track_hold(self, t: float, shown: str | None) -> str | None:
         """Count the previous frame's time into the hold if it showed the held label,
         commit the label once its time is reached, then take in this frame."""
@@ -176,7 +222,8 @@ class Composer:
         if self._shown is not None and self._shown == self._run_label:
             self._held += t - self._last_t
             due = self._held >= self.config.commit_after_s - _EPS
-            if due and self._run_label != self._blocked:
+            free = self._run_label != self._blocked and self._run_label not in self._suppressed
+            if due and free:
                 committed = self._commit(self._run_label)
         self._shown, self._last_t = shown, t
         if shown is None:  # a pause; a long one ends the hold
@@ -195,6 +242,7 @@ class Composer:
         sep = " " if last is not None and (len(token) > 1 or len(last) > 1) else ""
         self._pieces.append(_Piece(sep + token, token))
         self._blocked, self._other_since = token, None
+        self._commit_t = self._last_t
         log.debug("committed %r", token)
         return token
 
@@ -287,13 +335,15 @@ class TextComposer:
             ):
                 self._composer.reset()
             self._source = (frame.source, frame.index)
+            motion = _motion_onset(result)
+            moved = self._composer.commit_motion(frame.seconds, *motion) if motion else None
             step = self._composer.update(frame.seconds, state, label)
             self._last = ComposedText(
                 step.text,
                 self._composer.history,
                 step.holding,
                 step.progress,
-                step.committed,
+                step.committed or moved,
             )
             return self._last
 
@@ -321,3 +371,16 @@ class TextComposer:
 
     def _edited(self) -> ComposedText:
         return ComposedText(self._composer.text, self._composer.history)
+
+
+MOTION_STILL_LABELS = {"J": ("I", "J"), "Z": ("D", "1", "G", "Z")}
+
+
+def _motion_onset(result) -> tuple[str, tuple[str, ...]] | None:
+    """(label, its still shapes) when the main hand's J / Z motion was recognised at this
+    frame; None otherwise."""
+    per_hand = getattr(result, "per_hand", ())
+    motion = per_hand[0].motion if per_hand else None
+    if motion is None or not motion.onset or motion.label is None:
+        return None
+    return motion.label, MOTION_STILL_LABELS.get(motion.label, ())

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +149,7 @@ class HandSet:
         try:
             with np.load(p, allow_pickle=False) as z:
                 data = {name: z[name] for name in _ALL_FIELDS}
-        except (OSError, ValueError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise BundleError(f"{p}: unreadable carried training set ({exc})") from exc
         try:
             for name in ("landmarks", "world"):

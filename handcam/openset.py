@@ -26,6 +26,8 @@ away from a sign (5 taken for 4, 3 for 2); shapes unlike every sign stay rejecte
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -116,7 +118,7 @@ class OpenSetGate:
                     float(z["threshold"]),
                     tuple(str(s) for s in z["labels"]),
                 )
-        except (OSError, ValueError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise BundleError(f"{p}: unreadable open-set calibration ({exc})") from exc
         k, d = gate.means.shape if gate.means.ndim == 2 else (0, 0)
         if d != feature_size or gate.precision.shape != (d, d) or k != len(gate.labels):

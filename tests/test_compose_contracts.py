@@ -182,3 +182,28 @@ def test_predict_compose_with_the_real_model(tmp_path):
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == 9 and all(r["text"] == "" for r in rows[:-1])
     assert rows[-1] == {"path": str(video), "frames": 8, "text": ""}
+
+
+def test_stage_writes_a_motion_sign_at_its_onset():
+    from types import SimpleNamespace as NS
+
+    from handcam.composer import TextComposer
+    from handcam.motion import MotionResult
+    from handcam.smoothing import SmoothedPrediction
+
+    stage = TextComposer()
+    for i in range(40):  # 1.3 s at 30 frames/s: I, then the J motion at frame 12, then I
+        t = i / 30
+        onset = i == 12
+        label = "J" if 12 <= i < 30 else "I"
+        motion = MotionResult("J" if 12 <= i < 30 else None, 0.9, 0.0, onset)
+        smoothed = SmoothedPrediction("label", label, 0.9)
+        result = NS(
+            frame=NS(source="v", index=i, seconds=t),
+            smoothed=smoothed,
+            per_hand=(NS(motion=motion, smoothed=smoothed),),
+        )
+        out = stage.feed(result)
+        if i == 12:
+            assert out.committed == "J" and out.text == "J"  # written at the onset
+    assert stage.text == "J"

@@ -293,3 +293,46 @@ def test_boundary_flicker_without_smoother_composes_exactly():
         segments += [L(other, 0.1), L(d, 1.3), L(other, 0.1), NH(0.5)]
     assert compose_labels(frames(segments, jitter=0.3, seed=3)) == sequence
     assert _edit_distance("4207", "427") == 1 and _edit_distance("42", "24") == 2
+
+
+def _motion_stream(composer, segments, motion_at, label="J", still=("I", "J"), fps=30):
+    """Feed ``segments``; the motion ``label`` is recognised at time ``motion_at``."""
+    done = False
+    for t, state, shown in frames(segments, fps=fps):
+        if not done and t >= motion_at:
+            composer.commit_motion(t, label, still)
+            done = True
+        composer.update(t, state, shown)
+    return composer.text
+
+
+@pytest.mark.parametrize("hold_s", [0.4, 1.0, 2.0])
+def test_a_motion_sign_is_written_at_its_onset_whatever_the_hold_time(hold_s):
+    # I shown as the hand starts, J recognised from the motion, J shown for 0.6 s, then
+    # the hand rests in the I shape: one J, no I before or after it
+    config = ComposerConfig(commit_after_s=hold_s)
+    segments = [NH(0.3), L("I", 0.6), L("J", 0.6), L("I", 2.5), NH(1.0), L("I", 2.5)]
+    text = _motion_stream(Composer(config), segments, motion_at=0.9)
+    assert text == "JI"  # the I after the release is a new sign
+
+
+def test_a_still_shape_written_long_before_the_motion_stays():
+    segments = [L("I", 1.0), NH(2.0), L("I", 0.3), L("J", 0.6), NH(0.5)]
+    assert _motion_stream(Composer(), segments, motion_at=3.3) == "I J"
+
+
+def test_z_blocks_its_pointing_shapes_until_another_shape():
+    segments = [L("Z", 0.6), L("D", 1.0), L("A", 0.8)]
+    text = _motion_stream(Composer(), segments, 0.0, label="Z", still=("D", "1", "G", "Z"))
+    assert text == "ZA"
+
+
+def test_changing_a_setting_does_not_write_the_held_sign_again():
+    composer = Composer()
+    for t, state, label in frames([L("A", 1.0)]):
+        composer.update(t, state, label)
+    assert composer.text == "A"
+    composer.configure(ComposerConfig(commit_after_s=0.3))
+    for t, state, label in frames([L("A", 1.0)], t0=1.0):
+        composer.update(t, state, label)
+    assert composer.text == "A"

@@ -199,3 +199,44 @@ def test_camera_candidates_on_each_system(monkeypatch, tmp_path):
         assert camera_candidates(4) == [0, 1, 2, 3]  # no device files: numbered from 0
     monkeypatch.setattr(sys, "platform", "linux")
     assert all(isinstance(i, int) for i in camera_candidates())
+
+
+def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monkeypatch):
+    import handcam.sources as sources
+    from handcam.ui import app as app_module
+
+    monkeypatch.setattr(sources, "list_cameras", lambda max_index=5: time.sleep(1.0) or [7])
+    monkeypatch.setattr(
+        main_window_module,
+        "open_source",
+        lambda spec: FakeSource([frame()], loop=True, fps=30, name=f"source {spec}", live=True),
+    )
+    args = Namespace(
+        source=None, model=None, data_dir=tmp_path / "data", log_predictions=None,
+        no_mirror=False, snapshot=None, exit_after=None, verbose=False,
+    )  # fmt: skip
+    _, window, worker, lister = app_module.start_window(
+        args,
+        settings_path=str(tmp_path / "settings.ini"),
+        classifier_factory=lambda p: (FakeClassifier(["A", "B"]), PreprocessConfig()),
+        detector_factory=lambda mode, pre: FakeHandDetector(),
+    )
+    try:
+        window.set_source("clip.mp4")  # the user opens a video before the listing ends
+        qtbot.waitUntil(lambda: window.source_combo.findData("7") >= 0, timeout=5000)
+        qtbot.wait(300)
+        assert window.source_spec == "clip.mp4"
+        qtbot.waitUntil(lambda: window.frames_shown > 0, timeout=5000)
+        assert window.latest.frame.source == "source clip.mp4"
+    finally:
+        window.close()
+        worker.stop()
+
+
+def test_a_damaged_smoothing_setting_falls_back_to_the_defaults(tmp_path):
+    from handcam.smoothing import SmootherConfig
+    from handcam.ui.settings import load_smoother, open_settings
+
+    s = open_settings(str(tmp_path / "s.ini"))
+    s.setValue("smoothing/enter", "not a number")
+    assert load_smoother(s) == SmootherConfig()

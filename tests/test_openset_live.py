@@ -147,9 +147,17 @@ def test_bundle_gate_comes_from_the_classifiers_bundle(tmp_path):
     assert loaded is not None and loaded.threshold == pytest.approx(gate.threshold)
     pipe = Pipeline(FakeHandDetector(), clf, PRE)  # "auto": the pipeline finds it too
     assert pipe.gate is not None and pipe.motion_config is None  # no J / Z labels
+    good = (tmp_path / OPENSET_FILE).read_bytes()
     (tmp_path / OPENSET_FILE).write_bytes(b"garbage")  # a broken file: the model still runs
     assert bundle_gate(clf, PRE) is None
     assert Pipeline(FakeHandDetector(), clf, PRE).process(frames(1)[0]).sign is None
+    # a truncated or bit-flipped archive (zipfile's own errors) is a broken file too
+    (tmp_path / OPENSET_FILE).write_bytes(good[: len(good) // 2])
+    assert bundle_gate(clf, PRE) is None
+    flipped = bytearray(good)
+    flipped[len(good) // 3] ^= 0xFF
+    (tmp_path / OPENSET_FILE).write_bytes(bytes(flipped))
+    assert bundle_gate(clf, PRE) is None
 
 
 def test_shipped_digits_bundle_carries_a_gate_for_its_features():

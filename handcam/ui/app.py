@@ -160,7 +160,7 @@ def _cameras_found(window, cameras: list[int], pick_source: bool) -> None:
     window.cameras = list(cameras)
     current = window.source_spec
     window.populate_sources()
-    if not pick_source:
+    if not pick_source or current:  # a source given, or opened while the listing ran
         if current:  # keep the picker on the source in use
             index = window.source_combo.findData(current)
             if index >= 0:

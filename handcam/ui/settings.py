@@ -17,13 +17,16 @@ def open_settings(path: str | None = None) -> QSettings:
 
 def load_smoother(s: QSettings) -> SmootherConfig:
     d = SmootherConfig()  # times in seconds (older settings in frames are not read)
-    return SmootherConfig(
-        tau_s=float(s.value("smoothing/tau_s", d.tau_s)),
-        enter=float(s.value("smoothing/enter", d.enter)),
-        exit=float(s.value("smoothing/exit", d.exit)),
-        dwell_s=float(s.value("smoothing/dwell_s", d.dwell_s)),
-        no_hand_grace_s=d.no_hand_grace_s,
-    )
+    try:
+        return SmootherConfig(
+            tau_s=float(s.value("smoothing/tau_s", d.tau_s)),
+            enter=float(s.value("smoothing/enter", d.enter)),
+            exit=float(s.value("smoothing/exit", d.exit)),
+            dwell_s=float(s.value("smoothing/dwell_s", d.dwell_s)),
+            no_hand_grace_s=d.no_hand_grace_s,
+        )
+    except (TypeError, ValueError):  # a hand-edited or damaged settings file
+        return d
 
 
 def save_smoother(s: QSettings, c: SmootherConfig) -> None:
