@@ -325,6 +325,7 @@ def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
     w.set_model("broken")
     qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
     assert "5 outputs" in w.model_info.text() and w.worker.isRunning()
+    assert w.model_combo.currentData() == "fake-model"  # the picker shows the model in use
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # old model still works
 

@@ -295,6 +295,8 @@ class MainWindow(QMainWindow):
         self.model_combo.clear()
         for path in find_bundles(*self.model_dirs):
             self.model_combo.addItem(path.name, str(path))
+        if self.model_path:  # keep showing the model in use
+            _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
         self.modes.refresh()
 
     def set_model(self, path: str) -> None:
@@ -326,6 +328,9 @@ class MainWindow(QMainWindow):
             f"<span style='color:#e55'>model not loaded:</span> {html.escape(message)}"
         )
         self.statusBar().showMessage(f"model not loaded: {message}")
+        if self.model_path:  # the previous model stays in use: the pickers say so
+            _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
+            self.modes.model_loaded(self.model_path)
 
     # --- display -----------------------------------------------------------------------
     def _on_mirror(self, on: bool) -> None:
