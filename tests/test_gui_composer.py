@@ -271,3 +271,18 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
     w2.set_model(str(MODEL))  # a model of no mode: none lit
     qtbot.waitUntil(lambda: w2.model_path == str(MODEL), timeout=5000)
     assert w2.modes.current is None and not any(a.isChecked() for a in w2.modes.actions.values())
+
+
+def test_a_long_text_does_not_widen_the_window(make_window, qtbot):
+    from handcam.composer import ComposedText
+
+    w = make_window()
+    w.resize(1000, 700)
+    qtbot.wait(50)
+    width = w.width()
+    long_text = " ".join("4207" for _ in range(400))  # an hour of signing
+    w.composer_view.show_composed(ComposedText(long_text, ("42",)))
+    qtbot.wait(50)
+    assert w.width() == width and w.composer_view.text == long_text  # copy takes it all
+    shown = w.composer_view.shown_text()
+    assert shown.endswith("4207") and len(shown) < len(long_text)  # the end that fits

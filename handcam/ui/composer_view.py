@@ -7,8 +7,15 @@ it); this view shows what each result says and sends edits back through callback
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from handcam.composer import ComposedText
 
@@ -25,6 +32,9 @@ class ComposerView(QWidget):
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setFont(QFont(self.font().family(), 30, QFont.Weight.Bold))
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a long text must not widen the window: the label shows the end that fits
+        self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.text_label.setMinimumWidth(0)
         self.text_label.setToolTip(
             "Signs held steadily become text. Backspace: delete the last sign, "
             "Ctrl+Shift+Backspace: clear, Ctrl+C: copy"
@@ -40,6 +50,7 @@ class ComposerView(QWidget):
         self.history_label = QLabel("")
         self.history_label.setTextFormat(Qt.TextFormat.PlainText)
         self.history_label.setStyleSheet("color: #999")
+        self.history_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.history_label)
         self.text = ""
         self.history: tuple[str, ...] = ()
@@ -47,8 +58,24 @@ class ComposerView(QWidget):
 
     def set_text(self, text: str, history: tuple[str, ...]) -> None:
         self.text, self.history = text, tuple(history)
-        self.text_label.setText(text if text else "…")
+        self._show_tail()
         self.history_label.setText("  ·  ".join(history[-5:]) if history else "")
+
+    def shown_text(self) -> str:
+        """What the label shows: the end of the text that fits its width."""
+        return self.text_label.text()
+
+    def _show_tail(self) -> None:
+        if not self.text:
+            self.text_label.setText("…")
+            return
+        width = max(self.text_label.width() - 8, 40)
+        metrics = QFontMetrics(self.text_label.font())
+        self.text_label.setText(metrics.elidedText(self.text, Qt.TextElideMode.ElideLeft, width))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show_tail()
 
     def show_composed(self, composed: ComposedText) -> None:
         """Show the composer's state (from the worker) after a frame or an edit."""
