@@ -46,8 +46,29 @@ AUTO = "auto"
 MOTION_LABELS = ("J", "Z")
 
 
+class _RawPrediction:
+    """The raw top-1 label, its probability and all probabilities by label, of one hand
+    (``probs`` in ``labels`` order, None without a hand)."""
+
+    probs: np.ndarray | None
+    labels: tuple[str, ...]
+
+    @property
+    def label(self) -> str | None:
+        return None if self.probs is None else self.labels[int(np.argmax(self.probs))]
+
+    @property
+    def confidence(self) -> float:
+        return 0.0 if self.probs is None else float(np.max(self.probs))
+
+    def probs_dict(self) -> dict[str, float]:
+        if self.probs is None:
+            return {}
+        return {lab: round(float(p), 5) for lab, p in zip(self.labels, self.probs, strict=True)}
+
+
 @dataclass(frozen=True, eq=False)
-class HandResult:
+class HandResult(_RawPrediction):
     """One hand of a frame: where it is, what the classifier says, what is shown."""
 
     hand: Hand
@@ -67,22 +88,9 @@ class HandResult:
         """What is shown: "label", "unsure", "not_a_sign" or "no_hand"."""
         return self.smoothed.state
 
-    @property
-    def label(self) -> str | None:
-        return None if self.probs is None else self.labels[int(np.argmax(self.probs))]
-
-    @property
-    def confidence(self) -> float:
-        return 0.0 if self.probs is None else float(np.max(self.probs))
-
-    def probs_dict(self) -> dict[str, float]:
-        if self.probs is None:
-            return {}
-        return {lab: round(float(p), 5) for lab, p in zip(self.labels, self.probs, strict=True)}
-
 
 @dataclass(frozen=True, eq=False)
-class FrameResult:
+class FrameResult(_RawPrediction):
     """Everything the app shows for one frame. Crosses from the worker to the GUI.
 
     ``hands`` and ``per_hand`` list every hand, main hand first; ``features``,
@@ -111,20 +119,6 @@ class FrameResult:
     def sign(self) -> float | None:
         """The main hand's sign-ness this frame (None: no hand or no gate)."""
         return self.per_hand[0].sign if self.per_hand else None
-
-    @property
-    def label(self) -> str | None:
-        """Raw top-1 label of the main hand, or None when no hand was found."""
-        return None if self.probs is None else self.labels[int(np.argmax(self.probs))]
-
-    @property
-    def confidence(self) -> float:
-        return 0.0 if self.probs is None else float(np.max(self.probs))
-
-    def probs_dict(self) -> dict[str, float]:
-        if self.probs is None:
-            return {}
-        return {lab: round(float(p), 5) for lab, p in zip(self.labels, self.probs, strict=True)}
 
 
 class _HandState:
