@@ -249,6 +249,13 @@ class Pipeline:
             if state.smoother.current() is NO_HAND:
                 del self._hands[key]
 
+    def configure_smoother(self, config: SmootherConfig) -> None:
+        """Use new smoothing settings from now on, keeping the tracked hands (their smoothed
+        state, tracks and J/Z paths)."""
+        self.smoother_config = config
+        for state in self._hands.values():
+            state.smoother.config = config
+
     def reset(self) -> None:
         """Forget temporal state (on a change of source)."""
         self._hands.clear()

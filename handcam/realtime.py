@@ -121,7 +121,11 @@ class FrameGrabber:
             error = exc
         finally:
             if source is not None:
-                source.close()
+                try:
+                    source.close()
+                except Exception as exc:  # a driver that fails to close: said, not stalled
+                    log.warning("%s did not close: %s", self.source_name or "source", exc)
+                    error = error or exc
             self.error = error
             self.done.set()
             self.slot.close()

@@ -193,3 +193,33 @@ def test_stills_are_not_smoothed_across_images():
     pipe = Pipeline(FakeHandDetector(), clf, PreprocessConfig(), stills=True)
     first = pipe.process(timed_frames(1)[0])
     assert first.smoothed.label == "y"  # no dwell: one image is all there is
+
+
+def test_new_smoothing_settings_keep_the_tracked_hands():
+    from handcam.smoothing import SmootherConfig
+
+    clf = FakeClassifier(["x", "y"], fn=lambda f: [0.2, 0.8])
+    pipe = Pipeline(FakeHandDetector(), clf, PreprocessConfig(), motion=None)
+    frames = timed_frames(12)
+    for f in frames[:10]:
+        shown = pipe.process(f).smoothed
+    assert shown.label == "y"
+    # a long dwell would hide the label of a new hand for 5 s: the tracked hand keeps it
+    pipe.configure_smoother(SmootherConfig(dwell_s=5.0))
+    assert pipe.process(frames[10]).smoothed.label == "y"
+    # ... and the new settings are in force: 0.8 is now below the exit level
+    pipe.configure_smoother(SmootherConfig(enter=0.99, exit=0.95))
+    assert pipe.process(frames[11]).smoothed.label is None
+
+
+def test_a_source_that_fails_to_close_still_ends_the_grabber():
+    class BadClose(FakeSource):
+        def close(self):
+            super().close()
+            raise OSError("driver did not release the device")
+
+    ends = []
+    g = FrameGrabber(lambda: BadClose([frame()] * 2), realtime=False, on_end=ends.append)
+    g.start()
+    assert g.done.wait(5)
+    assert len(ends) == 1 and isinstance(ends[0], OSError)

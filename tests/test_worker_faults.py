@@ -277,3 +277,40 @@ def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtb
     qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)
     qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
     assert w.worker.isRunning() and len(tries) == 2
+
+
+def test_a_failing_source_is_said_while_no_model_is_loaded(make_window, qtbot):
+    def no_model(path):
+        raise OSError(f"{path}: no such model")
+
+    w = make_window(classifier=no_model)
+    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
+    w.set_source("clip", factory=fake(name="clip", fail_after=0))
+    qtbot.waitUntil(lambda: "stopped delivering frames" in shown_messages(w), timeout=5000)
+    assert w.worker.isRunning()
+
+
+def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, monkeypatch):
+    from handcam.pipeline import Pipeline
+    from handcam.smoothing import SmootherConfig
+
+    given = []
+    built = []
+    real_init = Pipeline.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "__init__", counting_init)
+    monkeypatch.setattr(Pipeline, "configure_smoother", lambda self, c: given.append(c))
+    w = make_window()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    n_built = len(built)
+    w.tau_spin.setValue(w.tau_spin.value() + 0.05)
+    qtbot.waitUntil(lambda: len(given) >= 1, timeout=5000)
+    assert isinstance(given[-1], SmootherConfig)
+    assert abs(given[-1].tau_s - w.tau_spin.value()) < 1e-6
+    qtbot.wait(300)
+    assert len(built) == n_built  # the pipeline (its tracks and J/Z paths) was kept

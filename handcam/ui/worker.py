@@ -200,7 +200,13 @@ class RecognitionWorker(QThread):
         """One turn: apply requests, keep a source running, process the newest frame."""
         self._apply_requests(state)
         self._ensure_grabber(state)
-        if state.grabber is None or state.classifier is None:
+        if state.grabber is not None and state.classifier is None:
+            # no model yet: frames wait, but a source that ends or fails is still said
+            if state.grabber.done.is_set():
+                self._check_source(state)
+            self.msleep(20)
+            return
+        if state.grabber is None:
             self.msleep(20)
             return
         item = state.grabber.slot.take(timeout=0.1)
@@ -217,7 +223,8 @@ class RecognitionWorker(QThread):
             new_smoother, self._pending_smoother = self._pending_smoother, None
         if new_smoother is not None:
             self._smoother = new_smoother
-            state.pipeline = None
+            if state.pipeline is not None:  # tracks, smoothed state and J/Z paths go on
+                state.pipeline.configure_smoother(new_smoother)
         if new_model is not None:
             self._load_model(state, new_model)
         if new_source is not None:
