@@ -12,14 +12,12 @@ from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
 from handcam.classifier import FakeClassifier
 from handcam.detection import FakeHandDetector
 from handcam.preprocess import PreprocessConfig
-from handcam.realtime import LatestSlot
 from handcam.sources import FakeSource
 
 pytest.importorskip("pytestqt")
-from handcam.ui.main_window import MainWindow  # noqa: E402
+from window_factory import build_window  # noqa: E402
+
 from handcam.ui.record_panel import attach_record_panel  # noqa: E402
-from handcam.ui.settings import open_settings  # noqa: E402
-from handcam.ui.worker import RecognitionWorker  # noqa: E402
 
 
 def fake_classifier(path):
@@ -35,24 +33,7 @@ def make_window(qtbot, tmp_path):
     made = []
 
     def make(detector=lambda mode, pre: FakeHandDetector(), cameras=None):
-        results = LatestSlot()
-        worker = RecognitionWorker(
-            results, fake_classifier, detector, log_path=tmp_path / "log.jsonl"
-        )
-        settings = open_settings(str(tmp_path / "settings.ini"))
-        w = MainWindow(
-            settings,
-            worker,
-            results,
-            model_dirs=[tmp_path],
-            cameras=cameras or [],
-            data_dir=tmp_path,
-        )
-        qtbot.addWidget(w)
-        w.populate_sources()
-        w.set_model("fake-model")
-        worker.start()
-        w.show()
+        w = build_window(qtbot, tmp_path, fake_classifier, detector, cameras=cameras)
         made.append(w)
         return w
 

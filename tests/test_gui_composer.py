@@ -11,16 +11,12 @@ from conftest import MODEL, frame
 from handcam.classifier import FakeClassifier
 from handcam.detection import FakeHandDetector, synthetic_hand
 from handcam.preprocess import PreprocessConfig
-from handcam.realtime import LatestSlot
 from handcam.sources import FrameSource
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
-
-from handcam.ui.main_window import MainWindow  # noqa: E402
-from handcam.ui.settings import open_settings  # noqa: E402
-from handcam.ui.worker import RecognitionWorker  # noqa: E402
+from window_factory import build_window  # noqa: E402
 
 LABELS = ("0", "1", "2", "3", "4")
 FPS = 30
@@ -69,19 +65,16 @@ def make_window(qtbot, tmp_path):
 
     def make(signs=None, model_dirs=None, settings_name="settings.ini"):
         signs = signs or Signs()
-        results = LatestSlot()
-        worker = RecognitionWorker(
-            results, signs.classifier, signs.detector, log_path=tmp_path / "log.jsonl"
+        w = build_window(
+            qtbot,
+            tmp_path,
+            signs.classifier,
+            signs.detector,
+            model=str(MODEL),
+            model_dirs=model_dirs,
+            settings_name=settings_name,
+            list_models=True,
         )
-        settings = open_settings(str(tmp_path / settings_name))
-        w = MainWindow(
-            settings, worker, results, model_dirs=model_dirs or [tmp_path], data_dir=tmp_path
-        )
-        qtbot.addWidget(w)
-        w.populate_models()
-        w.set_model(str(MODEL))
-        worker.start()
-        w.show()
         made.append(w)
         return w
 

@@ -15,15 +15,13 @@ from conftest import MODEL, frame
 from handcam.classifier import FakeClassifier
 from handcam.detection import FakeHandDetector
 from handcam.preprocess import PreprocessConfig
-from handcam.realtime import LatestSlot
 from handcam.sources import FakeSource, FrameSource
 
 pytest.importorskip("pytestqt")
+from window_factory import build_window  # noqa: E402
+
 from handcam.ui import worker as worker_module  # noqa: E402
-from handcam.ui.main_window import MainWindow  # noqa: E402
 from handcam.ui.record_panel import attach_record_panel  # noqa: E402
-from handcam.ui.settings import open_settings  # noqa: E402
-from handcam.ui.worker import RecognitionWorker  # noqa: E402
 
 
 def fake_classifier(path):
@@ -35,16 +33,7 @@ def make_window(qtbot, tmp_path):
     made = []
 
     def make(detector=lambda mode, pre: FakeHandDetector(), classifier=fake_classifier, log=True):
-        results = LatestSlot()
-        log_path = (tmp_path / "log.jsonl") if log is True else log
-        worker = RecognitionWorker(results, classifier, detector, log_path=log_path or None)
-        settings = open_settings(str(tmp_path / "settings.ini"))
-        w = MainWindow(settings, worker, results, model_dirs=[tmp_path], data_dir=tmp_path)
-        qtbot.addWidget(w)
-        w.populate_sources()
-        w.set_model("fake-model")
-        worker.start()
-        w.show()
+        w = build_window(qtbot, tmp_path, classifier, detector, log_path=log)
         made.append(w)
         return w
 
