@@ -348,3 +348,39 @@ def test_a_failed_swap_puts_the_old_bundle_back(tmp_path, monkeypatch):
         train_mod._commit(work, out, overwrite=True)
     assert (out / "model.keras").read_text() == "old"
     assert not any(p.name.startswith(".bundle.old") for p in tmp_path.iterdir())
+
+
+def test_an_ensemble_averages_its_members_exports_and_fine_tunes(tiny, tmp_path):
+    import keras
+
+    from handcam.classifier import load_classifier
+    from training.models import ensemble_members
+
+    out = tmp_path / "ens"
+    args = [str(tiny), "--out", str(out), "--epochs", "2", "--members", "3"]
+    assert train_main(args) == 0
+    bundle = ModelBundle.load(out)
+    assert bundle.training["members"] == 3
+    model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+    members = ensemble_members(model)
+    assert len(members) == 3
+    x = {"landmarks": np.random.default_rng(0).normal(size=(5, model.inputs[0].shape[1]))}
+    x = {k: v.astype(np.float32) for k, v in x.items()}
+    mean = np.mean([np.asarray(m(x)) for m in members], axis=0)
+    assert np.allclose(np.asarray(model(x)), mean, atol=1e-5)
+    assert not np.allclose(np.asarray(members[0](x)), np.asarray(members[1](x)))  # own seeds
+    feats = hand_features(
+        np.zeros((120, 160, 3), np.uint8), synthetic_hand(160, 120), bundle.preprocess
+    )
+    for runtime in ("keras", "tflite"):  # the app runs it like any model
+        probs = load_classifier(bundle, runtime=runtime).predict(feats)
+        assert probs.shape == (3,) and abs(float(probs.sum()) - 1) < 1e-3
+    # a fine-tune with a new label starts every member from its counterpart
+    personal = make_sidecar_dataset(tmp_path / "p", {"open": 1.0, "wave": 0.35}, per_class=6)
+    tuned = tmp_path / "tuned"
+    assert train_main([str(personal), "--out", str(tuned), "--init", str(out), "--epochs", "1",
+                       "--no-export"]) == 0  # fmt: skip
+    tb = ModelBundle.load(tuned)
+    assert tb.labels[-1] == "wave" and tb.training["members"] == 3
+    tm = keras.models.load_model(tb.model_path, compile=False, safe_mode=True)
+    assert len(ensemble_members(tm)) == 3 and tm.output.shape[-1] == 4

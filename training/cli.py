@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(
+        "--members",
+        type=int,
+        help="train this many networks (own seeds) and average them in one model; "
+        "default: as many as the --init model has, else 1",
+    )
+    p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the TFLite exports"
     )
     p.add_argument(

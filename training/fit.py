@@ -170,14 +170,19 @@ def predict(model, x: dict, batch: int = 512) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros((0, 0))
 
 
-def init_model(init: ModelBundle, labels: list[str]):
-    """The init bundle's model, with a new output layer when the labels differ.
+def init_model(init: ModelBundle, labels: list[str], member: int = 0):
+    """The init bundle's model (for an ensemble: its member ``member``, counted round),
+    with a new output layer when the labels differ.
 
     Rows of the old output layer are copied for labels the two share.
     """
     import keras
 
+    from training.models import ensemble_members
+
     old = keras.models.load_model(init.model_path, compile=False, safe_mode=True)
+    members = ensemble_members(old)
+    old = members[member % len(members)]
     if list(init.labels) == labels:
         return old
     head = old.layers[-1]

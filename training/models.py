@@ -157,3 +157,35 @@ def load_backbone(name: str, crop_size: int, weights: str):
         return cls(weights=weights, **kwargs)
     except Exception as exc:
         raise ModelError(f"--weights {weights}: does not fit {name} ({exc})") from exc
+
+
+def ensemble(members: list, name: str = "landmarks"):
+    """One model whose output is the mean of the members' probabilities (same inputs).
+
+    Members are trained on their own (different seeds) and kept whole inside, so a
+    fine-tune can start each member from its counterpart. One member: that model itself.
+    """
+    import keras
+
+    if len(members) == 1:
+        return members[0]
+    first = members[0]
+    inputs = {
+        t.name.split(":")[0]: keras.Input(t.shape[1:], name=t.name.split(":")[0])
+        for t in first.inputs
+    }
+    outs = []
+    for i, member in enumerate(members):
+        member.name = f"member_{i + 1}"
+        outs.append(member(inputs))
+    out = keras.layers.Average(name="probs", dtype="float32")(outs)
+    return keras.Model(inputs, out, name=name)
+
+
+def ensemble_members(model) -> list:
+    """The members of a model made by :func:`ensemble` (a plain model: itself alone)."""
+    import keras
+
+    inner = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    is_ensemble = inner and type(model.layers[-1]).__name__ == "Average"
+    return inner if is_ensemble else [model]

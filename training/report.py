@@ -90,7 +90,9 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
             {p: (run.inputs(i), y[i]) for p, i in parts.items() if len(i)},
         )
     training_info = {k: v for k, v in asdict(run.cfg).items() if k != "overwrite"}
-    training_info.update(epochs_run=len(history.get("loss", [])), device=extra["device"])
+    training_info.update(
+        epochs_run=len(history.get("loss", [])), device=extra["device"], members=run.members
+    )
     write_bundle_metadata(work, labels, run.preprocess, run.spec.name, list(names), training_info)
     report = {
         "model": run.spec.name,

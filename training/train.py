@@ -65,6 +65,7 @@ class TrainConfig:
     mirror_augment: bool = True
     carried: bool = True
     patience: int | None = None
+    members: int | None = None  # networks averaged in the model; None: the init's, else 1
     export: bool = True
     overwrite: bool = False
     command: str = field(default_factory=lambda: " ".join(["handcam-train", *sys.argv[1:]]))
@@ -91,6 +92,7 @@ class Run:
     progress: Progress
     work: Path
     sources: np.ndarray  # (N,) "dataset" name of each row, for per-source figures
+    members: int = 1
 
     def inputs(self, idx: np.ndarray) -> dict:
         return self.data.subset(idx).arrays()
@@ -164,11 +166,12 @@ def train_on(
         progress=progress,
         work=work,
         sources=np.array([o.split("/")[0] for o in data.hands.origins], dtype=str),
+        members=_members(cfg, init),
     )
     try:
         selection = _selection(run, plan)
         cv = _cross_validate(run) if cfg.folds > 1 else None
-        model, history = _train_one(run, plan.train, plan.validation, "train", selection)
+        model, history = _train_members(run, plan.train, plan.validation, "train", selection)
         extra = {
             "data": data_info,
             "split": _split_report(plan, y, labels, data.hands.groups),
@@ -360,9 +363,45 @@ def _selection(run: Run, plan: SplitPlan, quiet: bool = False) -> dict:
     return {"policy": "fixed budget", "epochs": epochs, "why": why}
 
 
-def _train_one(run: Run, tr: np.ndarray, va: np.ndarray, phase: str, selection: dict):
-    """A fresh (or init) model fitted on ``tr``; transfer models: freeze, then fine-tune."""
+def _members(cfg: TrainConfig, init: ModelBundle | None) -> int:
+    """How many networks the model averages: as asked, else as many as the init's."""
+    n = cfg.members
+    if n is None:
+        n = (init.training.get("members") or 1) if init else 1
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 16:
+        raise TrainingError(f"members must be a whole number from 1 to 16, got {n!r}")
+    return n
+
+
+def _train_members(run: Run, tr: np.ndarray, va: np.ndarray, phase: str, selection: dict):
+    """``run.members`` models trained on their own (own seeds), averaged in one model.
+    The history is the first member's."""
+    from training.models import ensemble
+
+    if run.members == 1:
+        return _train_one(run, tr, va, phase, selection)
+    models, first = [], {}
+    for i in range(run.members):
+        model, history = _train_one(
+            run, tr, va, f"{phase} member {i + 1}/{run.members}", selection, member=i
+        )
+        models.append(model)
+        first = first or history
+    return ensemble(models, name=run.spec.name), first
+
+
+def _train_one(
+    run: Run, tr: np.ndarray, va: np.ndarray, phase: str, selection: dict, member: int = 0
+):
+    """A fresh (or init) model fitted on ``tr``; transfer models: freeze, then fine-tune.
+    Members after the first start from their own seed (and, fine-tuning an ensemble, from
+    their counterpart in the init model)."""
     cfg = run.cfg
+    seed = cfg.seed + 1000 * member
+    if member:
+        import keras
+
+        keras.utils.set_random_seed(seed)
     augment = None
     if "landmarks" in run.spec.inputs:
         mirror = cfg.mirror_augment and "crop" not in run.spec.inputs
@@ -372,13 +411,13 @@ def _train_one(run: Run, tr: np.ndarray, va: np.ndarray, phase: str, selection: 
         run.y[tr],
         class_weights(run.y[tr], len(run.labels)),
         cfg.batch_size,
-        cfg.seed,
+        seed,
         augment,
     )
     early = selection["policy"] == "early stopping"
     validation = (run.inputs(va), run.y[va]) if len(va) else None
     if run.init is not None:
-        model, backbone = init_model(run.init, run.labels), None
+        model, backbone = init_model(run.init, run.labels, member), None
     else:
         stats = run.inputs(tr)["landmarks"] if "landmarks" in run.spec.inputs else None
         model, backbone = build_model(
@@ -430,7 +469,7 @@ def _cross_validate(run: Run) -> dict | None:
             f"fold {k + 1}/{len(folds)}: {len(tr)} train, {len(va)} validation, "
             f"{len(held)} held out"
         )
-        model, _ = _train_one(run, tr, va, f"fold {k + 1}", selection)
+        model, _ = _train_members(run, tr, va, f"fold {k + 1}", selection)
         pred = predict(model, run.inputs(held)).argmax(1)
         accs.append(float(np.mean(pred == run.y[held])))
         truth.append(run.y[held])
