@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 
 import numpy as np
+
+from handcam.quiet import native_quiet
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,8 @@ def export_tflite(
                         yield [calibration[n][i : i + 1].astype(np.float32) for n in input_names]
 
                 conv.representative_dataset = representative
-            blob = conv.convert()
+            with contextlib.redirect_stdout(io.StringIO()), native_quiet():
+                blob = conv.convert()  # keras prints its traced signature: not for stdout
             (out_dir / name).write_bytes(blob)
             entry = {"file": name, "size_kb": round(len(blob) / 1024, 1)}
             for part, (x, y) in evaluation.items():
