@@ -174,7 +174,15 @@ def test_bad_datasets_fail_clearly(tmp_path, capsys):
     assert train_main([str(corrupt), "--out", str(tmp_path / "o3")]) == 2
     assert "Without usable images: ['b']" in capsys.readouterr().err
     assert train_main([str(tmp_path / "nowhere"), "--out", str(tmp_path / "o4")]) == 2
-    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 5))
+    two = make_sidecar_dataset(tmp_path / "two", {"a": 1.0, "b": 0.2}, per_class=4)
+    capsys.readouterr()
+    assert train_main([str(two), "--out", str(tmp_path / "o5"), "--members", "0"]) == 2
+    assert "members must be a whole number from 1 to 16" in capsys.readouterr().err
+    crop = [str(two), "--out", str(tmp_path / "o6"), "--model", "crop_cnn", "--members", "2"]
+    assert train_main(crop) == 2
+    assert "averaged networks are for landmark models" in capsys.readouterr().err
+    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 7))
+    assert not list(tmp_path.glob(".o*"))  # no work folder left behind
 
 
 def test_existing_model_is_never_overwritten_or_half_written(tiny, tmp_path):

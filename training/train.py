@@ -150,6 +150,7 @@ def train_on(
 
         keras.utils.set_random_seed(cfg.seed)
         device = select_device(progress)
+    members = _members(cfg, init, spec)  # before anything is written
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     run = Run(
@@ -166,7 +167,7 @@ def train_on(
         progress=progress,
         work=work,
         sources=np.array([o.split("/")[0] for o in data.hands.origins], dtype=str),
-        members=_members(cfg, init),
+        members=members,
     )
     try:
         selection = _selection(run, plan)
@@ -363,13 +364,18 @@ def _selection(run: Run, plan: SplitPlan, quiet: bool = False) -> dict:
     return {"policy": "fixed budget", "epochs": epochs, "why": why}
 
 
-def _members(cfg: TrainConfig, init: ModelBundle | None) -> int:
+def _members(cfg: TrainConfig, init: ModelBundle | None, spec: ModelSpec) -> int:
     """How many networks the model averages: as asked, else as many as the init's."""
     n = cfg.members
     if n is None:
         n = (init.training.get("members") or 1) if init else 1
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 16:
         raise TrainingError(f"members must be a whole number from 1 to 16, got {n!r}")
+    if n > 1 and spec.inputs != ("landmarks",):
+        raise TrainingError(
+            f"--members {n}: averaged networks are for landmark models; {spec.name} "
+            "trains one network"
+        )
     return n
 
 
