@@ -80,6 +80,7 @@ class Composer:
     def __init__(self, config: ComposerConfig | None = None) -> None:
         self.config = config or ComposerConfig()
         self._pieces: list[_Piece] = []
+        self._text: str | None = ""  # the pieces joined; None: to be joined again
         self._history: deque[str] = deque(maxlen=self.config.history_size)
         self.reset()
 
@@ -125,6 +126,7 @@ class Composer:
             and t - self._commit_t <= window_s
         ):
             self._pieces.pop()
+            self._text = None
         committed = self._commit(token)
         self._commit_t = t
         self._suppressed = frozenset(still_labels) - {token}
@@ -133,7 +135,10 @@ class Composer:
 
     @property
     def text(self) -> str:
-        return "".join(p.text for p in self._pieces)
+        """The composed text (joined once per change, not once per frame)."""
+        if self._text is None:
+            self._text = "".join(p.text for p in self._pieces)
+        return self._text
 
     @property
     def history(self) -> tuple[str, ...]:
@@ -167,6 +172,7 @@ class Composer:
 
     def backspace(self) -> str | None:
         """Remove the last committed token (and any space after it); return it, or None."""
+        self._text = None
         while self._pieces and self._pieces[-1].token is None:
             space = self._pieces.pop()
             if self._history and self._history[-1] == space.word:
@@ -176,6 +182,7 @@ class Composer:
     def clear(self) -> None:
         """Empty the text; the history and the hold/release state stay."""
         self._pieces.clear()
+        self._text = ""
 
     def _track_away(self, t: float, state: str) -> bool:
         """End the word once the hand has been away ``space_after_s``; True if it did."""
@@ -241,6 +248,7 @@ class Composer:
         last = self._pieces[-1].token if self._pieces else None  # None: empty or a space
         sep = " " if last is not None and (len(token) > 1 or len(last) > 1) else ""
         self._pieces.append(_Piece(sep + token, token))
+        self._text = None
         self._blocked, self._other_since = token, None
         self._commit_t = self._last_t
         log.debug("committed %r", token)
@@ -254,6 +262,7 @@ class Composer:
             start -= 1
         word = "".join(p.text for p in self._pieces[start:]).lstrip(" ")
         self._pieces.append(_Piece(" ", None, word))
+        self._text = None
         self._history.append(word)
         return True
 
