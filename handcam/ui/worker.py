@@ -200,13 +200,10 @@ class RecognitionWorker(QThread):
         """One turn: apply requests, keep a source running, process the newest frame."""
         self._apply_requests(state)
         self._ensure_grabber(state)
-        if state.grabber is not None and state.classifier is None:
+        if state.grabber is None or state.classifier is None:
             # no model yet: frames wait, but a source that ends or fails is still said
-            if state.grabber.done.is_set():
+            if state.grabber is not None and state.grabber.done.is_set():
                 self._check_source(state)
-            self.msleep(20)
-            return
-        if state.grabber is None:
             self.msleep(20)
             return
         item = state.grabber.slot.take(timeout=0.1)
