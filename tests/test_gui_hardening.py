@@ -49,6 +49,22 @@ def window_with(qtbot, tmp_path, labels, probs):
 
 
 # --- Qt 6.8: no QImage.flipped ---------------------------------------------------------
+def start_app(tmp_path):
+    """The app as ``handcam`` starts it (no --source: cameras are listed), with fakes."""
+    from handcam.ui import app as app_module
+
+    args = Namespace(
+        source=None, model=None, data_dir=tmp_path / "data", log_predictions=None,
+        no_mirror=False, snapshot=None, exit_after=None, verbose=False,
+    )  # fmt: skip
+    return app_module.start_window(
+        args,
+        settings_path=str(tmp_path / "settings.ini"),
+        classifier_factory=lambda p: (FakeClassifier(["A", "B"]), PreprocessConfig()),
+        detector_factory=lambda mode, pre: FakeHandDetector(),
+    )
+
+
 def declared_pyside_floor() -> tuple[int, ...]:
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     spec = next(d for d in deps if d.startswith("PySide6"))
@@ -128,7 +144,6 @@ def test_gui_and_latency_timings_keep_a_bounded_window(qtbot, tmp_path, monkeypa
 # --- cameras are listed off the GUI thread ---------------------------------------------
 def test_startup_lists_cameras_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
     import handcam.sources as sources
-    from handcam.ui import app as app_module
 
     calls = []
 
@@ -143,17 +158,8 @@ def test_startup_lists_cameras_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
         "open_source",
         lambda spec: FakeSource([frame()], loop=True, fps=30, name=f"camera {spec}", live=True),
     )
-    args = Namespace(
-        source=None, model=None, data_dir=tmp_path / "data", log_predictions=None,
-        no_mirror=False, snapshot=None, exit_after=None, verbose=False,
-    )  # fmt: skip
     t0 = time.perf_counter()
-    _, window, worker, lister = app_module.start_window(
-        args,
-        settings_path=str(tmp_path / "settings.ini"),
-        classifier_factory=lambda p: (FakeClassifier(["A", "B"]), PreprocessConfig()),
-        detector_factory=lambda mode, pre: FakeHandDetector(),
-    )
+    _, window, worker, lister = start_app(tmp_path)
     try:
         assert time.perf_counter() - t0 < 1.2  # the window did not wait for the listing
         assert "Looking for cameras" in window.video._message
@@ -168,19 +174,9 @@ def test_startup_lists_cameras_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
 
 def test_no_camera_found_is_said_after_the_listing(qtbot, tmp_path, monkeypatch):
     import handcam.sources as sources
-    from handcam.ui import app as app_module
 
     monkeypatch.setattr(sources, "list_cameras", lambda max_index=5: [])
-    args = Namespace(
-        source=None, model=None, data_dir=tmp_path / "data", log_predictions=None,
-        no_mirror=False, snapshot=None, exit_after=None, verbose=False,
-    )  # fmt: skip
-    _, window, worker, _ = app_module.start_window(
-        args,
-        settings_path=str(tmp_path / "settings.ini"),
-        classifier_factory=lambda p: (FakeClassifier(["A", "B"]), PreprocessConfig()),
-        detector_factory=lambda mode, pre: FakeHandDetector(),
-    )
+    _, window, worker, _ = start_app(tmp_path)
     try:
         qtbot.waitUntil(lambda: "No camera found" in window.video._message, timeout=5000)
         assert window.source_combo.itemText(0) == "No camera found"
@@ -203,7 +199,6 @@ def test_camera_candidates_on_each_system(monkeypatch, tmp_path):
 
 def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monkeypatch):
     import handcam.sources as sources
-    from handcam.ui import app as app_module
 
     monkeypatch.setattr(sources, "list_cameras", lambda max_index=5: time.sleep(1.0) or [7])
     monkeypatch.setattr(
@@ -211,16 +206,7 @@ def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monke
         "open_source",
         lambda spec: FakeSource([frame()], loop=True, fps=30, name=f"source {spec}", live=True),
     )
-    args = Namespace(
-        source=None, model=None, data_dir=tmp_path / "data", log_predictions=None,
-        no_mirror=False, snapshot=None, exit_after=None, verbose=False,
-    )  # fmt: skip
-    _, window, worker, lister = app_module.start_window(
-        args,
-        settings_path=str(tmp_path / "settings.ini"),
-        classifier_factory=lambda p: (FakeClassifier(["A", "B"]), PreprocessConfig()),
-        detector_factory=lambda mode, pre: FakeHandDetector(),
-    )
+    _, window, worker, lister = start_app(tmp_path)
     try:
         window.set_source("clip.mp4")  # the user opens a video before the listing ends
         qtbot.waitUntil(lambda: window.source_combo.findData("7") >= 0, timeout=5000)
