@@ -38,6 +38,9 @@ def start_window(
     (the soak command loops a video); ``settings_path`` an INI file instead of the
     user's settings; ``worker_kwargs`` go to the worker (tests: fakes).
     """
+    from handcam.allocator import tune_allocator
+
+    tune_allocator()  # before the grabber and worker threads make their heaps
     from PySide6.QtWidgets import QApplication
 
     from handcam.bundle import bundled_models_dir, default_model_path
