@@ -75,7 +75,12 @@ class _Piece:
 
 
 class Composer:
-    """Composes text from per-frame (t, state, label) observations. One thread uses it."""
+    """Composes text from per-frame (t, state, label) observations. One thread uses it.
+
+    The text keeps its last ``MAX_PIECES`` signs and spaces; older ones scroll out (a
+    window left signing for hours, or a looping video, would otherwise grow it forever)."""
+
+    MAX_PIECES = 5_000
 
     def __init__(self, config: ComposerConfig | None = None) -> None:
         self.config = config or ComposerConfig()
@@ -247,8 +252,7 @@ class Composer:
     def _commit(self, token: str) -> str:
         last = self._pieces[-1].token if self._pieces else None  # None: empty or a space
         sep = " " if last is not None and (len(token) > 1 or len(last) > 1) else ""
-        self._pieces.append(_Piece(sep + token, token))
-        self._text = None
+        self._append(_Piece(sep + token, token))
         self._blocked, self._other_since = token, None
         self._commit_t = self._last_t
         log.debug("committed %r", token)
@@ -261,10 +265,15 @@ class Composer:
         while start and self._pieces[start - 1].token is not None:
             start -= 1
         word = "".join(p.text for p in self._pieces[start:]).lstrip(" ")
-        self._pieces.append(_Piece(" ", None, word))
-        self._text = None
+        self._append(_Piece(" ", None, word))
         self._history.append(word)
         return True
+
+    def _append(self, piece: _Piece) -> None:
+        self._pieces.append(piece)
+        if len(self._pieces) > self.MAX_PIECES:
+            del self._pieces[: len(self._pieces) - self.MAX_PIECES]
+        self._text = None
 
     def _check_time(self, t: float) -> None:
         """Time going backwards (a looped video): treat the jump as no time passing."""

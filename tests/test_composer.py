@@ -170,6 +170,17 @@ def test_history_keeps_the_last_words():
     assert composer.history == ("3", "4", "5")
 
 
+def test_the_text_keeps_its_last_pieces_and_the_oldest_scroll_out(monkeypatch):
+    monkeypatch.setattr(Composer, "MAX_PIECES", 6)
+    words = []
+    for d in "12345":  # each word: a sign and the space that ends it
+        words += [L(d, 0.6), NH(2.0)]
+    composer, _ = run(words)
+    assert composer.text == "3 4 5 "
+    assert composer.history == ("1", "2", "3", "4", "5")  # the history has its own size
+    assert composer.backspace() == "5" and composer.text == "3 4 "
+
+
 def test_backspace_while_holding_does_not_recommit():
     composer = Composer()
     stream = frames([L("9", 2.0)])
