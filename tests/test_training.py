@@ -392,3 +392,46 @@ def test_an_ensemble_averages_its_members_exports_and_fine_tunes(tiny, tmp_path)
     assert tb.labels[-1] == "wave" and tb.training["members"] == 3
     tm = keras.models.load_model(tb.model_path, compile=False, safe_mode=True)
     assert len(ensemble_members(tm)) == 3 and tm.output.shape[-1] == 4
+
+
+def test_pretrained_networks_start_from_a_bundles_layers_with_this_datas_labels(
+    tiny, tmp_path, capsys
+):
+    import keras
+
+    from training.models import ensemble_members
+
+    base = tmp_path / "base"
+    assert train_main([str(tiny), "--out", str(base), "--epochs", "1", "--no-export"]) == 0
+    other = make_sidecar_dataset(tmp_path / "other", {"wave": 0.35, "fist": 0.05}, per_class=6)
+    out = tmp_path / "pre"
+    args = [str(other), "--out", str(out), "--pretrained", str(base), "--members", "2",
+            "--epochs", "1", "--lr", "1e-12", "--no-export"]  # fmt: skip
+    assert train_main(args) == 0
+    bundle = ModelBundle.load(out)
+    assert sorted(bundle.labels) == ["fist", "wave"]  # not the base's signs, nor its data
+    assert bundle.training["pretrained"] == str(base)
+    assert "starts from the layers of base" in capsys.readouterr().err
+
+    def hidden(model):
+        return [w for layer in model.layers if type(layer).__name__ == "Dense"
+                for w in layer.get_weights()][:4]  # fmt: skip
+
+    start = hidden(keras.models.load_model(base / "model.keras", compile=False))
+    tuned = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+    for member in ensemble_members(tuned):
+        for a, b in zip(hidden(member), start, strict=True):
+            assert np.allclose(a, b, atol=1e-6)  # both networks began as the base's
+        assert member.output.shape[-1] == 2
+    KerasClassifier(bundle)
+    both = [str(other), "--out", str(tmp_path / "x1"), "--pretrained", str(base),
+            "--init", str(base)]  # fmt: skip
+    assert train_main(both) == 2
+    assert "--pretrained and --init do not go together" in capsys.readouterr().err
+    crop = [str(other), "--out", str(tmp_path / "x2"), "--pretrained", str(base),
+            "--model", "crop_cnn"]  # fmt: skip
+    assert train_main(crop) == 2
+    assert "cannot start a crop_cnn model" in capsys.readouterr().err
+    missing = [str(other), "--out", str(tmp_path / "x3"), "--pretrained", str(tmp_path / "no")]
+    assert train_main(missing) == 2
+    assert not any((tmp_path / f"x{i}").exists() for i in range(1, 4))

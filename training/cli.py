@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         "training set is trained on too, so its labels keep their accuracy",
     )
     p.add_argument(
+        "--pretrained",
+        metavar="BUNDLE",
+        help="start every network from this landmark bundle's layers, with a new output "
+        "layer for this data's labels (e.g. models/digits, learned from 176 people, for a "
+        "new sign set); its labels and carried data are not used",
+    )
+    p.add_argument(
         "--no-carried",
         dest="carried",
         action="store_false",

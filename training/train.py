@@ -51,6 +51,7 @@ class TrainConfig:
     out: str
     model: str = DEFAULT_MODEL
     init: str | None = None
+    pretrained: str | None = None  # a bundle whose network(s) every new network starts from
     groups: str | None = None
     epochs: int | None = None
     batch_size: int = 32
@@ -93,6 +94,7 @@ class Run:
     work: Path
     sources: np.ndarray  # (N,) "dataset" name of each row, for per-source figures
     members: int = 1
+    pretrained: ModelBundle | None = None
 
     def inputs(self, idx: np.ndarray) -> dict:
         return self.data.subset(idx).arrays()
@@ -107,9 +109,11 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         raise TrainingError(f"{out} already exists; choose another --out (or --overwrite)")
     init = ModelBundle.load(cfg.init) if cfg.init else None
     spec = get_spec(init.model_name if init else cfg.model)
+    pretrained = _pretrained(cfg, spec, progress)
+    start = init or pretrained
     preprocess = (
-        init.preprocess
-        if init
+        start.preprocess
+        if start
         else PreprocessConfig(crop_size=cfg.crop_size, features=_features(cfg, spec))
     )
     data, data_info = _gather(cfg, init, spec, preprocess, progress)
@@ -151,6 +155,7 @@ def train_on(
         keras.utils.set_random_seed(cfg.seed)
         device = select_device(progress)
     members = _members(cfg, init, spec)  # before anything is written
+    pretrained = _pretrained(cfg, spec, None, preprocess)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     run = Run(
@@ -168,6 +173,7 @@ def train_on(
         work=work,
         sources=np.array([o.split("/")[0] for o in data.hands.origins], dtype=str),
         members=members,
+        pretrained=pretrained,
     )
     try:
         selection = _selection(run, plan)
@@ -190,6 +196,41 @@ def train_on(
     progress.message(evaluate.summary_text(report))
     progress.event("done", bundle=str(out), report=report["evaluation"])
     return report
+
+
+def _pretrained(
+    cfg: TrainConfig,
+    spec: ModelSpec,
+    progress: Progress | None,
+    preprocess: PreprocessConfig | None = None,
+) -> ModelBundle | None:
+    """The ``--pretrained`` bundle, checked: a landmark model like this run's (its layers
+    are reused, a new output layer is made for this run's labels; its signs and carried
+    data are not). With ``preprocess``: it must be the bundle's (same features)."""
+    if not cfg.pretrained:
+        return None
+    if cfg.init:
+        raise TrainingError(
+            "--pretrained and --init do not go together: --init continues a model with its "
+            "signs and data, --pretrained only starts new networks from a model's layers"
+        )
+    bundle = ModelBundle.load(cfg.pretrained)
+    if bundle.model_name != spec.name or spec.inputs != ("landmarks",):
+        raise TrainingError(
+            f"--pretrained {cfg.pretrained}: a {bundle.model_name} model cannot start a "
+            f"{spec.name} model; pretraining is for landmark models of the same kind"
+        )
+    if preprocess is not None and bundle.preprocess != preprocess:
+        raise TrainingError(
+            f"--pretrained {cfg.pretrained}: its preprocessing ({bundle.preprocess.features} "
+            f"features) differs from this run's ({preprocess.features})"
+        )
+    if progress is not None:
+        progress.message(
+            f"pretrained: every network starts from the layers of {bundle.path.name} "
+            f"({bundle.preprocess.features} features; its labels and data are not used)"
+        )
+    return bundle
 
 
 def _features(cfg: TrainConfig, spec: ModelSpec) -> str:
@@ -424,6 +465,8 @@ def _train_one(
     validation = (run.inputs(va), run.y[va]) if len(va) else None
     if run.init is not None:
         model, backbone = init_model(run.init, run.labels, member), None
+    elif run.pretrained is not None:
+        model, backbone = init_model(run.pretrained, run.labels, member), None
     else:
         stats = run.inputs(tr)["landmarks"] if "landmarks" in run.spec.inputs else None
         model, backbone = build_model(
