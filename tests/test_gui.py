@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
+from handcam.bundle import ModelBundle
 from handcam.classifier import FakeClassifier
 from handcam.detection import FakeHandDetector
 from handcam.preprocess import PreprocessConfig
@@ -274,13 +275,16 @@ def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qt
     data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
     dialog = RetrainDialog(w, data, w.model_path, tmp_path / "models", w.set_model)
     assert not dialog.merge_edit.text()  # no developer paths: nothing extra by default
+    assert dialog.pretrained_check.isChecked() and not dialog.pretrained_check.isEnabled()
     dialog.scratch_radio.setChecked(True)
+    assert dialog.pretrained_check.isEnabled()  # a new model starts from the digits' layers
     dialog.keep_signs_check.setChecked(False)  # the fake model carries no samples
     dialog.epochs_spin.setValue(2)
     dialog.start()
     qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120000)
     new = dialog.new_model
     assert Path(new).parent == tmp_path / "models" and (Path(new) / "model.keras").is_file()
+    assert ModelBundle.load(new).training["pretrained"] == str(MODEL.resolve())
     assert dialog.bar.value() == 2 and "accuracy" in dialog.result_label.text()
     assert "split" in dialog.result_label.text()
     assert dialog.report_image.pixmap() is not None

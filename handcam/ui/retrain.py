@@ -37,6 +37,20 @@ from PySide6.QtWidgets import (
 log = logging.getLogger(__name__)
 
 
+def pretrained_start() -> str | None:
+    """The shipped digits model, where a new model's networks can start from (hand shapes
+    learned from 176 people); None when it is missing or not a landmark model."""
+    from handcam.bundle import ModelBundle, bundled_models_dir
+    from handcam.errors import HandcamError
+
+    path = bundled_models_dir() / "digits"
+    try:
+        bundle = ModelBundle.load(path)
+    except (HandcamError, OSError):
+        return None
+    return str(path.resolve()) if bundle.model_name == "landmarks" else None
+
+
 class RetrainRunner(QObject):
     """Runs one training process at a time (app-wide); never touches the working model."""
 
@@ -201,19 +215,30 @@ class RetrainDialog(QDialog):
             f"add to the current model ({name}): fine-tune it on your samples and on the "
             "samples it carries, so its signs keep their accuracy (fast)"
         )
-        self.scratch_radio = QRadioButton("train a new model from scratch")
+        self.scratch_radio = QRadioButton("train a new model on your samples")
         self.keep_signs_check = QCheckBox("include the current model's signs (its carried samples)")
         self.keep_signs_check.setChecked(bool(self.previous_model))
         self.keep_signs_check.setEnabled(False)
         self.scratch_radio.toggled.connect(self.keep_signs_check.setEnabled)
+        self.pretrained = pretrained_start()
+        self.pretrained_check = QCheckBox(
+            "start from the hand shapes the digits model learned from 176 people "
+            "(reads people you did not record better)"
+        )
+        self.pretrained_check.setChecked(self.pretrained is not None)
+        self.pretrained_check.setEnabled(False)
+        self.pretrained_check.setVisible(self.pretrained is not None)
+        self.scratch_radio.toggled.connect(self.pretrained_check.setEnabled)
         self.finetune_radio.setChecked(bool(self.previous_model))
         self.finetune_radio.setEnabled(bool(self.previous_model))
         self.scratch_radio.setChecked(not self.previous_model)
+        self.pretrained_check.setEnabled(not self.previous_model)
         for label in (self.finetune_radio, self.scratch_radio):
             label.setToolTip(label.text())
         form.addRow("Mode", self.finetune_radio)
         form.addRow("", self.scratch_radio)
         form.addRow("", self.keep_signs_check)
+        form.addRow("", self.pretrained_check)
         extra_row = QHBoxLayout()
         self.merge_check = QCheckBox("also train on")
         self.merge_edit = QLineEdit()
@@ -275,18 +300,21 @@ class RetrainDialog(QDialog):
 
     def start(self) -> None:
         data = [str(self.dataset)]
-        init = None
+        init, extra = None, []
         if self.finetune_radio.isChecked() and self.previous_model:
             init = self.previous_model
-        elif self.keep_signs_check.isChecked() and self.previous_model:
-            data.append(self.previous_model)  # a bundle as data: its carried samples
+        else:
+            if self.keep_signs_check.isChecked() and self.previous_model:
+                data.append(self.previous_model)  # a bundle as data: its carried samples
+            if self.pretrained_check.isChecked() and self.pretrained:
+                extra = ["--pretrained", self.pretrained]
         if self.merge_check.isChecked() and self.merge_edit.text().strip():
             data.append(self.merge_edit.text().strip())
         self._loss, self._acc = [], []
         self.result_label.setText("")
         self.report_image.clear()
         epochs = self.epochs_spin.value() or None
-        if self.runner.start(data, self.output_dir(), init=init, epochs=epochs):
+        if self.runner.start(data, self.output_dir(), init=init, epochs=epochs, extra=extra):
             self.start_button.setEnabled(False)
             self.cancel_button.setEnabled(True)
 
