@@ -1,6 +1,7 @@
 """End-to-end training on tiny datasets built here, and bad input."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -434,4 +435,14 @@ def test_pretrained_networks_start_from_a_bundles_layers_with_this_datas_labels(
     assert "cannot start a crop_cnn model" in capsys.readouterr().err
     missing = [str(other), "--out", str(tmp_path / "x3"), "--pretrained", str(tmp_path / "no")]
     assert train_main(missing) == 2
-    assert not any((tmp_path / f"x{i}").exists() for i in range(1, 4))
+    assert f"--pretrained: {tmp_path / 'no'}: no such model bundle" in capsys.readouterr().err
+    coords = [str(other), "--out", str(tmp_path / "x4"), "--pretrained", str(base),
+              "--features", "coords"]  # fmt: skip
+    assert train_main(coords) == 2
+    assert "add --features shape" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    shutil.copytree(base, broken)
+    (broken / "model.keras").write_bytes(b"not a model")
+    assert train_main([str(other), "--out", str(tmp_path / "x5"), "--pretrained", str(broken)]) == 2
+    assert "its model cannot be loaded" in capsys.readouterr().err
+    assert not any((tmp_path / f"x{i}").exists() for i in range(1, 6))

@@ -35,9 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pretrained",
         metavar="BUNDLE",
-        help="start every network from this landmark bundle's layers, with a new output "
-        "layer for this data's labels (e.g. models/digits, learned from 176 people, for a "
-        "new sign set); its labels and carried data are not used",
+        help="start every network from this landmark bundle's layers (e.g. models/digits, "
+        "learned from 176 people, for a new sign set); labels it lacks get new output "
+        "weights, its carried data is not used",
     )
     p.add_argument(
         "--no-carried",

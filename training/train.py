@@ -204,9 +204,11 @@ def _pretrained(
     progress: Progress | None,
     preprocess: PreprocessConfig | None = None,
 ) -> ModelBundle | None:
-    """The ``--pretrained`` bundle, checked: a landmark model like this run's (its layers
-    are reused, a new output layer is made for this run's labels; its signs and carried
-    data are not). With ``preprocess``: it must be the bundle's (same features)."""
+    """The ``--pretrained`` bundle, checked: a landmark model like this run's, of the
+    feature set asked for (its layers start every network; labels it lacks get new output
+    rows; its carried data is not used). With ``progress`` (the first call): its model is
+    loaded once, so a broken file fails before anything else. With ``preprocess``: it
+    must be the bundle's."""
     if not cfg.pretrained:
         return None
     if cfg.init:
@@ -214,23 +216,43 @@ def _pretrained(
             "--pretrained and --init do not go together: --init continues a model with its "
             "signs and data, --pretrained only starts new networks from a model's layers"
         )
-    bundle = ModelBundle.load(cfg.pretrained)
+    try:
+        bundle = ModelBundle.load(cfg.pretrained)
+    except HandcamError as exc:
+        raise TrainingError(f"--pretrained: {exc}") from exc
     if bundle.model_name != spec.name or spec.inputs != ("landmarks",):
         raise TrainingError(
             f"--pretrained {cfg.pretrained}: a {bundle.model_name} model cannot start a "
             f"{spec.name} model; pretraining is for landmark models of the same kind"
         )
-    if preprocess is not None and bundle.preprocess != preprocess:
+    wanted = preprocess.features if preprocess is not None else cfg.features
+    if bundle.preprocess.features != wanted or (preprocess and bundle.preprocess != preprocess):
         raise TrainingError(
-            f"--pretrained {cfg.pretrained}: its preprocessing ({bundle.preprocess.features} "
-            f"features) differs from this run's ({preprocess.features})"
+            f"--pretrained {cfg.pretrained}: it reads {bundle.preprocess.features!r} features, "
+            f"this run {wanted!r} (add --features {bundle.preprocess.features})"
         )
     if progress is not None:
+        _check_loads(bundle, "--pretrained")
         progress.message(
             f"pretrained: every network starts from the layers of {bundle.path.name} "
-            f"({bundle.preprocess.features} features; its labels and data are not used)"
+            f"({bundle.preprocess.features} features; its carried data is not used)"
         )
     return bundle
+
+
+def _check_loads(bundle: ModelBundle, option: str) -> None:
+    """Load the bundle's model once, so that a broken file is said before any work."""
+    from handcam.quiet import native_quiet
+
+    with native_quiet():
+        import keras
+
+        try:
+            keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+        except Exception as exc:  # a corrupt, truncated or foreign file
+            raise TrainingError(
+                f"{option} {bundle.path}: its model cannot be loaded ({type(exc).__name__}: {exc})"
+            ) from exc
 
 
 def _features(cfg: TrainConfig, spec: ModelSpec) -> str:
