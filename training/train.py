@@ -111,13 +111,15 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     spec = get_spec(init.model_name if init else cfg.model)
     pretrained = _pretrained(cfg, spec, progress)
     start = init or pretrained
+    if start:
+        _check_loads(start, "--init" if init else "--pretrained")
     preprocess = (
         start.preprocess
         if start
         else PreprocessConfig(crop_size=cfg.crop_size, features=_features(cfg, spec))
     )
     data, data_info = _gather(cfg, init, spec, preprocess, progress)
-    return train_on(cfg, data, data_info, init, spec, progress, started)
+    return train_on(cfg, data, data_info, init, spec, progress, started, pretrained)
 
 
 def train_on(
@@ -128,8 +130,10 @@ def train_on(
     spec: ModelSpec,
     progress: Progress,
     started: float | None = None,
+    pretrained: ModelBundle | None = None,
 ) -> dict:
-    """Train on hands already gathered (rows with a part keep it) and write the bundle."""
+    """Train on hands already gathered (rows with a part keep it) and write the bundle.
+    ``pretrained``: the checked ``--pretrained`` bundle (see :func:`_pretrained`)."""
     started = started or time.time()
     out = Path(cfg.out).expanduser().resolve()
     preprocess = data.preprocess
@@ -155,7 +159,6 @@ def train_on(
         keras.utils.set_random_seed(cfg.seed)
         device = select_device(progress)
     members = _members(cfg, init, spec)  # before anything is written
-    pretrained = _pretrained(cfg, spec, None, preprocess)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     run = Run(
@@ -198,17 +201,10 @@ def train_on(
     return report
 
 
-def _pretrained(
-    cfg: TrainConfig,
-    spec: ModelSpec,
-    progress: Progress | None,
-    preprocess: PreprocessConfig | None = None,
-) -> ModelBundle | None:
+def _pretrained(cfg: TrainConfig, spec: ModelSpec, progress: Progress) -> ModelBundle | None:
     """The ``--pretrained`` bundle, checked: a landmark model like this run's, of the
     feature set asked for (its layers start every network; labels it lacks get new output
-    rows; its carried data is not used). With ``progress`` (the first call): its model is
-    loaded once, so a broken file fails before anything else. With ``preprocess``: it
-    must be the bundle's."""
+    rows; its carried data is not used; the run takes its preprocessing)."""
     if not cfg.pretrained:
         return None
     if cfg.init:
@@ -225,23 +221,21 @@ def _pretrained(
             f"--pretrained {cfg.pretrained}: a {bundle.model_name} model cannot start a "
             f"{spec.name} model; pretraining is for landmark models of the same kind"
         )
-    wanted = preprocess.features if preprocess is not None else cfg.features
-    if bundle.preprocess.features != wanted or (preprocess and bundle.preprocess != preprocess):
+    if bundle.preprocess.features != cfg.features:
         raise TrainingError(
             f"--pretrained {cfg.pretrained}: it reads {bundle.preprocess.features!r} features, "
-            f"this run {wanted!r} (add --features {bundle.preprocess.features})"
+            f"this run {cfg.features!r} (add --features {bundle.preprocess.features})"
         )
-    if progress is not None:
-        _check_loads(bundle, "--pretrained")
-        progress.message(
-            f"pretrained: every network starts from the layers of {bundle.path.name} "
-            f"({bundle.preprocess.features} features; its carried data is not used)"
-        )
+    progress.message(
+        f"pretrained: every network starts from the layers of {bundle.path.name} "
+        f"({bundle.preprocess.features} features; its carried data is not used)"
+    )
     return bundle
 
 
 def _check_loads(bundle: ModelBundle, option: str) -> None:
-    """Load the bundle's model once, so that a broken file is said before any work."""
+    """Load the model a run starts from once, so that a broken file is said before any
+    work (hands found, networks trained)."""
     from handcam.quiet import native_quiet
 
     with native_quiet():

@@ -226,7 +226,6 @@ class RetrainDialog(QDialog):
             "(reads people you did not record better)"
         )
         self.pretrained_check.setChecked(self.pretrained is not None)
-        self.pretrained_check.setEnabled(False)
         self.pretrained_check.setVisible(self.pretrained is not None)
         self.scratch_radio.toggled.connect(self.pretrained_check.setEnabled)
         self.finetune_radio.setChecked(bool(self.previous_model))
