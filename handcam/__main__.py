@@ -1,5 +1,5 @@
 import sys
 
-from handcam.cli import main
+from handcam.cli.main import main
 
 sys.exit(main())

@@ -64,7 +64,7 @@ def make_sidecar_dataset(
     """
     import cv2
 
-    from handcam.detection import Hand, synthetic_hand
+    from handcam.hands.hand import Hand, synthetic_hand
 
     rng = np.random.default_rng(seed)
     for label, spread in classes.items():
@@ -90,7 +90,7 @@ def composite(
 ) -> tuple[np.ndarray, list[list[float]]]:
     """A frame with digits photos (path, centre, size px, flipped) pasted on a synthetic
     scene, as the composite test videos make them; returns it and the hand boxes."""
-    from handcam.imageio import read_image
+    from handcam.capture.images import read_image
     from training.scenes import make_scene
     from training.videos import hand_patch, place
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from handcam import allocator
+from handcam.system import allocator
 
 
 class FakeLibc:
@@ -31,7 +31,7 @@ def test_large_buffers_are_mapped_and_arenas_capped():
 
 
 def test_a_refused_setting_is_left_out_and_the_others_stay(caplog):
-    caplog.set_level("INFO", logger="handcam.allocator")
+    caplog.set_level("INFO", logger="handcam.system.allocator")
     applied = allocator.tune_allocator(FakeLibc(refuse=allocator.M_ARENA_MAX))
     assert "M_ARENA_MAX" not in applied and "M_MMAP_THRESHOLD" in applied
     assert "M_ARENA_MAX" in caplog.text

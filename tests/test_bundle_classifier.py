@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from conftest import MODEL
-from handcam.bundle import ModelBundle, write_bundle_metadata
-from handcam.classifier import KerasClassifier
 from handcam.errors import BundleError
-from handcam.preprocess import HandFeatures, PreprocessConfig
+from handcam.features.preprocess import HandFeatures, PreprocessConfig
+from handcam.model.bundle import ModelBundle, write_bundle_metadata
+from handcam.model.classifier import KerasClassifier
 
 
 def _bundle(tmp_path, outputs=3, labels=("a", "b", "c"), input_name="landmarks", width=63):

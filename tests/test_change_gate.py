@@ -1,6 +1,6 @@
 import numpy as np
 
-from handcam.change_gate import ChangeGate, thumbnail
+from handcam.capture.change_gate import ChangeGate, thumbnail
 
 
 def scene(shift=0, seed=0):

@@ -21,7 +21,7 @@ def run(*args, timeout=240):
 
 def test_help_does_not_load_tensorflow_or_mediapipe():
     code = (
-        "import sys, handcam.cli as c\n"
+        "import sys, handcam.cli.main as c\n"
         "try:\n    c.main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('HEAVY', [m for m in ('tensorflow', 'mediapipe', 'PySide6') "
         "if m in sys.modules])"
@@ -38,9 +38,9 @@ def test_predict_real_hands_json(dataset_dir, tmp_path):
     images = dataset_images(per_class=1)
     corrupt = tmp_path / "corrupt.jpg"
     corrupt.write_bytes(b"\xff\xd8 not really")
-    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "notes.txt").write_text("hello")  # in a folder: not an input
     proc = run("predict", *map(str, images), str(tmp_path), "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # one input could not be read
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     good = [r for r in rows if "error" not in r]
     assert len(good) == 10
@@ -52,7 +52,7 @@ def test_predict_real_hands_json(dataset_dir, tmp_path):
     correct = sum(r["label"] == r["path"].split("/")[-2] for r in good)
     assert correct >= 9
     errors = {r["path"].split("/")[-1]: r["error"] for r in rows if "error" in r}
-    assert set(errors) == {"corrupt.jpg", "notes.txt"}
+    assert set(errors) == {"corrupt.jpg"}
 
 
 def test_predict_video_and_bench(tmp_path):
@@ -91,7 +91,7 @@ def test_bad_model_and_missing_source_give_clear_errors(tmp_path):
 
 
 def test_global_and_sub_command_options_mean_the_same(tmp_path):
-    from handcam.cli import build_parser
+    from handcam.cli.main import build_parser
 
     p = build_parser()
     args = p.parse_args(["--model", "X", "predict", "a.png"])

@@ -6,19 +6,19 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from conftest import MODEL, REPO, write_video
-from handcam.classifier import FakeClassifier
-from handcam.composer import ComposerConfig, TextComposer
-from handcam.detection import FakeHandDetector, synthetic_hand
-from handcam.pipeline import Pipeline
-from handcam.preprocess import PreprocessConfig
-from handcam.smoothing import NO_HAND, SmoothedPrediction
-from handcam.sources import Frame
+from handcam.capture.sources import Frame
+from handcam.hands.hand import FakeHandDetector, synthetic_hand
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.assemble import LoadedModel
+from handcam.signs.composer import ComposerConfig, TextComposer
+from handcam.signs.smoothing import NO_HAND, SmoothedPrediction
 
 FPS = 15
 
@@ -74,15 +74,28 @@ def test_stage_edits_and_settings_are_thread_safe_and_keep_the_text():
     stage.clear()
     assert stage.snapshot().text == ""
 
-    def edit():
-        for _ in range(300):
-            stage.backspace()
+    removed = []
+
+    def edit():  # backspaces while frames are composed: no edit may be lost or doubled
+        for _ in range(200):
+            token = stage.backspace()
+            if token is not None:
+                removed.append(token)
+            time.sleep(0.0005)
 
     worker = threading.Thread(target=edit)
+    committed = 0
+    i = 100
     worker.start()
-    feed(stage, [("1", 1.2), (None, 0.4)] * 10, start=100)
+    for _ in range(10):
+        for label, seconds in (("1", 1.2), (None, 0.4)):
+            for _ in range(round(seconds * FPS)):
+                committed += stage.feed(result(i, label)).committed == "1"
+                i += 1
     worker.join()
-    assert set(stage.text) <= {"1", " "}
+    assert committed == 10 and len(removed) > 0
+    assert stage.text.count("1") == committed - removed.count("1")
+    assert set(stage.text) <= {"1"}
 
 
 # --- predict --compose -------------------------------------------------------------
@@ -105,7 +118,7 @@ def signing_video(path):
 
 
 def fake_predictor():
-    from handcam.predict import Predictor
+    from handcam.cli.predict import Predictor
 
     seen = {}
 
@@ -119,17 +132,12 @@ def fake_predictor():
         p[seen["digit"]] = 1.0
         return p
 
-    predictor = Predictor.__new__(Predictor)
-    predictor._pipelines = {
-        "video": Pipeline(
-            FakeHandDetector(detect), FakeClassifier(LABELS, fn=classify), PreprocessConfig()
-        )
-    }
-    return predictor
+    model = LoadedModel.of(FakeClassifier(LABELS, fn=classify))
+    return Predictor(model, detector_factory=lambda kind, model: FakeHandDetector(detect))
 
 
 def test_predict_compose_prints_the_text_alone(tmp_path):
-    from handcam.predict import run_predict
+    from handcam.cli.predict import run_predict
 
     video = signing_video(tmp_path / "signs.mp4")
     out = io.StringIO()
@@ -139,7 +147,7 @@ def test_predict_compose_prints_the_text_alone(tmp_path):
 
 
 def test_predict_compose_json_has_text_per_frame_and_a_final_object(tmp_path):
-    from handcam.predict import run_predict
+    from handcam.cli.predict import run_predict
 
     video = signing_video(tmp_path / "signs.mp4")
     out = io.StringIO()
@@ -157,12 +165,12 @@ def test_predict_compose_json_has_text_per_frame_and_a_final_object(tmp_path):
 
 
 def test_cli_passes_compose(tmp_path, monkeypatch, capsys):
-    import handcam.predict
-    from handcam.cli import main
+    import handcam.cli.predict
+    from handcam.cli.main import main
 
     video = signing_video(tmp_path / "signs.mp4")
     predictor = fake_predictor()
-    monkeypatch.setattr(handcam.predict, "Predictor", lambda model: predictor)
+    monkeypatch.setattr(handcam.cli.predict.Predictor, "from_bundle", lambda model: predictor)
     assert main(["predict", str(video), "--compose"]) == 0
     assert capsys.readouterr().out == "422 7\n"
 
@@ -187,9 +195,9 @@ def test_predict_compose_with_the_real_model(tmp_path):
 def test_stage_writes_a_motion_sign_at_its_onset():
     from types import SimpleNamespace as NS
 
-    from handcam.composer import TextComposer
-    from handcam.motion import MotionResult
-    from handcam.smoothing import SmoothedPrediction
+    from handcam.signs.composer import TextComposer
+    from handcam.signs.motion import MotionResult
+    from handcam.signs.smoothing import SmoothedPrediction
 
     stage = TextComposer()
     for i in range(40):  # 1.3 s at 30 frames/s: I, then the J motion at frame 12, then I

@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from handcam.composer import Composer, ComposerConfig, compose_labels
-from handcam.smoothing import SmootherConfig, TemporalSmoother
+from handcam.signs.composer import Composer, ComposerConfig, compose_labels
+from handcam.signs.smoothing import SmootherConfig, TemporalSmoother
 
 DIGITS = tuple("0123456789")
 

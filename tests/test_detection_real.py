@@ -1,8 +1,8 @@
 """Real MediaPipe on real photos of hands (skipped without the shared dataset)."""
 
 from conftest import dataset_images
-from handcam.detection import MediaPipeHandDetector
-from handcam.imageio import read_image
+from handcam.capture.images import read_image
+from handcam.hands.still import MediaPipeHandDetector
 
 
 def test_detects_hands_in_tight_crops(dataset_dir):
@@ -40,7 +40,7 @@ def test_small_hand_in_a_big_photo_is_found_where_it_is(dataset_dir):
 
 
 def test_tiles_cover_the_image():
-    from handcam.detection import still_tiles
+    from handcam.hands.still import still_tiles
 
     tiles = still_tiles(1280, 720)
     assert len(tiles) == 15

@@ -9,20 +9,20 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
-from handcam.bundle import ModelBundle
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector
-from handcam.preprocess import PreprocessConfig
-from handcam.sources import FakeSource
+from handcam.capture.sources import FakeSource
+from handcam.hands.hand import FakeHandDetector
+from handcam.model.bundle import ModelBundle
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.assemble import LoadedModel
 
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
 
-from handcam.ui.record_panel import attach_record_panel  # noqa: E402
+from handcam.ui.docks import attach_record_panel  # noqa: E402
 
 
 def fake_classifier(path):
-    return FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]), PreprocessConfig()
+    return LoadedModel.of(FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]))
 
 
 def no_hands(mode, pre):
@@ -56,13 +56,13 @@ def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
     assert "model on fake" in w.status.text()
     w.close()
     assert w.worker.wait(5000) and not w.worker.isRunning()
-    lines = (w.worker._log_path).read_text().splitlines()
+    lines = (w.worker.session._log_path).read_text().splitlines()
     rec = json.loads(lines[-1])
     assert rec["label"] == "B" and rec["smoothed_label"] == "B" and "frame" in rec
 
 
 def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
-    from handcam.detection import Hand, synthetic_hand
+    from handcam.hands.hand import Hand, synthetic_hand
 
     def two(mode, pre):
         def fn(img):
@@ -74,15 +74,14 @@ def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
         return FakeHandDetector(fn)
 
     def by_hand(path):
-        return (
+        return LoadedModel.of(
             FakeClassifier(
                 ["A", "B"], fn=lambda f: [0.9, 0.1] if f.landmarks[3] > 0 else [0.1, 0.9]
-            ),
-            PreprocessConfig(),
+            )
         )
 
     w = make_window(detector=two)
-    w.worker._classifier_factory = by_hand
+    w.worker.session._load = by_hand
     w.set_model("two-hands")
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.big_label.text() in ("A · B", "B · A"), timeout=5000)
@@ -164,7 +163,7 @@ def test_a_burst_saves_each_frame_once_and_writes_off_the_gui_thread(
 ):
     import threading
 
-    from handcam.recording import SampleStore
+    from handcam.recording.samples import SampleStore
 
     writers = []
     original = SampleStore.save
@@ -306,7 +305,7 @@ def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
             raise BundleError("broken: model has 5 outputs but labels.json has 3 labels")
         return fake_classifier(path)
 
-    w.worker._classifier_factory = broken
+    w.worker.session._load = broken
     w.set_model("broken")
     qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
     assert "5 outputs" in w.model_info.text() and w.worker.isRunning()
@@ -391,9 +390,9 @@ def test_retrain_dialog_cancels_on_esc_restarts_and_runs_one_at_a_time(
 def test_a_hand_that_is_not_a_sign_says_so(make_window, qtbot):
     import time
 
-    from handcam.pipeline import FrameResult
-    from handcam.smoothing import SmoothedPrediction
-    from handcam.sources import Frame
+    from handcam.capture.sources import Frame
+    from handcam.recognition.pipeline import FrameResult
+    from handcam.signs.smoothing import SmoothedPrediction
 
     w = make_window(detector=no_hands)
     hand = FakeHandDetector().detect(frame())[0]

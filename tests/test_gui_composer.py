@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, frame
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector, synthetic_hand
-from handcam.preprocess import PreprocessConfig
-from handcam.sources import FrameSource
+from handcam.capture.sources import FrameSource
+from handcam.hands.hand import FakeHandDetector, synthetic_hand
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.assemble import LoadedModel
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
@@ -44,7 +44,7 @@ class Signs:
             p[self.shown] = 1.0
             return p
 
-        return FakeClassifier(self.labels, fn=fn), PreprocessConfig()
+        return LoadedModel.of(FakeClassifier(self.labels, fn=fn))
 
 
 def signing(sequence: str, hold_s=0.8, gap_s=0.4, away_s=0.0, labels=LABELS):
@@ -144,7 +144,7 @@ def test_hold_and_word_end_times_are_settings(make_window, qtbot, tmp_path):
 def stand_in_bundle(path, labels=None, extra=None):
     """A copy of the digits bundle's small files under another name (a stand-in for the
     letters or alphanumeric bundles); ``extra``: label -> hands added to its trainset."""
-    from handcam.handset import TRAINSET_FILE, HandSet
+    from handcam.model.trainset import TRAINSET_FILE, HandSet
 
     path.mkdir(parents=True)
     for name in ("config.json", "labels.json", "report.json", TRAINSET_FILE):
@@ -202,7 +202,7 @@ def test_practice_round_driven_by_a_fake_source(make_window, qtbot, tmp_path):
 
 
 def test_random_practice_asks_more_for_slow_signs(make_window, qtbot, tmp_path):
-    from handcam.scores import Attempt
+    from handcam.signs.scores import Attempt
 
     w = make_window()
     qtbot.waitUntil(lambda: w.practice.labels == LABELS, timeout=5000)
@@ -267,7 +267,7 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
 
 
 def test_a_long_text_does_not_widen_the_window(make_window, qtbot):
-    from handcam.composer import ComposedText
+    from handcam.signs.composer import ComposedText
 
     w = make_window()
     w.resize(1000, 700)

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO, frame
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector
-from handcam.preprocess import PreprocessConfig
-from handcam.realtime import LatestSlot
-from handcam.sources import FakeSource
+from handcam.capture.grabber import LatestSlot
+from handcam.capture.sources import FakeSource
+from handcam.hands.hand import FakeHandDetector
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.assemble import LoadedModel
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
@@ -36,7 +36,7 @@ def window_with(qtbot, tmp_path, labels, probs):
     results = LatestSlot()
     worker = RecognitionWorker(
         results,
-        lambda path: (FakeClassifier(labels, fn=lambda f: probs), PreprocessConfig()),
+        lambda path: LoadedModel.of(FakeClassifier(labels, fn=lambda f: probs)),
         lambda mode, pre: FakeHandDetector(),
     )
     settings = open_settings(str(tmp_path / "settings.ini"))
@@ -60,8 +60,8 @@ def start_app(tmp_path):
     return app_module.start_window(
         args,
         settings_path=str(tmp_path / "settings.ini"),
-        classifier_factory=lambda p: (FakeClassifier(["A", "B"]), PreprocessConfig()),
-        detector_factory=lambda mode, pre: FakeHandDetector(),
+        model_loader=lambda p: LoadedModel.of(FakeClassifier(["A", "B"])),
+        detector_factory=lambda kind, model: FakeHandDetector(),
     )
 
 
@@ -143,7 +143,7 @@ def test_gui_and_latency_timings_keep_a_bounded_window(qtbot, tmp_path, monkeypa
 
 # --- cameras are listed off the GUI thread ---------------------------------------------
 def test_startup_lists_cameras_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
-    import handcam.sources as sources
+    import handcam.capture.sources as sources
 
     calls = []
 
@@ -173,7 +173,7 @@ def test_startup_lists_cameras_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
 
 
 def test_no_camera_found_is_said_after_the_listing(qtbot, tmp_path, monkeypatch):
-    import handcam.sources as sources
+    import handcam.capture.sources as sources
 
     monkeypatch.setattr(sources, "list_cameras", lambda max_index=5: [])
     _, window, worker, _ = start_app(tmp_path)
@@ -188,7 +188,7 @@ def test_no_camera_found_is_said_after_the_listing(qtbot, tmp_path, monkeypatch)
 def test_camera_candidates_on_each_system(monkeypatch, tmp_path):
     import sys
 
-    from handcam.sources import camera_candidates
+    from handcam.capture.sources import camera_candidates
 
     for platform in ("darwin", "win32"):
         monkeypatch.setattr(sys, "platform", platform)
@@ -198,7 +198,7 @@ def test_camera_candidates_on_each_system(monkeypatch, tmp_path):
 
 
 def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monkeypatch):
-    import handcam.sources as sources
+    import handcam.capture.sources as sources
 
     monkeypatch.setattr(sources, "list_cameras", lambda max_index=5: time.sleep(1.0) or [7])
     monkeypatch.setattr(
@@ -220,7 +220,7 @@ def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monke
 
 
 def test_a_damaged_smoothing_setting_falls_back_to_the_defaults(tmp_path):
-    from handcam.smoothing import SmootherConfig
+    from handcam.signs.smoothing import SmootherConfig
     from handcam.ui.settings import load_smoother, open_settings
 
     s = open_settings(str(tmp_path / "s.ini"))

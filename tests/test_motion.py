@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handcam.detection import Hand
-from handcam.motion import MotionConfig, MotionResult, MotionSigns, handshapes
-from handcam.motion_bench import evaluate, run_sequence
-from handcam.motion_paths import TemplateBank, j_shapes, normalise, resample, z_shapes
-from handcam.motion_synth import make_sequence
-from handcam.synth_hand import hand_points, make_pose
+from handcam.hands.hand import Hand
+from handcam.signs.motion import MotionConfig, MotionResult, MotionSigns, handshapes
+from handcam.signs.motion_templates import TemplateBank, j_shapes, normalise, resample, z_shapes
+from tools.motion_bench import evaluate, run_sequence
+from tools.synth.hand import hand_points, make_pose
+from tools.synth.motion import make_sequence
 
 CLEAN = dict(noise=0.005, drop=0.05, miss=0.0, gap=0.0)  # the benchmark varies all of these
 

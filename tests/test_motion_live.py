@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from conftest import frame
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector
-from handcam.motion import MotionConfig
-from handcam.motion_synth import make_sequence
-from handcam.pipeline import Pipeline
-from handcam.preprocess import PreprocessConfig
-from handcam.sources import Frame
+from handcam.capture.sources import Frame
+from handcam.features.preprocess import PreprocessConfig
+from handcam.hands.hand import FakeHandDetector
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.pipeline import Pipeline
+from handcam.signs.motion import MotionConfig
+from tools.synth.motion import make_sequence
 
 LABELS = ("A", "D", "I", "J", "Y", "Z")
 CLEAN = dict(noise=0.005, drop=0.05, miss=0.0, gap=0.0)
@@ -110,7 +110,7 @@ def test_no_motion_without_j_and_z_labels():
 
 def test_each_track_has_its_own_motion():
     """A J drawn by hand 1 while hand 2 holds an I: only hand 1 shows J."""
-    from handcam.detection import Hand
+    from handcam.hands.hand import Hand
 
     seq = make_sequence("J", 1, fps=30, **CLEAN)
     still_i = make_sequence("I_still", 1, fps=30, **CLEAN)

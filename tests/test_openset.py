@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from handcam.errors import BundleError
-from handcam.openset import OPENSET_FILE, OpenSetGate, load_gate
+from handcam.model.gate import OPENSET_FILE, OpenSetGate, load_gate
 from training.openset import auroc, fit_gate
 
 

@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 
 from conftest import frame
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector, Hand, synthetic_hand
-from handcam.openset import LIVE_MARGIN, OPENSET_FILE, OpenSetGate
-from handcam.pipeline import Pipeline, bundle_gate
-from handcam.predict import hand_record, result_record
-from handcam.preprocess import PreprocessConfig, hand_features
-from handcam.smoothing import SmootherConfig, TemporalSmoother, still_prediction
-from handcam.sources import Frame
+from handcam.capture.sources import Frame
+from handcam.features.preprocess import PreprocessConfig, hand_features
+from handcam.hands.hand import FakeHandDetector, Hand, synthetic_hand
+from handcam.model.classifier import FakeClassifier
+from handcam.model.gate import LIVE_MARGIN, OPENSET_FILE, OpenSetGate
+from handcam.recognition.assemble import LoadedModel, assemble, bundle_gate
+from handcam.recognition.pipeline import Pipeline
+from handcam.recognition.records import hand_record, result_record
+from handcam.signs.smoothing import SmootherConfig, TemporalSmoother, still_prediction
 
 PRE = PreprocessConfig()  # coords features: 63 numbers
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,34 +136,34 @@ def test_still_prediction_without_sign_is_unchanged():
     assert still_prediction(("x", "y"), p, sign=0.3).state == "not_a_sign"
 
 
-def test_bundle_gate_comes_from_the_classifiers_bundle(tmp_path):
+def test_the_assembly_takes_the_gate_from_the_bundle(tmp_path):
     gate = make_gate()
-    bundle = SimpleNamespace(path=tmp_path, inputs=("landmarks",))
-    clf = FakeClassifier(["x", "y"])
-    assert bundle_gate(clf, PRE) is None  # no bundle: no gate
-    clf.bundle = bundle
-    assert bundle_gate(clf, PRE) is None  # a bundle without openset.npz
+    bundle = SimpleNamespace(path=tmp_path, inputs=("landmarks",), preprocess=PRE)
+    assert bundle_gate(bundle) is None  # a bundle without openset.npz
+    assert bundle_gate(SimpleNamespace(path=tmp_path, inputs=("crop",), preprocess=PRE)) is None
     gate.save(tmp_path / OPENSET_FILE)
-    loaded = bundle_gate(clf, PRE)
+    loaded = bundle_gate(bundle)
     assert loaded is not None and loaded.threshold == pytest.approx(gate.threshold)
-    pipe = Pipeline(FakeHandDetector(), clf, PRE)  # "auto": the pipeline finds it too
-    assert pipe.gate is not None and pipe.motion_config is None  # no J / Z labels
+    model = LoadedModel.of(FakeClassifier(["x", "y"]), PRE, loaded)
+    pipe = assemble(model, "video", detector=FakeHandDetector())
+    assert pipe.gate is loaded and pipe.motion_config is None  # no J / Z labels
     good = (tmp_path / OPENSET_FILE).read_bytes()
     (tmp_path / OPENSET_FILE).write_bytes(b"garbage")  # a broken file: the model still runs
-    assert bundle_gate(clf, PRE) is None
-    assert Pipeline(FakeHandDetector(), clf, PRE).process(frames(1)[0]).sign is None
+    assert bundle_gate(bundle) is None
+    model = LoadedModel.of(FakeClassifier(["x", "y"]), PRE, bundle_gate(bundle))
+    assert assemble(model, detector=FakeHandDetector()).process(frames(1)[0]).sign is None
     # a truncated or bit-flipped archive (zipfile's own errors) is a broken file too
     (tmp_path / OPENSET_FILE).write_bytes(good[: len(good) // 2])
-    assert bundle_gate(clf, PRE) is None
+    assert bundle_gate(bundle) is None
     flipped = bytearray(good)
     flipped[len(good) // 3] ^= 0xFF
     (tmp_path / OPENSET_FILE).write_bytes(bytes(flipped))
-    assert bundle_gate(clf, PRE) is None
+    assert bundle_gate(bundle) is None
 
 
 def test_shipped_digits_bundle_carries_a_gate_for_its_features():
-    from handcam.bundle import ModelBundle
+    from handcam.model.bundle import ModelBundle
 
     bundle = ModelBundle.load(ROOT / "models" / "digits")
-    gate = bundle_gate(SimpleNamespace(bundle=bundle), bundle.preprocess)
+    gate = bundle_gate(bundle)
     assert gate is not None and gate.means.shape[1] == 389

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import make_sidecar_dataset
-from handcam.bundle import ModelBundle
-from handcam.handset import TRAINSET_FILE, HandSet, load_bundle_handset
+from handcam.model.bundle import ModelBundle
+from handcam.model.trainset import TRAINSET_FILE, HandSet, load_bundle_handset
 from training.cli import main as train_main
 from training.data import scan_dataset
 from training.splits import plan_split

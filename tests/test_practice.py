@@ -10,14 +10,14 @@ from collections import Counter
 
 import pytest
 
-from handcam.practice import (
+from handcam.signs.practice import (
     NEW_WEIGHT,
     PracticeError,
     PracticeSession,
     parse_sequence,
     prompt_weights,
 )
-from handcam.scores import Attempt, ScoreStore
+from handcam.signs.scores import Attempt, ScoreStore
 
 DIGITS = tuple("0123456789")
 FPS = 30
@@ -174,7 +174,7 @@ def test_score_file_round_trip_is_utf8_and_keeps_the_last_attempts(tmp_path):
 def test_a_corrupt_score_file_starts_fresh_and_is_kept_aside(tmp_path, caplog, content):
     path = tmp_path / "scores.json"
     path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="handcam.scores"):
+    with caplog.at_level(logging.WARNING, logger="handcam.signs.scores"):
         store = ScoreStore(path)
     assert store.score("1").count == 0
     assert "unreadable" in caplog.text
@@ -193,7 +193,7 @@ def test_an_unwritable_score_file_does_not_stop_practice(tmp_path, caplog):
     blocker.write_text("not a folder")
     session = PracticeSession(DIGITS, ScoreStore(blocker / "scores.json"), "sequence", "1")
     session.next_prompt()
-    with caplog.at_level(logging.WARNING, logger="handcam.practice"):
+    with caplog.at_level(logging.WARNING, logger="handcam.signs.practice"):
         Signer(session).show("1", 0.6)
     assert session.finished and "not saved" in caplog.text
     assert session.store.score("1").count == 1

@@ -1,14 +1,15 @@
 import numpy as np
 import pytest
 
-from handcam.detection import Hand, pad_for_still, synthetic_hand
-from handcam.preprocess import (
+from handcam.features.preprocess import (
     PreprocessConfig,
     crop_box,
     crop_hand,
     hand_features,
     normalize_landmarks,
 )
+from handcam.hands.hand import Hand, synthetic_hand
+from handcam.hands.still import pad_for_still
 
 CFG = PreprocessConfig()
 
@@ -90,8 +91,8 @@ def test_hand_dict_round_trip():
 
 
 def test_shape_features_are_the_same_for_one_hand_and_a_batch_and_ignore_hand_size():
-    from handcam.detection import synthetic_hand
-    from handcam.preprocess import PreprocessConfig, feature_size, landmark_features
+    from handcam.features.preprocess import PreprocessConfig, feature_size, landmark_features
+    from handcam.hands.hand import synthetic_hand
 
     cfg = PreprocessConfig(features="shape")
     rng = np.random.default_rng(0)

@@ -1,6 +1,6 @@
 import os
 
-from handcam.quiet import native_quiet
+from handcam.system.native_logs import native_quiet
 
 
 def test_native_writes_are_silenced_only_inside(capfd, monkeypatch):

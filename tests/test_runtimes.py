@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from conftest import MODEL
-from handcam.bundle import ModelBundle
-from handcam.classifier import KerasClassifier, TFLiteClassifier, load_classifier
 from handcam.errors import BundleError
-from handcam.preprocess import HandFeatures, feature_size
+from handcam.features.preprocess import HandFeatures, feature_size
+from handcam.model.bundle import ModelBundle
+from handcam.model.classifier import KerasClassifier, TFLiteClassifier, load_classifier
 
 
 def test_tflite_and_keras_agree_on_real_hands():

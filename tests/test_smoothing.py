@@ -1,6 +1,6 @@
 import numpy as np
 
-from handcam.smoothing import SmootherConfig, TemporalSmoother, still_prediction
+from handcam.signs.smoothing import SmootherConfig, TemporalSmoother, still_prediction
 
 LABELS = ("a", "b", "c")
 

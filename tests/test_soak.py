@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from conftest import MODEL, REPO, write_video
-from handcam.soak import Sample, exit_code, rss_mb, summarize, thread_count
-from handcam.sources import VideoFileSource
+from handcam.capture.sources import VideoFileSource
+from tools.soak import Sample, exit_code, rss_mb, summarize, thread_count
 
 
 def samples(rss: list[float], every_min: float = 1.0, **kw) -> list[Sample]:
@@ -38,8 +38,23 @@ def test_a_dead_thread_or_a_failed_source_fails_the_soak():
     assert exit_code(ok, ["source failed: x.mp4: not a readable video"]) == 1
 
 
-def test_memory_and_threads_are_read():
-    assert rss_mb() > 10 and thread_count() >= 1
+def test_memory_and_threads_are_read_as_they_change():
+    import threading
+
+    import numpy as np
+
+    before_mb, before_threads = rss_mb(), thread_count()
+    block = np.ones(64 * 2**20, np.uint8)  # 64 MB, touched
+    assert rss_mb() - before_mb > 50
+    stop = threading.Event()
+    extra = threading.Thread(target=stop.wait)
+    extra.start()
+    try:
+        assert thread_count() == before_threads + 1
+    finally:
+        stop.set()
+        extra.join()
+    del block
 
 
 def test_a_looping_video_goes_on_with_increasing_indexes(tmp_path):
@@ -55,15 +70,17 @@ def test_a_looping_video_goes_on_with_increasing_indexes(tmp_path):
         assert len(list(once)) == 12
 
 
-def test_a_short_soak_of_the_real_window(tmp_path):
+@pytest.mark.parametrize("how", ["session", "window"])
+def test_a_short_soak_of_the_real_loop(tmp_path, how):
     if not MODEL.is_dir():
         pytest.skip("models/digits not built")
     video = write_video(tmp_path / "v.mp4", frames=30, size=(320, 240))
     out = tmp_path / "soak.csv"
     proc = subprocess.run(
         [
-            sys.executable, "-m", "handcam.soak", "--source", str(video),
+            sys.executable, "-m", "tools.soak", "--source", str(video),
             "--minutes", "0.08", "--interval", "1", "--warmup", "0.02", "--csv", str(out),
+            *(["--window"] if how == "window" else []),
         ],
         capture_output=True, text=True, timeout=120, cwd=REPO,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
@@ -75,6 +92,7 @@ def test_a_short_soak_of_the_real_window(tmp_path):
     assert len(lines) >= 4 and all("rss" in line and "threads" in line for line in lines)
     summary = next(line for line in proc.stdout.splitlines() if line.startswith("soak summary"))
     fields = dict(item.split("=", 1) for item in summary.split()[2:])
-    assert int(fields["frames_processed"]) > 0 and fields["worker_died"] == "False"
+    assert int(fields["frames_processed"]) > 30 and fields["worker_died"] == "False"
+    assert fields["grabber_died"] == "False" and "soak event" not in proc.stdout
     assert float(fields["video_fps"]) == 30.0 and "slope_mb_per_min" in fields
     assert len(out.read_text().splitlines()) == len(lines) + 1

@@ -4,14 +4,9 @@ import numpy as np
 import pytest
 
 from conftest import frame, write_video
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector, synthetic_hand
-from handcam.errors import ImageReadError, SourceError
-from handcam.imageio import read_image
-from handcam.pipeline import STAGES, Pipeline
-from handcam.preprocess import PreprocessConfig
-from handcam.realtime import FrameGrabber, LatestSlot
-from handcam.sources import (
+from handcam.capture.grabber import FrameGrabber, LatestSlot
+from handcam.capture.images import read_image
+from handcam.capture.sources import (
     CameraSource,
     FakeSource,
     Frame,
@@ -19,6 +14,11 @@ from handcam.sources import (
     VideoFileSource,
     open_source,
 )
+from handcam.errors import ImageReadError, SourceError
+from handcam.features.preprocess import PreprocessConfig
+from handcam.hands.hand import FakeHandDetector, synthetic_hand
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.pipeline import STAGES, Pipeline
 
 
 def test_fake_source_yields_indexed_frames():
@@ -149,7 +149,7 @@ def test_synthetic_hand_shape():
 def test_camera_candidates_on_each_system(monkeypatch):
     import sys
 
-    from handcam import sources
+    from handcam.capture import sources
 
     monkeypatch.setattr(sys, "platform", "darwin")
     assert sources.camera_candidates(3) == [0, 1, 2]
@@ -164,7 +164,7 @@ def test_camera_candidates_on_each_system(monkeypatch):
 
 def two_hands(image, swap=False):
     """A hand on each side of the frame, with its own track id."""
-    from handcam.detection import Hand
+    from handcam.hands.hand import Hand
 
     left, right = synthetic_hand(320, 480), synthetic_hand(320, 480)
     shifted = right.landmarks.copy()
@@ -196,7 +196,7 @@ def test_stills_are_not_smoothed_across_images():
 
 
 def test_new_smoothing_settings_keep_the_tracked_hands():
-    from handcam.smoothing import SmootherConfig
+    from handcam.signs.smoothing import SmootherConfig
 
     clf = FakeClassifier(["x", "y"], fn=lambda f: [0.2, 0.8])
     pipe = Pipeline(FakeHandDetector(), clf, PreprocessConfig(), motion=None)

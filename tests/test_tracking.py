@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, composite, heldout_photo
-from handcam.search_regions import frame_tiles, scan_regions
-from handcam.tracking import HandTracker, TrackerConfig
+from handcam.hands.search_regions import frame_tiles, scan_regions
+from handcam.hands.tracker import HandTracker, TrackerConfig
 
 
 @pytest.fixture(scope="module")
 def tracker_models():
-    from handcam.handmodels import LandmarkModel, PalmModel
+    from handcam.hands.mediapipe_models import LandmarkModel, PalmModel
 
     return PalmModel(1, min_score=TrackerConfig().weak_palm_score), LandmarkModel(1)
 
@@ -23,7 +23,7 @@ def tracker(models, **config) -> HandTracker:
 def test_models_give_mediapipes_landmarks(dataset_dir, tracker_models):
     import mediapipe as mp
 
-    from handcam.handmodels import whole_image
+    from handcam.hands.mediapipe_models import whole_image
 
     img, _ = composite([(heldout_photo("5", 2), (300, 250), 240, False)], scene="room")
     with mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=1) as hands:
@@ -129,10 +129,10 @@ def test_tiles_and_the_scan_grid_cover_the_frame():
 def test_two_hands_two_labels_through_the_pipeline(dataset_dir):
     if not MODEL.is_dir():
         pytest.skip("models/digits not built")
-    from handcam.pipeline import build_pipeline
-    from handcam.sources import Frame
+    from handcam.capture.sources import Frame
+    from handcam.recognition.assemble import build_pipeline
 
-    pipe = build_pipeline(MODEL, mode="video")
+    pipe = build_pipeline(MODEL, kind="video")
     result = None
     for k in range(10):
         img, _ = composite(

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import make_sidecar_dataset
-from handcam.bundle import ModelBundle
-from handcam.classifier import KerasClassifier
-from handcam.detection import synthetic_hand
-from handcam.preprocess import hand_features
+from handcam.features.preprocess import hand_features
+from handcam.hands.hand import synthetic_hand
+from handcam.model.bundle import ModelBundle
+from handcam.model.classifier import KerasClassifier
 from training.cli import main as train_main
 from training.splits import class_weights, kfold_indices, plan_split
 
@@ -215,7 +215,7 @@ def test_splits_keep_groups_apart():
 
 
 def test_mirror_augmentation_is_the_other_hand():
-    from handcam.preprocess import PreprocessConfig, landmark_features
+    from handcam.features.preprocess import PreprocessConfig, landmark_features
     from training.augment import LandmarkAugment, augment_hands
 
     hand = synthetic_hand(160, 120)
@@ -243,14 +243,14 @@ def test_background_mask_finds_the_wall_not_the_hand():
 
 
 def test_a_class_without_hands_is_dropped_with_a_warning(tmp_path, capsys, monkeypatch):
-    import handcam.detection
-    from handcam.detection import FakeHandDetector
+    import handcam.hands.still
+    from handcam.hands.hand import FakeHandDetector
 
     data = make_sidecar_dataset(tmp_path / "d", {"A": 1.0, "B": 0.5, "nothing": 0.2}, per_class=6)
     for sidecar in (data / "nothing").glob("*.json"):
         sidecar.unlink()  # plain photos of an empty room: no hand will be found
     monkeypatch.setattr(
-        handcam.detection, "MediaPipeHandDetector", lambda **kw: FakeHandDetector(lambda img: [])
+        handcam.hands.still, "MediaPipeHandDetector", lambda **kw: FakeHandDetector(lambda img: [])
     )
     out = tmp_path / "b"
     assert train_main([str(data), "--out", str(out), "--epochs", "1", "--no-export"]) == 0
@@ -313,8 +313,8 @@ def test_cross_validation_on_request(tiny, tmp_path):
 
 
 def test_samples_recorded_by_the_app_train_a_loadable_bundle(tmp_path):
-    from handcam.detection import Hand
-    from handcam.recording import SampleStore
+    from handcam.hands.hand import Hand
+    from handcam.recording.samples import SampleStore
 
     rng = np.random.default_rng(0)
     store = SampleStore(tmp_path / "recordings")
@@ -362,7 +362,7 @@ def test_a_failed_swap_puts_the_old_bundle_back(tmp_path, monkeypatch):
 def test_an_ensemble_averages_its_members_exports_and_fine_tunes(tiny, tmp_path):
     import keras
 
-    from handcam.classifier import load_classifier
+    from handcam.model.classifier import load_classifier
     from training.models import ensemble_members
 
     out = tmp_path / "ens"

@@ -12,20 +12,20 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, frame
-from handcam.classifier import FakeClassifier
-from handcam.detection import FakeHandDetector
-from handcam.preprocess import PreprocessConfig
-from handcam.sources import FakeSource, FrameSource
+from handcam.capture.sources import FakeSource, FrameSource
+from handcam.hands.hand import FakeHandDetector
+from handcam.model.classifier import FakeClassifier
+from handcam.recognition.assemble import LoadedModel, load_model
 
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
 
-from handcam.ui import worker as worker_module  # noqa: E402
-from handcam.ui.record_panel import attach_record_panel  # noqa: E402
+from handcam.recognition import session as session_module  # noqa: E402
+from handcam.ui.docks import attach_record_panel  # noqa: E402
 
 
 def fake_classifier(path):
-    return FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]), PreprocessConfig()
+    return LoadedModel.of(FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]))
 
 
 @pytest.fixture
@@ -34,6 +34,8 @@ def make_window(qtbot, tmp_path):
 
     def make(detector=lambda mode, pre: FakeHandDetector(), classifier=fake_classifier, log=True):
         w = build_window(qtbot, tmp_path, classifier, detector, log_path=log)
+        w.status_history = []  # every status bar message, so a short-lived one is not missed
+        w.statusBar().messageChanged.connect(w.status_history.append)
         made.append(w)
         return w
 
@@ -47,8 +49,8 @@ def fake(name="fake", **kw):
 
 
 def shown_messages(w) -> str:
-    """What the window says: the video's message and the status bar."""
-    return f"{w.video._message}\n{w.statusBar().currentMessage()}"
+    """What the window has said: the video's message and every status bar message."""
+    return "\n".join([w.video._message, *w.status_history, w.statusBar().currentMessage()])
 
 
 def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qtbot):
@@ -61,7 +63,7 @@ def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qt
             raise TypeError("'NoneType' object is not subscriptable")
         return fake_classifier(path)
 
-    w.worker._classifier_factory = factory
+    w.worker.session._load = factory
     w.set_model("broken")
     qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
     assert "TypeError" in w.model_info.text() and "previous model" in w.model_info.text()
@@ -118,9 +120,16 @@ def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
         good.astype(np.uint16),
     ]
     w = make_window()
+    said: list[str] = []  # what the worker says, and what the status bar shows
+    shown: list[str] = []
+    w.worker.problem.connect(said.append)
+    w.statusBar().messageChanged.connect(shown.append)
     w.set_source("junk", factory=lambda: FakeSource([good, *garbage], loop=True, fps=60))
     qtbot.waitUntil(lambda: w.worker.stats().failed >= 6, timeout=8000)
-    qtbot.waitUntil(lambda: "skipped" in shown_messages(w) or w.frames_shown > 0, timeout=3000)
+    qtbot.waitUntil(lambda: any("skipped" in m for m in said), timeout=3000)
+    skipped = next(m for m in said if "skipped" in m)
+    assert "not height x width x 3" in skipped or "not uint8" in skipped  # says why
+    assert any(skipped in m for m in shown)  # and the window showed it
     assert w.worker.isRunning()
     qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # good frames go on
 
@@ -154,7 +163,7 @@ class BlockingCamera(FrameSource):
 def test_a_blocking_camera_is_reported_and_another_source_can_be_picked(
     make_window, qtbot, monkeypatch
 ):
-    monkeypatch.setattr(worker_module, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(session_module, "STALL_SECONDS", 0.5)
     release = threading.Event()
     try:
         w = make_window()
@@ -192,7 +201,7 @@ def test_a_full_disk_under_the_prediction_log_is_reported(make_window, qtbot):
 def test_a_disk_that_fills_mid_burst_keeps_the_saved_samples(
     make_window, qtbot, tmp_path, monkeypatch
 ):
-    import handcam.recording as recording
+    import handcam.recording.samples as recording
 
     original = recording.write_bytes_atomic
     writes = [0]
@@ -235,7 +244,7 @@ def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
         pytest.skip("models/digits not built")
     model = tmp_path / "digits"
     shutil.copytree(MODEL, model)
-    w = make_window(classifier=worker_module.real_classifier)
+    w = make_window(classifier=load_model)
     w.set_model(str(model))
     qtbot.waitUntil(lambda: w.model_path == str(model), timeout=60000)
     w.set_source("fake", factory=fake())
@@ -251,7 +260,7 @@ def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
 
 
 def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtbot, monkeypatch):
-    real = worker_module.FrameGrabber
+    real = session_module.FrameGrabber
     tries = []
 
     def grabber_once_broken(*args, **kwargs):
@@ -260,7 +269,7 @@ def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtb
             raise MemoryError("cannot allocate the frame buffer")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(worker_module, "FrameGrabber", grabber_once_broken)
+    monkeypatch.setattr(session_module, "FrameGrabber", grabber_once_broken)
     w = make_window()
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)
@@ -280,8 +289,8 @@ def test_a_failing_source_is_said_while_no_model_is_loaded(make_window, qtbot):
 
 
 def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, monkeypatch):
-    from handcam.pipeline import Pipeline
-    from handcam.smoothing import SmootherConfig
+    from handcam.recognition.pipeline import Pipeline
+    from handcam.signs.smoothing import SmootherConfig
 
     given = []
     built = []

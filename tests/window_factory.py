@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handcam.realtime import LatestSlot
+from handcam.capture.grabber import LatestSlot
 from handcam.ui.main_window import MainWindow
 from handcam.ui.settings import open_settings
 from handcam.ui.worker import RecognitionWorker

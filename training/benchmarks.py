@@ -27,19 +27,20 @@ from pathlib import Path
 
 import numpy as np
 
+from training.from_hands import hands_accuracy, train_hands
+
 
 def build_recorded_set(data: Path, out: Path, per_class: int) -> int:
     """Record ``per_class`` samples of each class folder of ``data`` into ``out``, one
     recording session per label (as one ``handcam record`` call per label)."""
-    from handcam.detectors import make_detector
-    from handcam.imageio import read_image
-    from handcam.preprocess import PreprocessConfig
-    from handcam.recording import SampleStore
-    from handcam.sources import list_images
+    from handcam.capture.images import read_image
+    from handcam.capture.sources import list_images
+    from handcam.hands.factory import make_detector
+    from handcam.recording.samples import SampleStore
     from training.data import class_folders
 
     saved = 0
-    with make_detector("image", PreprocessConfig()) as det:
+    with make_detector("image") as det:
         for label, folder in class_folders(data):
             store = SampleStore(out, session=f"bench-{label}")
             n = 0
@@ -109,7 +110,7 @@ def fewshot(
     burst in the app records). Figures: accuracy on the test signers, for the new labels
     and for the old ones (before and after the retrain).
     """
-    from handcam.preprocess import PreprocessConfig
+    from handcam.features.preprocess import PreprocessConfig
     from training.data import scan_dataset
     from training.features import extract_hands
     from training.progress import Progress
@@ -132,7 +133,7 @@ def fewshot(
 
 
 def _fewshot_set(hands, new, shots, base_s, rec_s, test_s, recorders, features, rng, epochs):
-    from handcam.handset import HandSet
+    from handcam.model.trainset import HandSet
     from training.models import get_spec
 
     is_new = np.isin(hands.labels, new)
@@ -145,18 +146,18 @@ def _fewshot_set(hands, new, shots, base_s, rec_s, test_s, recorders, features, 
     with tempfile.TemporaryDirectory() as tmp:
         base_dir = Path(tmp) / "base"
         base_hands = tagged.subset(np.concatenate([base_rows, test_rows[~is_new[test_rows]]]))
-        _train_hands(base_hands, base_dir, None, features, epochs)
-        base_acc = _accuracy(base_dir, tagged.subset(test_rows[~is_new[test_rows]]))
+        train_hands(base_hands, base_dir, None, features, epochs)
+        base_acc = hands_accuracy(base_dir, tagged.subset(test_rows[~is_new[test_rows]]))
         for n in shots:
             recorded = _recorded(hands, new, rec_s, recorders, n, rng)
             new_test = tagged.subset(test_rows[is_new[test_rows]])
             bundle = Path(tmp) / f"tuned-{n}"
             t0 = time.perf_counter()
-            _train_hands(HandSet.concat([recorded, new_test]), bundle, base_dir, features, epochs)
+            train_hands(HandSet.concat([recorded, new_test]), bundle, base_dir, features, epochs)
             took = time.perf_counter() - t0
             test = tagged.subset(test_rows)
-            acc_new = _accuracy(bundle, test.subset(np.isin(test.labels, new)))
-            acc_old = _accuracy(bundle, test.subset(~np.isin(test.labels, new)))
+            acc_new = hands_accuracy(bundle, test.subset(np.isin(test.labels, new)))
+            acc_old = hands_accuracy(bundle, test.subset(~np.isin(test.labels, new)))
             row = {
                 "features": features,
                 "model": get_spec("landmarks").name,
@@ -176,7 +177,7 @@ def _fewshot_set(hands, new, shots, base_s, rec_s, test_s, recorders, features, 
 
 def _recorded(hands, new, rec_s, recorders, n, rng):
     """N samples of each new label by ``recorders`` people (burst copies where short)."""
-    from handcam.handset import HandSet
+    from handcam.model.trainset import HandSet
 
     parts = []
     for label in new:
@@ -196,135 +197,6 @@ def _recorded(hands, new, rec_s, recorders, n, rng):
         )
     out = HandSet.concat(parts)
     return out.with_parts(np.array([""] * len(out)))
-
-
-def _train_hands(hands, out: Path, init: Path | None, features: str, epochs: int | None):
-    from handcam.bundle import ModelBundle
-    from handcam.preprocess import PreprocessConfig
-    from training.fit import ModelData
-    from training.models import get_spec
-    from training.progress import Progress
-    from training.train import TrainConfig, train_on
-
-    init_b = ModelBundle.load(init) if init else None
-    pre = init_b.preprocess if init_b else PreprocessConfig(features=features)
-    spec = get_spec("landmarks")
-    cfg = TrainConfig(
-        data_dirs=[], out=str(out), init=str(init) if init else None, epochs=epochs,
-        export=False, features=features,
-    )  # fmt: skip
-    data = ModelData(hands, None, pre, spec.inputs)
-    if init_b is not None:
-        from handcam.handset import HandSet, load_bundle_handset
-
-        data = ModelData(HandSet.concat([hands, load_bundle_handset(init)]), None, pre, spec.inputs)
-    train_on(cfg, data, {}, init_b, spec, Progress())
-
-
-def _accuracy(bundle_dir: Path, hands) -> float:
-    """Accuracy of a bundle on hands (the classifier runtime the app uses)."""
-    import keras
-
-    from handcam.bundle import ModelBundle
-    from handcam.preprocess import landmark_features
-
-    bundle = ModelBundle.load(bundle_dir)
-    model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
-    x = landmark_features(hands.landmarks, hands.world, hands.handedness, bundle.preprocess)
-    pred = np.asarray(model({"landmarks": x}, training=False)).argmax(1)
-    y = np.array([bundle.labels.index(lab) for lab in hands.labels])
-    return float(np.mean(pred == y)) if len(y) else float("nan")
-
-
-def openset(
-    data: Path, groups: Path, unknown_sets: list[list[str]], seed: int = 0, features=None
-) -> list[dict]:
-    """The "not a sign" gate on hand shapes the model never learnt.
-
-    Signers are split (seeded) 70/30. For each set of "unknown" labels, handcam's training
-    learns the other labels from the first 70% of signers (grouped validation inside
-    them); on the other 30%: the known labels' accuracy with the gate (a known sign the
-    gate rejects counts as wrong), the share of known signs the gate lets pass, the
-    false-accept rate (unknown shapes the gate lets through as a sign) at the app's
-    operating threshold (``handcam.openset.LIVE_MARGIN`` times the calibrated one; the
-    figures at 1x-2x the calibrated threshold too), and AUROC of the gate's distance and,
-    for comparison, of the classifier's top probability. ``features``: the landmark feature
-    set the models are trained on and the gate reads (default: that of new models, "shape").
-    """
-    from handcam.bundle import ModelBundle
-    from handcam.openset import load_gate
-    from handcam.preprocess import PreprocessConfig, feature_size
-    from training.data import scan_dataset
-    from training.features import extract_hands
-    from training.models import DEFAULT_FEATURES
-    from training.openset import auroc
-    from training.progress import Progress
-
-    features = features or DEFAULT_FEATURES
-    ds = scan_dataset([data], groups)
-    hands = extract_hands(ds.samples, PreprocessConfig(), Progress()).hands
-    rng = np.random.default_rng(seed)
-    signers = np.array(sorted(set(hands.groups.tolist())))
-    rng.shuffle(signers)
-    test_s = signers[int(0.7 * len(signers)) :]
-    rows = []
-    for unknown in unknown_sets:
-        known_rows = ~np.isin(hands.labels, unknown)
-        is_test = np.isin(hands.groups, test_s)
-        parts = np.where(is_test, "test", "")
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "known"
-            tagged = hands.with_parts(parts).subset(np.flatnonzero(known_rows))
-            _train_hands(tagged, out, None, features, None)
-            bundle = ModelBundle.load(out)
-            gate = load_gate(out, feature_size(bundle.preprocess.features))
-            probs, x = _probs(out, hands.subset(np.flatnonzero(is_test)))
-        test = hands.subset(np.flatnonzero(is_test))
-        unk = np.isin(test.labels, unknown)
-        dist = gate.distance(x)
-        passed = dist <= gate.operating_threshold  # where the app's sign-ness is 0.5
-        y = np.array(
-            [bundle.labels.index(lab) if lab in bundle.labels else -1 for lab in test.labels]
-        )
-        right = (probs.argmax(1) == y) & passed
-        row = {
-            "features": features,
-            "unknown_labels": list(unknown),
-            "test_signers": len(test_s),
-            "known_accuracy_with_gate": round(float(right[~unk].mean()), 4),
-            "known_accuracy_without_gate": round(float((probs.argmax(1) == y)[~unk].mean()), 4),
-            "known_passing": round(float(passed[~unk].mean()), 4),
-            "false_accept_rate": round(float(passed[unk].mean()), 4),
-            "false_accept_by_label": {
-                lab: round(float(passed[unk & (test.labels == lab)].mean()), 4) for lab in unknown
-            },
-            "auroc_gate": round(auroc(dist[~unk], dist[unk]), 4),
-            "calibrated_threshold": {  # known passing / false accepts at x times it
-                str(m): [
-                    round(float((dist[~unk] <= m * gate.threshold).mean()), 4),
-                    round(float((dist[unk] <= m * gate.threshold).mean()), 4),
-                ]
-                for m in (1.0, 1.25, 1.5, 2.0)
-            },
-            "auroc_top_probability": round(auroc(-probs.max(1)[~unk], -probs.max(1)[unk]), 4),
-            "threshold": round(gate.threshold, 2),
-            "operating_threshold": round(gate.operating_threshold, 2),
-        }
-        print(json.dumps(row), flush=True)
-        rows.append(row)
-    return rows
-
-
-def _probs(bundle_dir: Path, hands) -> tuple[np.ndarray, np.ndarray]:
-    import keras
-
-    from handcam.bundle import ModelBundle
-    from handcam.preprocess import landmark_features
-
-    bundle = ModelBundle.load(bundle_dir)
-    model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
-    x = landmark_features(hands.landmarks, hands.world, hands.handedness, bundle.preprocess)
-    return np.asarray(model({"landmarks": x}, training=False)), x
 
 
 def fewshot_table(rows: list[dict]) -> str:
@@ -348,57 +220,16 @@ def fewshot_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def compare(
-    models: list[str],
-    data: Path,
-    groups: Path | None,
-    epochs: int | None,
-    crop_size: int,
-    out: Path,
-) -> list[dict]:
-    """Train each model on the same grouped split; write comparison.md/.json in ``out``."""
-    from training.train import TrainConfig, train
+def openset(*args, **kwargs) -> list[dict]:
+    from training.openset_bench import openset as run
 
-    out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for name in models:
-        cfg = TrainConfig(
-            data_dirs=[str(data)],
-            out=str(out / name),
-            model=name,
-            groups=str(groups) if groups else None,
-            epochs=epochs,
-            crop_size=crop_size,
-            weights="none",
-            export=False,
-            overwrite=True,
-        )
-        report = train(cfg)
-        ev = report["evaluation"]
-        rows.append(
-            {
-                "model": name,
-                "description": report["description"],
-                "test_accuracy": ev.get("test", {}).get("accuracy"),
-                "validation_accuracy": ev["validation"]["accuracy"],
-                "epochs_run": len(report["history"]["loss"]),
-                "size_kb": report["size_kb"],
-                "train_s": report["duration_s"],
-            }
-        )
-    lines = [
-        "| model | test acc. (unseen signers) | val. acc. | epochs | size KB | time s |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {r['model']} | {r['test_accuracy']} | {r['validation_accuracy']} | "
-        f"{r['epochs_run']} | {r['size_kb']} | {r['train_s']} |"
-        for r in rows
-    ]
-    (out / "comparison.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (out / "comparison.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    print("\n".join(lines))
-    return rows
+    return run(*args, **kwargs)
+
+
+def compare(*args, **kwargs) -> list[dict]:
+    from training.model_comparison import compare as run
+
+    return run(*args, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -439,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.which == "openset":
         features = args.features
         if args.bundle is not None:
-            from handcam.bundle import ModelBundle
+            from handcam.model.bundle import ModelBundle
 
             features = ModelBundle.load(args.bundle).preprocess.features
         rows = openset(

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from handcam.preprocess import FEATURE_SETS
+from handcam.features.preprocess import FEATURE_SETS
 from training.models import DEFAULT_FEATURES, DEFAULT_MODEL, MODELS
 
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.verbose:
         os.environ["HANDCAM_NATIVE_LOGS"] = "1"
-    from handcam.quiet import configure_native_logging
+    from handcam.system.native_logs import configure_native_logging
 
     configure_native_logging()
     logging.basicConfig(

@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handcam.capture.images import is_image_path
 from handcam.errors import HandcamError, LabelError
-from handcam.imageio import is_image_path
 from handcam.labels import validate_label
 
 log = logging.getLogger(__name__)

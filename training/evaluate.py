@@ -146,8 +146,8 @@ def plot_misclassified_skeletons(
     limit: int = 24,
 ) -> int:
     """Wrongly classified hands drawn as landmark skeletons; returns how many were wrong."""
-    from handcam.detection import HAND_CONNECTIONS
-    from handcam.skeleton import canonical_xy
+    from handcam.hands.hand import HAND_CONNECTIONS
+    from handcam.model.skeleton import canonical_xy
 
     tips = [4, 8, 12, 16, 20]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handcam.quiet import native_quiet
+from handcam.system.native_logs import native_quiet
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def export_tflite(
 def tflite_accuracy(
     blob: bytes, input_names: list[str], x: dict[str, np.ndarray], y: np.ndarray
 ) -> float:
-    from handcam.litert import make_interpreter
+    from handcam.system.litert import make_interpreter
 
     interp = make_interpreter(None, content=blob)  # the runtime the app uses
     details = interp.get_input_details()

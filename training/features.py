@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from handcam.detection import NUM_LANDMARKS, Hand, HandDetector
+from handcam.capture.images import read_image
 from handcam.errors import ImageReadError
-from handcam.handset import HandSet
-from handcam.imageio import read_image
-from handcam.preprocess import PreprocessConfig, crop_hand, is_degenerate
+from handcam.features.preprocess import PreprocessConfig, crop_hand, is_degenerate
+from handcam.hands.hand import NUM_LANDMARKS, Hand, HandDetector
+from handcam.model.trainset import HandSet
 from training.data import Sample
 from training.progress import Progress
 
@@ -135,9 +135,9 @@ def extract_hands(
                 entries.append(cache[key])
                 continue
             if detector is None:
-                from handcam.detectors import make_detector
+                from handcam.hands.factory import make_detector
 
-                detector = make_detector("image", config)
+                detector = make_detector("image", config.detector_complexity, config.still_padding)
             entry = _detect(sample, detector)
             entries.append(entry)
             if key is not None and entry[0] != "unreadable":

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handcam.bundle import ModelBundle
-from handcam.handset import HandSet
-from handcam.preprocess import PreprocessConfig, landmark_features
+from handcam.features.preprocess import PreprocessConfig, landmark_features
+from handcam.model.bundle import ModelBundle
+from handcam.model.trainset import HandSet
 from training.augment import LandmarkAugment, augment_hands
 from training.progress import Progress
 
@@ -21,7 +21,7 @@ def select_device(progress: Progress) -> str:
     import keras
     import tensorflow as tf
 
-    from handcam.classifier import tensorflow_device
+    from handcam.model.classifier import tensorflow_device
 
     device = tensorflow_device()
     if tf.config.list_physical_devices("GPU"):

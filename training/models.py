@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 
 from handcam.errors import HandcamError
-from handcam.preprocess import PreprocessConfig, feature_size
+from handcam.features.preprocess import PreprocessConfig, feature_size
 
 
 class ModelError(HandcamError):
@@ -44,7 +44,7 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 DEFAULT_MODEL = "landmarks"
-DEFAULT_FEATURES = "shape"  # landmark feature set of new models (handcam.preprocess)
+DEFAULT_FEATURES = "shape"  # landmark feature set of new models (handcam.features.preprocess)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -1,10 +1,10 @@
-"""Fitting and calibrating the "not a sign" gate (see :mod:`handcam.openset`)."""
+"""Fitting and calibrating the "not a sign" gate (see :mod:`handcam.model.gate`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from handcam.openset import OpenSetGate
+from handcam.model.gate import OpenSetGate
 
 # Share of real signs that pass the gate, per frame (the live smoothing bridges a rejected
 # frame): measured on the digits, 95% of unseen people's signs pass while 0-1.4% of

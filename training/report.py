@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 import numpy as np
 
-from handcam.bundle import REPORT_FILE, write_bundle_metadata
-from handcam.preprocess import landmark_features
+from handcam.features.preprocess import landmark_features
+from handcam.model.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
 from training.fit import predict
 from training.progress import Progress
@@ -129,7 +129,7 @@ def _open_set(run, plan, evaluation: dict) -> dict:
     where there are none (a personal recording split by sample), ``AUGMENTED_PASS`` of
     freshly augmented training hands: looser, as there is nothing better to go by.
     """
-    from handcam.openset import OPENSET_FILE
+    from handcam.model.gate import OPENSET_FILE
     from training.augment import LandmarkAugment, augment_hands
     from training.openset import AUGMENTED_PASS, VALIDATION_PASS, fit_gate
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handcam.bundle import ModelBundle
+from handcam.model.bundle import ModelBundle
 
 
 def background_mask(image: np.ndarray, tolerance: int = 3) -> np.ndarray:
@@ -72,11 +72,11 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
 def evaluate_bundle(bundle_path: Path, data: Path) -> dict:
     """The four figures on the test part of the bundle's carried training set, whose
     photos are looked up in ``data`` (the dataset folder the bundle was trained on)."""
-    from handcam.classifier import KerasClassifier
-    from handcam.detectors import make_detector
-    from handcam.handset import load_bundle_handset
-    from handcam.imageio import read_image
-    from handcam.preprocess import HandFeatures, hand_features
+    from handcam.capture.images import read_image
+    from handcam.features.preprocess import HandFeatures, hand_features
+    from handcam.hands.factory import make_detector
+    from handcam.model.classifier import KerasClassifier
+    from handcam.model.trainset import load_bundle_handset
 
     bundle = ModelBundle.load(bundle_path)
     carried = load_bundle_handset(bundle_path)
@@ -90,7 +90,7 @@ def evaluate_bundle(bundle_path: Path, data: Path) -> dict:
     rng = np.random.default_rng(0)
     correct = {"as_is": 0, "wrong_handedness": 0, "new_background": 0, "tilted": 0}
     found_bg = n_bg = n_tilt = n = 0
-    with make_detector("image", pre) as det:
+    with make_detector("image", pre.detector_complexity, pre.still_padding) as det:
         for i in range(len(test)):
             path = data / test.origins[i].split("/", 1)[-1]
             if not path.is_file():
@@ -166,8 +166,8 @@ def save_examples(data: Path, out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from handcam.imageio import read_image
-    from handcam.sources import list_images
+    from handcam.capture.images import read_image
+    from handcam.capture.sources import list_images
 
     rng = np.random.default_rng(1)
     paths = [list_images(data / str(d))[-1] for d in range(0, 10, 2)]

@@ -20,10 +20,10 @@ import numpy as np
 
 
 def compare_runtimes(bundle_path: Path, whole: bool = False, limit: int = 0) -> dict:
-    from handcam.bundle import ModelBundle
-    from handcam.classifier import TFLITE_FILES, KerasClassifier, TFLiteClassifier
-    from handcam.handset import load_bundle_handset
-    from handcam.preprocess import HandFeatures, landmark_features
+    from handcam.features.preprocess import HandFeatures, landmark_features
+    from handcam.model.bundle import ModelBundle
+    from handcam.model.classifier import TFLITE_FILES, KerasClassifier, TFLiteClassifier
+    from handcam.model.trainset import load_bundle_handset
 
     bundle = ModelBundle.load(bundle_path)
     if "crop" in bundle.inputs:

@@ -56,7 +56,7 @@ def read_signers(groups_csv: Path) -> dict[str, str]:
 def heldout_signers(bundle: Path, signers: dict[str, str]) -> list[str]:
     """The test signers of a bundle's own signer-grouped split (never trained on),
     read from the training set the bundle carries."""
-    from handcam.handset import load_bundle_handset
+    from handcam.model.trainset import load_bundle_handset
 
     carried = load_bundle_handset(bundle)
     if carried is None:
@@ -168,7 +168,7 @@ def make_video(
     """Write the video and its truth sidecar; return the truth."""
     import cv2
 
-    from handcam.imageio import read_image
+    from handcam.capture.images import read_image
 
     rng = np.random.default_rng(seed)
     photo_signer = read_signers(groups_csv or data / "signers.csv")

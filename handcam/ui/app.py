@@ -38,16 +38,16 @@ def start_window(
     (the soak command loops a video); ``settings_path`` an INI file instead of the
     user's settings; ``worker_kwargs`` go to the worker (tests: fakes).
     """
-    from handcam.allocator import tune_allocator
+    from handcam.system.allocator import tune_allocator
 
     tune_allocator()  # before the grabber and worker threads make their heaps
     from PySide6.QtWidgets import QApplication
 
-    from handcam.bundle import bundled_models_dir, default_model_path
-    from handcam.realtime import LatestSlot
+    from handcam.capture.grabber import LatestSlot
+    from handcam.model.bundle import bundled_models_dir, default_model_path
+    from handcam.ui.docks import attach_record_panel
     from handcam.ui.main_window import MainWindow
     from handcam.ui.qt_env import clean_qt_environment
-    from handcam.ui.record_panel import attach_record_panel
     from handcam.ui.settings import open_settings
     from handcam.ui.worker import RecognitionWorker
 
@@ -140,7 +140,7 @@ def _lister_class():
             self.thread.start()
 
         def _run(self) -> None:
-            from handcam import sources
+            from handcam.capture import sources
 
             try:
                 cameras = (self._list_fn or sources.list_cameras)()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from handcam.composer import ComposedText
+from handcam.signs.composer import ComposedText
 
 
 class ComposerView(QWidget):

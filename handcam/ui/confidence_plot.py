@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 
-from handcam.pipeline import FrameResult
+from handcam.recognition.pipeline import FrameResult
 
 COLOURS = ((90, 230, 120), (80, 160, 255), (255, 150, 60))
 

@@ -13,10 +13,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -24,22 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from handcam.bundle import bundled_models_dir, find_bundles
-from handcam.pipeline import FrameResult
-from handcam.realtime import LatestSlot
-from handcam.smoothing import SmootherConfig
-from handcam.sources import FrameSource, open_source
-from handcam.stats import summarize
+from handcam.capture.grabber import LatestSlot
+from handcam.capture.sources import FrameSource, open_source
+from handcam.model.bundle import bundled_models_dir, find_bundles
+from handcam.recognition.pipeline import FrameResult
+from handcam.system.timing import summarize
+from handcam.ui.composer_keys import add_composer_keys
+from handcam.ui.composer_settings import composer_settings
 from handcam.ui.composer_view import ComposerView
 from handcam.ui.confidence_plot import ConfidencePlot
+from handcam.ui.docks import attach_practice, attach_sign_chart
 from handcam.ui.modes import ModeSwitcher
-from handcam.ui.settings import load_smoother, save_smoother
-from handcam.ui.text_docks import (
-    add_composer_keys,
-    attach_practice,
-    attach_sign_chart,
-    composer_settings,
-)
+from handcam.ui.smoothing_settings import smoothing_settings
 from handcam.ui.video_view import VideoView
 from handcam.ui.worker import ModelInfo, RecognitionWorker
 
@@ -174,7 +167,7 @@ class MainWindow(QMainWindow):
             label.setTextFormat(Qt.TextFormat.PlainText)
         side_layout.addWidget(self.big_label)
         side_layout.addWidget(self.confidence_label)
-        side_layout.addWidget(self._build_thresholds())
+        side_layout.addWidget(smoothing_settings(self))
         side_layout.addWidget(composer_settings(self))
         self.model_info = QLabel("loading model...")
         self.model_info.setTextFormat(Qt.TextFormat.RichText)  # everything in it is escaped
@@ -199,27 +192,6 @@ class MainWindow(QMainWindow):
         self.status = QLabel("")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.status, 1)
-
-    def _build_thresholds(self) -> QGroupBox:
-        box = QGroupBox("Smoothing")
-        form = QFormLayout(box)
-        c = load_smoother(self.settings)
-        self.enter_spin = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=c.enter)
-        self.exit_spin = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=c.exit)
-        self.tau_spin = QDoubleSpinBox(
-            minimum=0.0, maximum=2.0, singleStep=0.02, decimals=2, value=c.tau_s, suffix=" s"
-        )
-        self.dwell_spin = QDoubleSpinBox(
-            minimum=0.0, maximum=2.0, singleStep=0.05, decimals=2, value=c.dwell_s, suffix=" s"
-        )
-        form.addRow("show above", self.enter_spin)
-        form.addRow("hide below", self.exit_spin)
-        form.addRow("smoothing time", self.tau_spin)
-        form.addRow("time to switch", self.dwell_spin)
-        for w in (self.enter_spin, self.exit_spin, self.tau_spin, self.dwell_spin):
-            w.valueChanged.connect(self._on_thresholds)
-        self.worker.set_smoother(c)
-        return box
 
     def _connect_worker(self) -> None:
         self.worker.model_ready.connect(self._on_model_ready)
@@ -337,16 +309,6 @@ class MainWindow(QMainWindow):
         self.video.mirror = on
         self.settings.setValue("view/mirror", on)
         self.video.update()
-
-    def _on_thresholds(self) -> None:
-        c = SmootherConfig(
-            tau_s=self.tau_spin.value(),
-            enter=self.enter_spin.value(),
-            exit=min(self.exit_spin.value(), self.enter_spin.value()),
-            dwell_s=self.dwell_spin.value(),
-        )
-        save_smoother(self.settings, c)
-        self.worker.set_smoother(c)
 
     def _on_tick(self) -> None:
         result = self.results.take(timeout=0)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QAction, QActionGroup
 
-from handcam.bundle import find_bundles
+from handcam.model.bundle import find_bundles
 
 log = logging.getLogger(__name__)
 

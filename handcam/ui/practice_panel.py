@@ -1,6 +1,6 @@
 """Practice mode: the app asks for a sign, waits for it and scores the answer.
 
-A thin layer over :class:`handcam.practice.PracticeSession`: fed by every result shown
+A thin layer over :class:`handcam.signs.practice.PracticeSession`: fed by every result shown
 (the main hand's smoothed state at the frame's time), it shows the sign asked for, the
 hold progress, the last answers and the session's figures; the sign chart highlights
 the sign asked for. Scores persist per label in the user data folder, so slow signs come
@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from handcam.composer import ComposerConfig
-from handcam.pipeline import FrameResult
-from handcam.practice import PracticeError, PracticeSession
-from handcam.scores import ScoreStore
+from handcam.recognition.pipeline import FrameResult
+from handcam.signs.composer import ComposerConfig
+from handcam.signs.practice import PracticeError, PracticeSession
+from handcam.signs.scores import ScoreStore
 
 log = logging.getLogger(__name__)
 SCORES_FILE = "practice_scores.json"

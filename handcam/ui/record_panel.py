@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -31,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from handcam.detection import Hand
 from handcam.errors import HandcamError
-from handcam.pipeline import FrameResult
-from handcam.recording import SampleStore, SavedSample, hand_is_steady
+from handcam.hands.hand import Hand
+from handcam.recognition.pipeline import FrameResult
+from handcam.recording.samples import SampleStore, SavedSample, hand_is_steady
 
 log = logging.getLogger(__name__)
 
@@ -324,39 +323,6 @@ class RecordPanel(QWidget):
         self._burst_timer.stop()
         self._countdown_timer.stop()
         self._burst_left = 0
-
-
-def attach_record_panel(window, data_dir: Path) -> RecordPanel:
-    """Add the record dock (hidden until R), its shortcuts and its wiring to the window."""
-    dataset = window.settings.value("record/dataset") or str(data_dir / "recordings")
-    panel = RecordPanel(window.settings, Path(dataset))
-    window.result_shown.connect(panel.on_result)
-    window.worker.model_ready.connect(lambda info: panel.set_labels(info.labels))
-    if window.labels:
-        panel.set_labels(window.labels)
-    dock = QDockWidget("Record", window)
-    dock.setObjectName("record-dock")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    toggle = dock.toggleViewAction()
-    toggle.setText("Record")
-    toggle.setShortcut("R")
-    bar = window.addToolBar("record")
-    bar.setObjectName("record-toolbar")
-    bar.addAction(toggle)
-    for key, slot in (
-        (Qt.Key.Key_Space, panel.capture),
-        ("B", panel.start_burst),
-        (QKeySequence.StandardKey.Undo, panel.undo),
-    ):
-        action = QAction(window)
-        action.setShortcut(QKeySequence(key))
-        action.triggered.connect(lambda _=False, s=slot, d=dock: d.isVisible() and s())
-        window.addAction(action)
-    window.closing.connect(panel.stop_writer)
-    panel.retrain_button.clicked.connect(lambda: open_retrain_dialog(window, panel))
-    return panel
 
 
 def open_retrain_dialog(window, panel: RecordPanel):

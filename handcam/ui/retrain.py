@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 def pretrained_start() -> str | None:
     """The shipped digits model, where a new model's networks can start from (hand shapes
     learned from 176 people); None when it is missing or not a landmark model."""
-    from handcam.bundle import ModelBundle, bundled_models_dir
     from handcam.errors import HandcamError
+    from handcam.model.bundle import ModelBundle, bundled_models_dir
 
     path = bundled_models_dir() / "digits"
     try:

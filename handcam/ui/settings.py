@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from handcam.composer import ComposerConfig
-from handcam.smoothing import SmootherConfig
+from handcam.signs.composer import ComposerConfig
+from handcam.signs.smoothing import SmootherConfig
 
 
 def open_settings(path: str | None = None) -> QSettings:

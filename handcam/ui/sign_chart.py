@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from handcam.detection import HAND_CONNECTIONS
 from handcam.errors import HandcamError
+from handcam.hands.hand import HAND_CONNECTIONS
 
 log = logging.getLogger(__name__)
 TIPS = (4, 8, 12, 16, 20)
@@ -21,8 +21,8 @@ TIPS = (4, 8, 12, 16, 20)
 
 def load_shapes(bundle_path: str | Path, labels: tuple[str, ...]) -> dict[str, np.ndarray]:
     """label -> (21, 2) typical hand shape, for the labels the bundle has samples of."""
-    from handcam.handset import load_bundle_handset
-    from handcam.skeleton import typical_shapes
+    from handcam.model.skeleton import typical_shapes
+    from handcam.model.trainset import load_bundle_handset
 
     try:
         hands = load_bundle_handset(bundle_path)

@@ -7,9 +7,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from handcam.detection import HAND_CONNECTIONS
-from handcam.pipeline import FrameResult
-from handcam.smoothing import SmoothedPrediction
+from handcam.hands.hand import HAND_CONNECTIONS
+from handcam.recognition.pipeline import FrameResult
+from handcam.signs.smoothing import SmoothedPrediction
 
 LANDMARK_COLOUR = QColor(80, 220, 120)
 BOX_COLOUR = QColor(255, 200, 40)

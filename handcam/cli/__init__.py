@@ -1,0 +1,1 @@
+"""The `handcam` command and its sub-commands (predict, bench, record)."""

@@ -1,0 +1,188 @@
+"""Model bundles: a folder holding a Keras model, its labels, its preprocessing
+settings, its training config and its evaluation report. Labels never live in code.
+
+Layout::
+
+    BUNDLE/
+      model.keras        the classifier (inputs named "landmarks" and/or "crop")
+      labels.json        class names, in output order
+      config.json        {"format", "model", "inputs", "preprocess", "training"}
+      report.json        evaluation figures (optional)
+      *.png, *.tflite    report pictures and exports (optional)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handcam.errors import BundleError, LabelError
+from handcam.features.preprocess import PreprocessConfig
+from handcam.labels import validate_label
+
+log = logging.getLogger(__name__)
+
+BUNDLE_FORMAT = 1
+MODEL_FILE = "model.keras"
+LABELS_FILE = "labels.json"
+CONFIG_FILE = "config.json"
+REPORT_FILE = "report.json"
+KNOWN_INPUTS = ("landmarks", "crop")
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """A bundle's metadata, read without loading TensorFlow."""
+
+    path: Path
+    labels: tuple[str, ...]
+    preprocess: PreprocessConfig
+    model_name: str
+    inputs: tuple[str, ...]
+    training: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL_FILE
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ModelBundle:
+        """Read and validate a bundle's metadata; BundleError naming the file if it is bad."""
+        root = Path(path).expanduser()
+        if not root.is_dir():
+            raise BundleError(f"{root}: no such model bundle folder")
+        for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
+            if not (root / name).is_file():
+                raise BundleError(f"{root}: not a model bundle (missing {name})")
+        labels = _labels(root / LABELS_FILE, _read_json(root / LABELS_FILE))
+        config = _read_json(root / CONFIG_FILE)
+        where = f"{root / CONFIG_FILE}"
+        if not isinstance(config, dict):
+            raise BundleError(f"{where}: must be a JSON object")
+        if config.get("format") != BUNDLE_FORMAT:
+            raise BundleError(f"{where}: unsupported bundle format {config.get('format')!r}")
+        inputs = config.get("inputs")
+        if (
+            not isinstance(inputs, list)
+            or not inputs
+            or any(not isinstance(n, str) or n not in KNOWN_INPUTS for n in inputs)
+        ):
+            raise BundleError(f"{where}: inputs {inputs!r} must be a list among {KNOWN_INPUTS}")
+        pre = config.get("preprocess", {})
+        if not isinstance(pre, dict):
+            raise BundleError(f"{where}: preprocess must be an object")
+        try:
+            preprocess = PreprocessConfig.from_dict(pre)
+        except (TypeError, ValueError) as exc:
+            raise BundleError(f"{where}: bad preprocessing settings: {exc}") from exc
+        training = config.get("training") or {}
+        model_name = config.get("model", "unknown")
+        if not isinstance(training, dict) or not isinstance(model_name, str):
+            raise BundleError(f"{where}: 'training' must be an object and 'model' a name")
+        return cls(
+            path=root,
+            labels=labels,
+            preprocess=preprocess,
+            model_name=model_name,
+            inputs=tuple(inputs),
+            training=dict(training),
+            report=_optional_report(root / REPORT_FILE),
+        )
+
+
+def _labels(path: Path, labels: Any) -> tuple[str, ...]:
+    """Labels as recording accepts them: safe names, at least two, all different."""
+    if not isinstance(labels, list) or len(labels) < 2:
+        raise BundleError(f"{path}: must be a list of at least 2 names")
+    try:
+        names = tuple(validate_label(label) for label in labels)
+    except LabelError as exc:
+        raise BundleError(f"{path}: {exc}") from exc
+    if len(set(names)) != len(names):
+        raise BundleError(f"{path}: labels are not unique")
+    return names
+
+
+def _optional_report(path: Path) -> dict[str, Any]:
+    """The evaluation report, or {} (with a warning) when it is missing or broken: a
+    report is for people; it never stops a model from loading."""
+    if not path.is_file():
+        return {}
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("%s: unreadable report ignored (%s)", path, exc)
+        return {}
+    return report if isinstance(report, dict) else {}
+
+
+def write_bundle_metadata(
+    root: Path,
+    labels: list[str],
+    preprocess: PreprocessConfig,
+    model_name: str,
+    inputs: list[str],
+    training: dict[str, Any],
+) -> None:
+    """Write labels.json and config.json (the model file is saved by the trainer)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / LABELS_FILE).write_text(
+        json.dumps(list(labels), indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    config = {
+        "format": BUNDLE_FORMAT,
+        "model": model_name,
+        "inputs": list(inputs),
+        "preprocess": preprocess.to_dict(),
+        "training": training,
+    }
+    (root / CONFIG_FILE).write_text(
+        json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{path}: unreadable JSON ({exc})") from exc
+
+
+def bundled_models_dir() -> Path:
+    """The models shipped with the app: ``HANDCAM_MODELS_DIR``, else models/ beside the
+    package (a checkout or editable install), else PREFIX/share/handcam/models (a wheel)."""
+    env = os.environ.get("HANDCAM_MODELS_DIR")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    if checkout.is_dir():
+        return checkout
+    import sys
+
+    return Path(sys.prefix) / "share" / "handcam" / "models"
+
+
+def default_model_path() -> Path:
+    return bundled_models_dir() / "digits"
+
+
+def find_bundles(*roots: Path) -> list[Path]:
+    """Bundle folders directly under each root (sorted by name)."""
+    found = []
+    for root in roots:
+        if root.is_dir():
+            found += sorted(
+                p
+                for p in root.iterdir()
+                if p.is_dir() and not p.name.startswith(".") and (p / CONFIG_FILE).is_file()
+            )
+    return found

@@ -1,0 +1,263 @@
+"""Classifier runtimes: load a bundle and return class probabilities for one hand.
+
+:func:`load_classifier` picks the runtime (the app, ``predict`` and ``bench`` all use
+it): the bundle's TFLite export through LiteRT on CPU (a landmark MLP: ~0.005 ms per
+hand, against ~0.6 ms for the Keras model), the Keras model through a ``tf.function``
+with a fixed input signature when there is no export, or when a GPU is there to
+serve a model that takes image crops. Never ``model.predict`` per frame. Both warm
+up at load.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from handcam.errors import BundleError
+from handcam.features.preprocess import HandFeatures, feature_size
+from handcam.model.bundle import ModelBundle
+from handcam.system.litert import make_interpreter, tflite_runtime
+
+log = logging.getLogger(__name__)
+
+
+class Classifier:
+    """Interface: ``labels`` and ``predict(features) -> probabilities`` (sum 1)."""
+
+    labels: tuple[str, ...]
+    needs_crop: bool = False
+    device: str = "cpu"
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        raise NotImplementedError
+
+
+def tensorflow_device() -> str:
+    """ "GPU:0 (name)" when TensorFlow sees a GPU, else "CPU"."""
+    from handcam.system.native_logs import native_quiet
+
+    with native_quiet():
+        import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "CPU"
+    try:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "")
+    except (RuntimeError, ValueError):
+        name = ""
+    return f"GPU:0 {name}".strip()
+
+
+class KerasClassifier(Classifier):
+    """Runs a bundle's Keras model (loaded with ``safe_mode=True``)."""
+
+    def __init__(self, bundle: ModelBundle) -> None:
+        from handcam.system.native_logs import configure_native_logging, native_quiet
+
+        configure_native_logging()
+        with native_quiet():
+            self._load(bundle)
+
+    def _load(self, bundle: ModelBundle) -> None:
+        import keras
+        import tensorflow as tf
+
+        self.bundle = bundle
+        self.labels = bundle.labels
+        t0 = time.perf_counter()
+        try:
+            self.model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+        except Exception as exc:  # keras raises many types for bad files
+            raise BundleError(f"{bundle.model_path}: cannot load model ({exc})") from exc
+        self._specs = check_model_fits(self.model, bundle)
+        self.needs_crop = "crop" in self._specs
+        self.device = tensorflow_device()
+        signature = [tf.TensorSpec(shape, tf.float32, name=n) for n, shape in self._specs.items()]
+        names = list(self._specs)
+        model = self.model
+
+        def _forward(*tensors):
+            return model(dict(zip(names, tensors, strict=True)), training=False)
+
+        self._fn = tf.function(_forward, input_signature=signature, reduce_retracing=True)
+        self._warm_up()
+        log.info(
+            "loaded %s (%s, %d labels) on %s in %.1f s",
+            bundle.path,
+            bundle.model_name,
+            len(self.labels),
+            self.device,
+            time.perf_counter() - t0,
+        )
+
+    def _warm_up(self) -> None:
+        zeros = [np.zeros((1, *shape[1:]), np.float32) for shape in self._specs.values()]
+        for _ in range(2):
+            self._fn(*zeros)
+
+    def _inputs(self, batch: Sequence[HandFeatures]) -> list[np.ndarray]:
+        arrays = []
+        for name in self._specs:
+            if name == "landmarks":
+                arrays.append(np.stack([f.landmarks for f in batch]).astype(np.float32))
+            else:
+                if any(f.crop is None for f in batch):
+                    raise ValueError("this model needs hand crops, but none were given")
+                arrays.append(np.stack([f.crop for f in batch]).astype(np.float32))
+        return arrays
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        return np.asarray(self._fn(*self._inputs([features]))[0], dtype=np.float32)
+
+
+def check_model_fits(model, bundle: ModelBundle) -> dict[str, tuple]:
+    """Check a Keras model against its bundle; return {input name: batch-1 shape}."""
+    specs: dict[str, tuple] = {}
+    for tensor in model.inputs:
+        name = tensor.name.split(":")[0]
+        shape = tuple(tensor.shape)
+        if name == "landmarks":
+            expected = (None, feature_size(bundle.preprocess.features))
+        elif name == "crop":
+            s = bundle.preprocess.crop_size
+            expected = (None, s, s, 3)
+        else:
+            raise BundleError(
+                f"{bundle.path}: model input {name!r} is not one the app can feed "
+                "(expected 'landmarks' and/or 'crop')"
+            )
+        if shape != expected:
+            raise BundleError(
+                f"{bundle.path}: model input {name!r} has shape {shape}, expected {expected}"
+            )
+        specs[name] = (1, *expected[1:])
+    if set(specs) != set(bundle.inputs):
+        raise BundleError(
+            f"{bundle.path}: model inputs {sorted(specs)} differ from config {list(bundle.inputs)}"
+        )
+    out_shape = tuple(model.outputs[0].shape)
+    if len(out_shape) != 2 or out_shape[1] != len(bundle.labels):
+        raise BundleError(
+            f"{bundle.path}: model has {out_shape[-1]} outputs but labels.json has "
+            f"{len(bundle.labels)} labels"
+        )
+    return specs
+
+
+TFLITE_FILES = ("model_fp16.tflite", "model.tflite", "model_int8.tflite")  # preferred first
+
+
+class TFLiteClassifier(Classifier):
+    """Runs a bundle's TFLite export with one interpreter thread (LiteRT, else TensorFlow).
+
+    Input sizes come from the model file, so a bundle with another landmark feature
+    size works as long as the app's preprocessing produces that size.
+    """
+
+    def __init__(self, bundle: ModelBundle, path: Path | None = None) -> None:
+        path = path or tflite_file(bundle)
+        if path is None:
+            raise BundleError(f"{bundle.path}: no TFLite export ({', '.join(TFLITE_FILES)})")
+        self.bundle = bundle
+        self.labels = bundle.labels
+        self.path = path
+        try:
+            self._it = make_interpreter(path)
+        except (ValueError, RuntimeError) as exc:
+            raise BundleError(f"{path}: cannot load TFLite model ({exc})") from exc
+        self._inputs: dict[str, dict] = {}
+        for d in self._it.get_input_details():
+            name = next((n for n in bundle.inputs if n in d["name"]), None)
+            if name is None and len(bundle.inputs) == 1:
+                name = bundle.inputs[0]
+            if name is None or name in self._inputs:
+                raise BundleError(f"{path}: input {d['name']!r} matches none of {bundle.inputs}")
+            self._inputs[name] = d
+        if set(self._inputs) != set(bundle.inputs):
+            raise BundleError(f"{path}: inputs {sorted(self._inputs)} differ from {bundle.inputs}")
+        self._out = self._it.get_output_details()[0]
+        if int(self._out["shape"][-1]) != len(self.labels):
+            raise BundleError(
+                f"{path}: model has {int(self._out['shape'][-1])} outputs but labels.json has "
+                f"{len(self.labels)} labels"
+            )
+        self.needs_crop = "crop" in self._inputs
+        self.input_shapes = {n: tuple(int(v) for v in d["shape"]) for n, d in self._inputs.items()}
+        self.device = f"CPU (TFLite {path.name}, {tflite_runtime()})"
+        for name, d in self._inputs.items():  # warm up
+            self._it.set_tensor(d["index"], np.zeros(self.input_shapes[name], d["dtype"]))
+        self._it.invoke()
+        log.info("loaded %s on %s", path, self.device)
+
+    def _set(self, name: str, value: np.ndarray) -> None:
+        d = self._inputs[name]
+        shape = self.input_shapes[name]
+        if value.size != int(np.prod(shape)):
+            raise ValueError(
+                f"{self.path}: input {name!r} takes {shape[1:]}, the features give {value.shape}"
+            )
+        scale, zero = d["quantization"]
+        if np.issubdtype(d["dtype"], np.integer) and scale:
+            info = np.iinfo(d["dtype"])
+            value = np.clip(np.round(value / scale + zero), info.min, info.max)
+        self._it.set_tensor(d["index"], value.reshape(shape).astype(d["dtype"]))
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        if "landmarks" in self._inputs:
+            self._set("landmarks", features.landmarks)
+        if self.needs_crop:
+            if features.crop is None:
+                raise ValueError("this model needs hand crops, but none were given")
+            self._set("crop", features.crop.astype(np.float32))
+        self._it.invoke()
+        out = self._it.get_tensor(self._out["index"])[0]
+        scale, zero = self._out["quantization"]
+        if np.issubdtype(out.dtype, np.integer) and scale:
+            out = (out.astype(np.float32) - zero) * scale
+        return np.asarray(out, dtype=np.float32)
+
+
+def tflite_file(bundle: ModelBundle) -> Path | None:
+    """The bundle's preferred TFLite export, or None."""
+    return next((bundle.path / n for n in TFLITE_FILES if (bundle.path / n).is_file()), None)
+
+
+def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
+    """The classifier for a bundle; ``runtime``: "auto", "tflite" or "keras".
+
+    auto: the TFLite export on CPU; Keras when there is no export or no TFLite
+    runtime, or when the model takes crops (a CNN) and TensorFlow sees a GPU.
+    """
+    if runtime not in ("auto", "tflite", "keras"):
+        raise ValueError(f"runtime must be auto, tflite or keras, not {runtime!r}")
+    if runtime == "tflite":
+        return TFLiteClassifier(bundle)
+    exported = runtime == "auto" and tflite_file(bundle) is not None and tflite_runtime()
+    if exported and ("crop" not in bundle.inputs or tensorflow_device() == "CPU"):
+        return TFLiteClassifier(bundle)
+    return KerasClassifier(bundle)
+
+
+class FakeClassifier(Classifier):
+    """Probabilities from a function of the features (tests). Default: uniform-ish, class 0."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        fn: Callable[[HandFeatures], Sequence[float]] | None = None,
+        needs_crop: bool = False,
+    ) -> None:
+        self.labels = tuple(labels)
+        self.needs_crop = needs_crop
+        n = len(self.labels)
+        self.fn = fn or (lambda f: [0.9 if i == 0 else 0.1 / (n - 1) for i in range(n)])
+        self.device = "fake"
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        p = np.asarray(self.fn(features), dtype=np.float32)
+        return p / p.sum()

@@ -1,0 +1,139 @@
+"""The one assembly: bundle -> classifier -> "not a sign" gate -> detector -> pipeline.
+
+The window's session, ``handcam predict``, ``handcam bench`` and the soak all build their
+pipelines here: :func:`load_model` reads a bundle once (its classifier runtime, its gate and
+whether J / Z come from motion), :func:`assemble` puts a loaded model together with a hand
+detector for a kind of source ("video": a tracker; "image": unrelated stills).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from handcam.errors import BundleError
+from handcam.features.preprocess import PreprocessConfig, feature_size
+from handcam.hands.hand import HandDetector
+from handcam.model.bundle import ModelBundle
+from handcam.model.classifier import Classifier
+from handcam.model.gate import OpenSetGate
+from handcam.recognition.pipeline import Pipeline
+from handcam.signs.motion import MotionConfig, motion_config_for
+from handcam.signs.smoothing import SmootherConfig
+
+log = logging.getLogger(__name__)
+
+SOURCE_KINDS = ("video", "image")
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """A model ready to classify: its runtime, preprocessing, gate and motion signs."""
+
+    path: str
+    classifier: Classifier
+    preprocess: PreprocessConfig
+    gate: OpenSetGate | None = None
+    motion: MotionConfig | None = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.classifier.labels
+
+    @property
+    def device(self) -> str:
+        return self.classifier.device
+
+    @classmethod
+    def of(
+        cls,
+        classifier: Classifier,
+        preprocess: PreprocessConfig | None = None,
+        gate: OpenSetGate | None = None,
+        path: str = "",
+    ) -> LoadedModel:
+        """A model from parts (tests and fakes); J / Z from motion when its labels have them."""
+        return cls(
+            path,
+            classifier,
+            preprocess or PreprocessConfig(),
+            gate,
+            motion_config_for(classifier.labels),
+        )
+
+
+def bundle_gate(bundle: ModelBundle) -> OpenSetGate | None:
+    """The bundle's open-set gate (None: a crop model, or no ``openset.npz``): the gate reads
+    the landmark feature vector the classifier reads. A broken gate file loses only "not a
+    sign" (said in the log); the model still works."""
+    if "landmarks" not in bundle.inputs:
+        return None
+    from handcam.model.gate import load_gate
+
+    try:
+        return load_gate(bundle.path, feature_size(bundle.preprocess.features))
+    except BundleError as exc:
+        log.warning("%s; running without the open-set gate", exc)
+        return None
+
+
+def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
+    """Read a bundle and load its classifier (``runtime``: auto, tflite or keras), its gate
+    and its motion signs; BundleError naming the file when it is bad."""
+    from handcam.model.classifier import load_classifier
+
+    bundle = ModelBundle.load(path)
+    classifier = load_classifier(bundle, runtime)
+    return LoadedModel(
+        str(path),
+        classifier,
+        bundle.preprocess,
+        bundle_gate(bundle),
+        motion_config_for(classifier.labels),
+    )
+
+
+def make_detector(kind: str, model: LoadedModel, max_hands: int = 2) -> HandDetector:
+    """The hand detector for a kind of source, with the model's detection settings."""
+    from handcam.hands.factory import make_detector as _make
+
+    pre = model.preprocess
+    return _make(kind, pre.detector_complexity, pre.still_padding, max_hands)
+
+
+def assemble(
+    model: LoadedModel,
+    kind: str = "video",
+    smoother: SmootherConfig | None = None,
+    detector: HandDetector | None = None,
+    max_hands: int = 2,
+) -> Pipeline:
+    """A ready pipeline: ``kind`` "video" tracks hands and smooths in time; "image" reads
+    each frame as an unrelated still. ``detector``: one already made (it is reset)."""
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"kind must be one of {SOURCE_KINDS}, not {kind!r}")
+    if detector is None:
+        detector = make_detector(kind, model, max_hands)
+    else:
+        detector.reset()
+    return Pipeline(
+        detector,
+        model.classifier,
+        model.preprocess,
+        smoother,
+        stills=kind == "image",
+        gate=model.gate,
+        motion=model.motion,
+    )
+
+
+def build_pipeline(
+    bundle_path: str | os.PathLike,
+    kind: str = "video",
+    smoother: SmootherConfig | None = None,
+    max_hands: int = 2,
+    runtime: str = "auto",
+) -> Pipeline:
+    """:func:`load_model` then :func:`assemble`, for callers that need one pipeline."""
+    return assemble(load_model(bundle_path, runtime), kind, smoother, max_hands=max_hands)

@@ -1,0 +1,83 @@
+"""What the recognition session says: events, model info and running figures (frozen:
+they cross from the loop's thread to the window's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handcam.errors import HandcamError
+from handcam.recognition.pipeline import FrameResult
+from handcam.signs.composer import ComposedText
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: str
+    labels: tuple[str, ...]
+    device: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the loop has to say; subclasses carry what."""
+
+
+@dataclass(frozen=True)
+class ModelReady(Event):
+    info: ModelInfo
+
+
+@dataclass(frozen=True)
+class ModelFailed(Event):
+    message: str  # the previous model (if any) stays in use
+
+
+@dataclass(frozen=True)
+class SourceStarted(Event):
+    name: str
+
+
+@dataclass(frozen=True)
+class SourceFailed(Event):
+    message: str  # live sources are retried
+
+
+@dataclass(frozen=True)
+class SourceEnded(Event):
+    message: str
+
+
+@dataclass(frozen=True)
+class Problem(Event):
+    message: str  # frames, the detector, the log file
+
+
+@dataclass(frozen=True, eq=False)
+class Processed(Event):
+    result: FrameResult
+    text: ComposedText
+
+
+@dataclass(frozen=True)
+class SessionStats:
+    """Rates and counts for the status line (frozen: crosses threads)."""
+
+    source: str
+    camera_fps: float
+    processing_fps: float
+    dropped: int
+    stage_ms: dict[str, float]
+    device: str
+    processed: int = 0  # frames processed since the session started
+    failed: int = 0  # frames skipped: unusable or the pipeline raised
+    live: bool = True  # a camera or a video played at its rate; False: stills, one by one
+
+
+def describe(exc: BaseException) -> str:
+    """A message for people: our own errors as they are, others with their type."""
+    if isinstance(exc, HandcamError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

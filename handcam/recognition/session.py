@@ -1,0 +1,395 @@
+"""The recognition session: the one Qt-free loop that the window, ``handcam predict`` on a
+video, ``handcam bench`` and the soak run.
+
+A session owns a frame source, a loaded model, the hand detectors and the pipeline, the
+text composer, the prediction log and the running figures. Requests (a new source, model
+or smoothing) may come from any thread and are applied at the start of the next step.
+:meth:`RecognitionSession.run` is a plain generator of :class:`Event` objects, as napari's
+workers wrap plain generators: the window's Qt worker turns them into signals; ``predict``
+reads them in its own thread.
+
+Nothing that goes wrong ends the loop: a model that fails to load is said and the previous
+one kept; a frame that cannot be processed is skipped and said (the pipeline starts afresh
+after three failures in a row); a live source that fails is retried every 2 s; a source
+that stalls is said; a prediction log that cannot be written is said and closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handcam.capture.grabber import FrameGrabber, InlineReader
+from handcam.capture.sources import Frame, FrameSource, ImageFolderSource, frame_problem
+from handcam.errors import HandcamError
+from handcam.hands.hand import HandDetector
+from handcam.recognition.assemble import LoadedModel, assemble, load_model, make_detector
+from handcam.recognition.events import (
+    Event,
+    ModelFailed,
+    ModelInfo,
+    ModelReady,
+    Problem,
+    Processed,
+    SessionStats,
+    SourceEnded,
+    SourceFailed,
+    SourceStarted,
+    describe,
+)
+from handcam.recognition.pipeline import Pipeline
+from handcam.recognition.records import PredictionLog
+from handcam.signs.composer import TextComposer
+from handcam.signs.smoothing import SmootherConfig
+
+log = logging.getLogger(__name__)
+
+ModelLoader = Callable[[str], LoadedModel]
+DetectorFactory = Callable[[str, LoadedModel], HandDetector]
+RETRY_SECONDS = 2.0
+STATS_INTERVAL_S = 0.25
+STALL_SECONDS = 5.0  # no frame for this long: say so
+REPORT_EVERY_S = 5.0  # the same kind of problem is said at most this often
+RESET_AFTER_FAILURES = 3  # frames failing in a row: the pipeline (tracking) starts afresh
+
+
+SourceRequest = tuple[Callable[[], FrameSource], str, bool]  # factory, name, live
+
+
+@dataclass
+class _State:
+    """What the loop holds between steps (the loop's thread only)."""
+
+    reader: FrameGrabber | InlineReader | None = None
+    source: SourceRequest | None = None
+    retry_at: float = 0.0
+    last_frame_at: float = 0.0
+    stalled: bool = False
+    model: LoadedModel | None = None
+    detectors: dict[str, HandDetector] = field(default_factory=dict)
+    pipeline: Pipeline | None = None
+    detector_error: str | None = None  # the detector could not start: wait for a change
+    kind: str = "video"
+    done_times: deque[float] = field(default_factory=lambda: deque(maxlen=60))
+    stage_hist: deque[dict[str, float]] = field(default_factory=lambda: deque(maxlen=30))
+    last_stats: float = 0.0
+    processed: int = 0
+    failed: int = 0
+    failed_in_row: int = 0
+
+    def close_detectors(self) -> None:
+        for det in self.detectors.values():
+            try:
+                det.close()
+            except Exception:  # closing must not stop the loop
+                log.exception("closing a hand detector failed")
+        self.detectors.clear()
+        self.pipeline = None
+        self.detector_error = None
+
+
+class RecognitionSession:
+    """Frames of one source through one model, step by step.
+
+    ``realtime``: read sources in a capture thread where the newest frame wins (the
+    window); otherwise every frame is read and processed in the loop's thread (``predict``,
+    ``bench``). ``model_loader`` and ``detector_factory`` are the real ones by default;
+    tests pass fakes.
+    """
+
+    def __init__(
+        self,
+        model_loader: ModelLoader = load_model,
+        detector_factory: DetectorFactory = make_detector,
+        log_path: Path | None = None,
+        realtime: bool = True,
+        composer: TextComposer | None = None,
+    ) -> None:
+        self._load = model_loader
+        self._make_detector = detector_factory
+        self.realtime = realtime
+        self.composer = composer or TextComposer()  # the GUI edits it from its thread
+        self._lock = threading.Lock()
+        self._pending_source: SourceRequest | None = None
+        self._pending_model: str | LoadedModel | None = None
+        self._pending_smoother: SmootherConfig | None = None
+        self._smoother = SmootherConfig()
+        self._log_path = log_path
+        self._log: PredictionLog | None = None  # opened at the first step
+        self._reported: dict[str, float] = {}
+        self._stats = SessionStats("", 0.0, 0.0, 0, {}, "")
+        self._state = _State()
+        self._events: list[Event] = []
+
+    # --- requests (any thread) ----------------------------------------------------------
+    def set_source(self, factory: Callable[[], FrameSource], name: str, live: bool) -> None:
+        with self._lock:
+            self._pending_source = (factory, name, live)
+
+    def set_model(self, model: str | Path | LoadedModel) -> None:
+        """A bundle path to load in the loop, or a model already loaded."""
+        with self._lock:
+            self._pending_model = model if isinstance(model, LoadedModel) else str(model)
+
+    def set_smoother(self, config: SmootherConfig) -> None:
+        with self._lock:
+            self._pending_smoother = config
+
+    def stats(self) -> SessionStats:
+        with self._lock:
+            return self._stats
+
+    # --- the loop (one thread) ------------------------------------------------------------
+    def run(
+        self, should_stop: Callable[[], bool] = lambda: False, until_source_ends: bool = False
+    ) -> Iterator[Event]:
+        """Step until ``should_stop()`` (or, with ``until_source_ends``, until the source
+        has ended or failed for good), yielding what each step says; then close."""
+        try:
+            while not should_stop():
+                yield from self.step()
+                if until_source_ends and self.finished:
+                    return
+        finally:
+            self.close()
+
+    def step(self) -> list[Event]:
+        """One turn: apply requests, keep a source running, process the newest frame."""
+        if self._log is None:
+            self._log = PredictionLog(self._log_path)
+        try:
+            self._step(self._state)
+        except Exception as exc:  # never end the loop: say it, start the pipeline afresh
+            self._report("step", f"recognition error: {describe(exc)}", exc)
+            self._state.pipeline = None
+            time.sleep(0.1)
+        events, self._events = self._events, []
+        return events
+
+    def close(self) -> None:
+        """Stop the source (in this thread), close the detectors and the log."""
+        state = self._state
+        try:
+            self._stop_reader(state)
+        finally:
+            state.close_detectors()
+            if self._log is not None:
+                self._log.close()
+
+    def detector(self, kind: str) -> HandDetector | None:
+        """The hand detector in use for a kind of source ("video", "image"), if made."""
+        return self._state.detectors.get(kind)
+
+    @property
+    def source_kind(self) -> str:
+        """ "image" while unrelated stills are read, else "video"."""
+        return self._state.kind
+
+    @property
+    def finished(self) -> bool:
+        """No source is running or asked for: it ended or failed for good."""
+        with self._lock:
+            pending = self._pending_source is not None
+        return not pending and self._state.source is None
+
+    def _step(self, state: _State) -> None:
+        self._apply_requests(state)
+        self._ensure_reader(state)
+        if state.reader is None or state.model is None:
+            # no model yet: frames wait, but a source that ends or fails is still said
+            if state.reader is not None and state.reader.done.is_set():
+                self._check_source(state)
+            if state.source is None or state.model is None or self.realtime:
+                time.sleep(0.02)
+            return
+        item = state.reader.take(timeout=0.1)
+        if item is None:
+            self._check_source(state)
+            return
+        state.last_frame_at, state.stalled = time.monotonic(), False
+        self._process(state, *item)
+
+    def _apply_requests(self, state: _State) -> None:
+        with self._lock:
+            new_model, self._pending_model = self._pending_model, None
+            new_source, self._pending_source = self._pending_source, None
+            new_smoother, self._pending_smoother = self._pending_smoother, None
+        if new_smoother is not None:
+            self._smoother = new_smoother
+            if state.pipeline is not None:  # tracks, smoothed state and J/Z paths go on
+                state.pipeline.configure_smoother(new_smoother)
+        if new_model is not None:
+            self._load_model(state, new_model)
+        if new_source is not None:
+            self._stop_reader(state)
+            state.source, state.retry_at = new_source, 0.0
+            state.pipeline, state.detector_error = None, None
+
+    def _load_model(self, state: _State, request: str | LoadedModel) -> None:
+        """Load a model; on any failure say so and keep the one in use."""
+        if isinstance(request, LoadedModel):
+            model = request
+        else:
+            try:
+                model = self._load(request)
+            except Exception as exc:
+                log.warning(
+                    "model %s not loaded", request, exc_info=not isinstance(exc, HandcamError)
+                )
+                kept = " (the previous model stays in use)" if state.model else ""
+                message = describe(exc)
+                if request not in message:
+                    message = f"{request}: {message}"
+                self._events.append(ModelFailed(message + kept))
+                return
+        state.model = model
+        state.close_detectors()  # built for the old model's preprocessing
+        state.last_frame_at = time.monotonic()  # loading is not a stalled source
+        path = request if isinstance(request, str) else model.path
+        self._events.append(ModelReady(ModelInfo(path, model.labels, model.device)))
+
+    def _ensure_reader(self, state: _State) -> None:
+        if state.source is None or state.reader is not None:
+            return
+        if time.monotonic() < state.retry_at:
+            return
+        factory = state.source[0]
+        reader = FrameGrabber(factory, realtime=True) if self.realtime else InlineReader(factory)
+        state.reader = reader.start()
+        state.last_frame_at, state.stalled = time.monotonic(), False
+        self._events.append(SourceStarted(state.source[1]))
+
+    def _stop_reader(self, state: _State) -> None:
+        if state.reader is not None:
+            # a blocked source is abandoned quickly (its thread ends when the read returns)
+            state.reader.stop(timeout=1.0 if state.stalled else 5.0)
+            state.reader = None
+
+    def _check_source(self, state: _State) -> None:
+        """No frame came: the source ended, failed, or stalls."""
+        reader = state.reader
+        assert reader is not None and state.source is not None
+        if reader.done.is_set():
+            state.retry_at = self._source_finished(state.source, reader)
+            state.reader = None
+            if state.retry_at == float("inf"):
+                state.source = None
+            return
+        waited = time.monotonic() - state.last_frame_at
+        if not state.stalled and waited >= STALL_SECONDS:
+            state.stalled = True
+            name = reader.source_name or state.source[1]
+            self._events.append(
+                Problem(f"{name}: no frame for {waited:.0f} s (blocked or busy?) - waiting")
+            )
+
+    def _source_finished(self, source: SourceRequest, reader) -> float:
+        """A source ended or failed: retry live ones (returns when), say the rest."""
+        reader.stop()
+        error = reader.error
+        _, name, live = source
+        if error is not None and live:
+            message = f"{describe(error)} - retrying every {RETRY_SECONDS:.0f} s"
+            self._events.append(SourceFailed(message))
+            return time.monotonic() + RETRY_SECONDS
+        if error is not None:
+            self._events.append(SourceFailed(describe(error)))
+        else:
+            self._events.append(SourceEnded(f"{name}: end of source"))
+        return float("inf")
+
+    def _process(self, state: _State, frame: Frame, decode_ms: float) -> None:
+        """Recognise one frame; an unusable frame or a failing pipeline skips it."""
+        bad = frame_problem(frame.image)
+        if bad is not None:
+            state.failed += 1
+            self._report("frame", f"{frame.source}: frame {frame.index} skipped: {bad}")
+            return
+        pipeline = self._ensure_pipeline(state)
+        if pipeline is None:
+            return
+        try:
+            result = pipeline.process(frame, decode_ms)
+        except Exception as exc:
+            state.failed += 1
+            state.failed_in_row += 1
+            if state.failed_in_row >= RESET_AFTER_FAILURES:  # its state may be bad: afresh
+                state.pipeline = None
+            self._report("process", f"frame {frame.index} not recognised: {describe(exc)}", exc)
+            return
+        composed = self.composer.feed(result)
+        state.processed += 1
+        state.failed_in_row = 0
+        state.done_times.append(time.perf_counter())
+        state.stage_hist.append(result.timings_ms)
+        assert self._log is not None
+        said = self._log.write(result, composed.text)
+        if said is not None:
+            self._events.append(Problem(said))
+        self._events.append(Processed(result, composed))
+        if state.done_times[-1] - state.last_stats >= STATS_INTERVAL_S:
+            state.last_stats = state.done_times[-1]
+            self._update_stats(state)
+
+    def _ensure_pipeline(self, state: _State) -> Pipeline | None:
+        """The pipeline for this source kind; None (said once) if no detector starts."""
+        assert state.reader is not None and state.model is not None
+        # Unrelated stills (a folder) are detected one by one; streams are tracked.
+        wanted = "image" if state.reader.source_kind is ImageFolderSource else "video"
+        if state.pipeline is not None and wanted == state.kind:
+            return state.pipeline
+        if state.detector_error is not None and wanted == state.kind:
+            return None  # already said; a new model or source tries again
+        state.kind = wanted
+        try:
+            if wanted not in state.detectors:
+                state.detectors[wanted] = self._make_detector(wanted, state.model)
+            detector = state.detectors[wanted]
+            state.pipeline = assemble(state.model, wanted, self._smoother, detector=detector)
+        except Exception as exc:
+            log.exception("hand detector (%s) did not start", wanted)
+            state.detector_error = describe(exc)
+            state.detectors.pop(wanted, None)
+            self._events.append(Problem(f"hand detector did not start: {state.detector_error}"))
+            return None
+        state.detector_error = None
+        return state.pipeline
+
+    # --- reports and the prediction log -----------------------------------------------
+    def _report(self, kind: str, message: str, exc: BaseException | None = None) -> None:
+        """Say a problem and log it, at most once per REPORT_EVERY_S for each kind (a bad
+        frame every frame must flood neither the window nor the log)."""
+        now = time.monotonic()
+        if now - self._reported.get(kind, -REPORT_EVERY_S) >= REPORT_EVERY_S:
+            self._reported[kind] = now
+            log.warning("%s", message, exc_info=exc)
+            self._events.append(Problem(message))
+
+    def _update_stats(self, state: _State) -> None:
+        reader, done_times, stage_hist = state.reader, state.done_times, state.stage_hist
+        assert reader is not None and state.model is not None
+        span = done_times[-1] - done_times[0] if len(done_times) > 1 else 0.0
+        proc_fps = (len(done_times) - 1) / span if span > 0 else 0.0
+        elapsed = time.perf_counter() - reader.started_at
+        cam_fps = reader.frames_read / elapsed if elapsed > 0 else 0.0
+        stages = {}
+        for key in stage_hist[-1]:
+            vals = sorted(t.get(key, 0.0) for t in stage_hist)
+            stages[key] = vals[len(vals) // 2]
+        with self._lock:
+            self._stats = SessionStats(
+                reader.source_name,
+                cam_fps,
+                proc_fps,
+                reader.dropped,
+                stages,
+                state.model.device,
+                state.processed,
+                state.failed,
+                live=reader.source_kind is not ImageFolderSource,
+            )

@@ -1,0 +1,1 @@
+"""Recording labelled samples of your own signs (the record panel and `handcam record`)."""

@@ -1,0 +1,1 @@
+"""Synthetic hands and motion paths for tests and benchmarks of J and Z."""

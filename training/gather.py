@@ -1,0 +1,172 @@
+"""What a run learns from: the hands of the data folders (found once, cached), the training
+sets carried by bundles, the labels, and the model it starts from (``--init``,
+``--pretrained``), checked before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from handcam.errors import HandcamError
+from handcam.model.bundle import CONFIG_FILE, ModelBundle
+from handcam.model.trainset import HandSet, load_bundle_handset
+from training.data import DatasetError, label_key, scan_dataset
+from training.features import extract_hands, hand_crops
+from training.fit import ModelData
+from training.models import ModelSpec
+from training.progress import Progress
+from training.report import data_report
+from training.run import TrainConfig, TrainingError
+
+
+def pretrained_bundle(cfg: TrainConfig, spec: ModelSpec, progress: Progress) -> ModelBundle | None:
+    """The ``--pretrained`` bundle, checked: a landmark model like this run's, of the
+    feature set asked for (its layers start every network; labels it lacks get new output
+    rows; its carried data is not used; the run takes its preprocessing)."""
+    if not cfg.pretrained:
+        return None
+    if cfg.init:
+        raise TrainingError(
+            "--pretrained and --init do not go together: --init continues a model with its "
+            "signs and data, --pretrained only starts new networks from a model's layers"
+        )
+    try:
+        bundle = ModelBundle.load(cfg.pretrained)
+    except HandcamError as exc:
+        raise TrainingError(f"--pretrained: {exc}") from exc
+    if bundle.model_name != spec.name or spec.inputs != ("landmarks",):
+        raise TrainingError(
+            f"--pretrained {cfg.pretrained}: a {bundle.model_name} model cannot start a "
+            f"{spec.name} model; pretraining is for landmark models of the same kind"
+        )
+    if bundle.preprocess.features != cfg.features:
+        raise TrainingError(
+            f"--pretrained {cfg.pretrained}: it reads {bundle.preprocess.features!r} features, "
+            f"this run {cfg.features!r} (add --features {bundle.preprocess.features})"
+        )
+    progress.message(
+        f"pretrained: every network starts from the layers of {bundle.path.name} "
+        f"({bundle.preprocess.features} features; its carried data is not used)"
+    )
+    return bundle
+
+
+def check_loads(bundle: ModelBundle, option: str) -> None:
+    """Load the model a run starts from once, so that a broken file is said before any
+    work (hands found, networks trained)."""
+    from handcam.system.native_logs import native_quiet
+
+    with native_quiet():
+        import keras
+
+        try:
+            keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+        except Exception as exc:  # a corrupt, truncated or foreign file
+            raise TrainingError(
+                f"{option} {bundle.path}: its model cannot be loaded ({type(exc).__name__}: {exc})"
+            ) from exc
+
+
+def check_features(cfg: TrainConfig, spec: ModelSpec) -> str:
+    from handcam.features.preprocess import feature_size
+
+    try:
+        feature_size(cfg.features)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from exc
+    return cfg.features
+
+
+def gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progress):
+    """Rows to learn from: the images of the data folders (hands found once, cached) and
+    the carried training sets of the init bundle and of any bundle given as data."""
+    folders, carried = [], []
+    for d in cfg.data_dirs:
+        path = Path(d).expanduser()
+        if (path / CONFIG_FILE).is_file():
+            hs = load_bundle_handset(path)
+            if hs is None:
+                raise DatasetError(f"{path}: this model bundle carries no training set")
+            carried.append((path.name, hs))
+        else:
+            folders.append(path)
+    info: dict = {"roots": [str(p) for p in folders]}
+    new = HandSet.empty()
+    samples = []
+    if folders:
+        dataset = scan_dataset(folders, Path(cfg.groups) if cfg.groups else None)
+        progress.message(f"{len(dataset.samples)} images in {len(dataset.labels)} classes")
+        extracted = extract_hands(dataset.samples, preprocess, progress)
+        info.update(data_report(dataset, extracted, progress))
+        new, samples = extracted.hands, extracted.ok_samples
+    if init is not None and cfg.carried:
+        hs = load_bundle_handset(init.path)
+        if hs is None:
+            progress.message(
+                f"note: {init.path.name} carries no training set; fine-tuning on the new "
+                "samples alone (its other labels may be forgotten)"
+            )
+        else:
+            carried.append((init.path.name, hs))
+    crops = None
+    if "crop" in spec.inputs:
+        if carried:
+            progress.message(
+                "note: carried training sets hold landmarks only; a crop model trains on "
+                "the images of the data folders alone"
+            )
+            carried = []
+        crops = hand_crops(samples, new, preprocess, progress)
+    seen = set(new.origins.tolist())
+    parts = [new]
+    info["carried"] = {}
+    for name, hs in carried:
+        hs = hs.subset(~np.isin(hs.origins, list(seen)))  # the same photo given twice
+        seen |= set(hs.origins.tolist())
+        info["carried"][name] = {
+            lab: int(n) for lab, n in zip(*np.unique(hs.labels, return_counts=True), strict=True)
+        }
+        progress.message(
+            f"carried from {name}: {len(hs)} hands of {len(info['carried'][name])} labels"
+        )
+        parts.append(hs)
+    hands = HandSet.concat(parts)
+    if len(hands) == 0:
+        raise DatasetError("no usable samples: no hand was found in any image")
+    return ModelData(hands, crops, preprocess, spec.inputs), info
+
+
+def choose_labels(hands: HandSet, init, info: dict, progress: Progress):
+    """The model's labels (the init bundle's first, then new ones) and the rows to use."""
+    present = sorted(set(hands.labels.tolist()), key=label_key)
+    scanned = list(info.get("per_class", {}))
+    empty = [lab for lab in scanned if lab not in present]
+    if empty:
+        progress.message(
+            f"warning: dropping {len(empty)} class(es) with no usable image (readable, with a "
+            f"hand found): {empty}. A class of hand-less images (such as 'nothing') is not "
+            "needed: the app shows 'no hand' by itself"
+        )
+        info["dropped_classes"] = empty
+    labels = list(init.labels) if init else []
+    labels += [lab for lab in present if lab not in labels]
+    if len(present) < 2:
+        hint = (
+            " Add --init BUNDLE (e.g. models/digits) to add this sign to a model's signs"
+            if init is None
+            else ""
+        )
+        without = f" Without usable images: {empty}." if empty else ""
+        raise DatasetError(
+            f"only one class ({present[0]!r}) has usable samples; a classifier needs at "
+            f"least two.{without}{hint}"
+        )
+    unseen = [lab for lab in labels if lab not in present]
+    if unseen:
+        progress.message(
+            f"warning: no samples of {unseen}: the new model will recognise them less well. "
+            "Record a few of each, or train with the bundle's carried samples"
+        )
+        info["labels_without_samples"] = unseen
+    return labels, np.flatnonzero(np.isin(hands.labels, labels))

@@ -1,0 +1,103 @@
+"""The "not a sign" gate on hand shapes a model never learnt (``python -m training.benchmarks
+openset``)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from training.from_hands import train_hands
+
+
+def openset(
+    data: Path, groups: Path, unknown_sets: list[list[str]], seed: int = 0, features=None
+) -> list[dict]:
+    """The "not a sign" gate on hand shapes the model never learnt.
+
+    Signers are split (seeded) 70/30. For each set of "unknown" labels, handcam's training
+    learns the other labels from the first 70% of signers (grouped validation inside
+    them); on the other 30%: the known labels' accuracy with the gate (a known sign the
+    gate rejects counts as wrong), the share of known signs the gate lets pass, the
+    false-accept rate (unknown shapes the gate lets through as a sign) at the app's
+    operating threshold (``handcam.model.gate.LIVE_MARGIN`` times the calibrated one; the
+    figures at 1x-2x the calibrated threshold too), and AUROC of the gate's distance and,
+    for comparison, of the classifier's top probability. ``features``: the landmark feature
+    set the models are trained on and the gate reads (default: that of new models, "shape").
+    """
+    from handcam.features.preprocess import PreprocessConfig, feature_size
+    from handcam.model.bundle import ModelBundle
+    from handcam.model.gate import load_gate
+    from training.data import scan_dataset
+    from training.features import extract_hands
+    from training.models import DEFAULT_FEATURES
+    from training.openset import auroc
+    from training.progress import Progress
+
+    features = features or DEFAULT_FEATURES
+    ds = scan_dataset([data], groups)
+    hands = extract_hands(ds.samples, PreprocessConfig(), Progress()).hands
+    rng = np.random.default_rng(seed)
+    signers = np.array(sorted(set(hands.groups.tolist())))
+    rng.shuffle(signers)
+    test_s = signers[int(0.7 * len(signers)) :]
+    rows = []
+    for unknown in unknown_sets:
+        known_rows = ~np.isin(hands.labels, unknown)
+        is_test = np.isin(hands.groups, test_s)
+        parts = np.where(is_test, "test", "")
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "known"
+            tagged = hands.with_parts(parts).subset(np.flatnonzero(known_rows))
+            train_hands(tagged, out, None, features, None)
+            bundle = ModelBundle.load(out)
+            gate = load_gate(out, feature_size(bundle.preprocess.features))
+            probs, x = _probs(out, hands.subset(np.flatnonzero(is_test)))
+        test = hands.subset(np.flatnonzero(is_test))
+        unk = np.isin(test.labels, unknown)
+        dist = gate.distance(x)
+        passed = dist <= gate.operating_threshold  # where the app's sign-ness is 0.5
+        y = np.array(
+            [bundle.labels.index(lab) if lab in bundle.labels else -1 for lab in test.labels]
+        )
+        right = (probs.argmax(1) == y) & passed
+        row = {
+            "features": features,
+            "unknown_labels": list(unknown),
+            "test_signers": len(test_s),
+            "known_accuracy_with_gate": round(float(right[~unk].mean()), 4),
+            "known_accuracy_without_gate": round(float((probs.argmax(1) == y)[~unk].mean()), 4),
+            "known_passing": round(float(passed[~unk].mean()), 4),
+            "false_accept_rate": round(float(passed[unk].mean()), 4),
+            "false_accept_by_label": {
+                lab: round(float(passed[unk & (test.labels == lab)].mean()), 4) for lab in unknown
+            },
+            "auroc_gate": round(auroc(dist[~unk], dist[unk]), 4),
+            "calibrated_threshold": {  # known passing / false accepts at x times it
+                str(m): [
+                    round(float((dist[~unk] <= m * gate.threshold).mean()), 4),
+                    round(float((dist[unk] <= m * gate.threshold).mean()), 4),
+                ]
+                for m in (1.0, 1.25, 1.5, 2.0)
+            },
+            "auroc_top_probability": round(auroc(-probs.max(1)[~unk], -probs.max(1)[unk]), 4),
+            "threshold": round(gate.threshold, 2),
+            "operating_threshold": round(gate.operating_threshold, 2),
+        }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def _probs(bundle_dir: Path, hands) -> tuple[np.ndarray, np.ndarray]:
+    import keras
+
+    from handcam.features.preprocess import landmark_features
+    from handcam.model.bundle import ModelBundle
+
+    bundle = ModelBundle.load(bundle_dir)
+    model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
+    x = landmark_features(hands.landmarks, hands.world, hands.handedness, bundle.preprocess)
+    return np.asarray(model({"landmarks": x}, training=False)), x
