@@ -4,7 +4,6 @@ import circles, Qt only in the GUI layer, the app never imports training or the 
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from conftest import REPO
 
