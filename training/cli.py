@@ -34,10 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--pretrained",
-        metavar="BUNDLE",
-        help="start every network from this landmark bundle's layers (e.g. models/digits, "
-        "learned from 176 people, for a new sign set); labels it lacks get new output "
-        "weights, its carried data is not used",
+        metavar="BUNDLE|auto|none",
+        default="auto",
+        help="start every network from this landmark bundle's layers; labels it lacks get new "
+        "output weights, its carried data is not used. Default auto: a new landmark model "
+        "starts from the bundled digits model (hand shapes of 176 people: it reads people "
+        "you did not record better), unless the data holds that model's own photos; none: "
+        "from scratch",
     )
     p.add_argument(
         "--no-carried",

@@ -19,13 +19,22 @@ from training.progress import Progress
 from training.report import data_report
 from training.run import TrainConfig, TrainingError
 
+AUTO = "auto"  # --pretrained's default: the bundled digits model where it fits
+NONE = "none"
+DEFAULT_START = "digits"
+
 
 def pretrained_bundle(cfg: TrainConfig, spec: ModelSpec, progress: Progress) -> ModelBundle | None:
     """The ``--pretrained`` bundle, checked: a landmark model like this run's, of the
     feature set asked for (its layers start every network; labels it lacks get new output
-    rows; its carried data is not used; the run takes its preprocessing)."""
-    if not cfg.pretrained:
+    rows; its carried data is not used; the run takes its preprocessing).
+
+    ``auto`` (the command line's default): the bundled digits model (hand shapes learned
+    from 176 people) for a new landmark model of its feature set, else none."""
+    if not cfg.pretrained or cfg.pretrained == NONE:
         return None
+    if cfg.pretrained == AUTO:
+        return default_start(cfg, spec, progress)
     if cfg.init:
         raise TrainingError(
             "--pretrained and --init do not go together: --init continues a model with its "
@@ -50,6 +59,41 @@ def pretrained_bundle(cfg: TrainConfig, spec: ModelSpec, progress: Progress) -> 
         f"({bundle.preprocess.features} features; its carried data is not used)"
     )
     return bundle
+
+
+def default_start(cfg: TrainConfig, spec: ModelSpec, progress: Progress) -> ModelBundle | None:
+    """The bundled digits model when it can start this run's networks; None (said) when
+    it cannot: a fine-tune (--init), a crop model, another feature set, or no such model."""
+    from handcam.model.bundle import bundled_models_dir
+
+    if cfg.init or spec.inputs != ("landmarks",):
+        return None
+    path = bundled_models_dir() / DEFAULT_START
+    try:
+        bundle = ModelBundle.load(path)
+    except HandcamError as exc:
+        progress.message(f"networks start from scratch (no bundled {DEFAULT_START} model: {exc})")
+        return None
+    if bundle.model_name != spec.name or bundle.preprocess.features != cfg.features:
+        progress.message(
+            f"networks start from scratch ({path.name} reads {bundle.preprocess.features!r} "
+            f"features with a {bundle.model_name} model; this run: {cfg.features!r}, {spec.name})"
+        )
+        return None
+    progress.message(
+        f"pretrained: every network starts from the layers of the bundled {path.name} model "
+        "(hand shapes of 176 people; --pretrained none to start from scratch)"
+    )
+    return bundle
+
+
+def shares_photos(start: ModelBundle, hands: HandSet) -> bool:
+    """True when the data holds photos the start model was trained on (retraining that
+    very model): starting from it would show the held-out people to the new model."""
+    carried = load_bundle_handset(start.path)
+    if carried is None or not len(hands):
+        return False
+    return bool(np.isin(hands.origins, carried.origins).any())
 
 
 def check_loads(bundle: ModelBundle, option: str) -> None:

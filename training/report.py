@@ -91,7 +91,11 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
         )
     training_info = {k: v for k, v in asdict(run.cfg).items() if k != "overwrite"}
     training_info.update(
-        epochs_run=len(history.get("loss", [])), device=extra["device"], members=run.members
+        epochs_run=len(history.get("loss", [])),
+        device=extra["device"],
+        members=run.members,
+        pretrained_asked=run.cfg.pretrained,  # a path, auto or none
+        pretrained=str(run.pretrained.path) if run.pretrained is not None else None,
     )
     write_bundle_metadata(work, labels, run.preprocess, run.spec.name, list(names), training_info)
     report = {

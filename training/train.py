@@ -17,7 +17,15 @@ from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import TRAINSET_FILE
 from training import evaluate
 from training.fit import ModelData, select_device
-from training.gather import check_features, check_loads, choose_labels, gather, pretrained_bundle
+from training.gather import (
+    AUTO,
+    check_features,
+    check_loads,
+    choose_labels,
+    gather,
+    pretrained_bundle,
+    shares_photos,
+)
 from training.models import ModelSpec, get_spec
 from training.networks import cross_validate, member_count, train_members, training_length
 from training.progress import Progress
@@ -49,6 +57,18 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         else PreprocessConfig(crop_size=cfg.crop_size, features=check_features(cfg, spec))
     )
     data, data_info = gather(cfg, init, spec, preprocess, progress)
+    if pretrained is not None and cfg.pretrained == AUTO and shares_photos(pretrained, data.hands):
+        progress.message(
+            f"networks start from scratch: the data holds photos {pretrained.path.name} was "
+            "trained on (its held-out people must stay unseen)"
+        )
+        pretrained = None
+        data = ModelData(
+            data.hands,
+            data.crops,
+            PreprocessConfig(crop_size=cfg.crop_size, features=check_features(cfg, spec)),
+            data.inputs,
+        )
     return train_on(cfg, data, data_info, init, spec, progress, started, pretrained)
 
 

@@ -87,9 +87,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-hands", type=int, default=2, choices=(1, 2), help="hands handcam looks for"
     )
 
-    r = sub.add_parser("record", help="record labelled samples without the window")
+    r = sub.add_parser(
+        "record",
+        help="record labelled samples without the window",
+        description="Record samples of one sign (one label) from a camera, video or image "
+        "folder into a dataset folder that handcam-train reads (one sub-folder per label). "
+        "Each call is one sitting: its samples are kept together when the data are split, "
+        "so a model is tested on sittings it was not trained on. Record each label again "
+        "on another day, in other light or by another person: only then can training tell "
+        "how well the model reads people and rooms it has not seen (with one sitting per "
+        "label it cannot, and says so).",
+        epilog="example: handcam record --source 0 --label A --count 20 --out ~/my-signs",
+    )
     r.add_argument("--source", default=argparse.SUPPRESS, help="camera index, video or folder")
-    r.add_argument("--label", required=True)
+    r.add_argument(
+        "--label",
+        required=True,
+        help="the sign's name, also its folder name: any letters, digits or words ("
+        "'A', '7', 'thumbs up', 'ñ'); not empty, at most 64 characters, no leading dot or "
+        'surrounding spaces, none of / \\ : * ? " < > |',
+    )
     r.add_argument("--count", type=int, required=True, help="samples to record")
     r.add_argument("--out", type=Path, required=True, help="dataset folder")
     r.add_argument(

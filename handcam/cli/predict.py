@@ -161,6 +161,21 @@ def _emit(record: dict, as_json: bool, out: TextIO) -> None:
         out.write(f"{record['path']}\terror: {record['error']}\n")
     else:
         where = record["path"] + (f"#{record['frame']}" if "frame" in record else "")
-        label = record["label"] if record["hand_found"] else "(no hand)"
-        out.write(f"{where}\t{label}\t{record.get('confidence', 0):.3f}\n")
+        out.write(f"{where}\t{shown_text(record)}\n")
     out.flush()
+
+
+STATE_TEXT = {"unsure": "?", "not_a_sign": "not a sign", "no_hand": "(no hand)"}
+
+
+def shown_text(record: dict) -> str:
+    """What the window would show for the main hand, as plain text: its sign and the
+    confidence; "?" (unsure) or "not a sign" with what the classifier read; "(no hand)"."""
+    hand = record["hands"][0] if record.get("hands") else None
+    if hand is None:
+        return STATE_TEXT["no_hand"]
+    state = hand["smoothed_state"]
+    if state == "label":
+        return f"{hand['smoothed_label']}\t{hand['smoothed_confidence']:.3f}"
+    read = f"(read as {hand['label']} {hand['confidence']:.3f})"
+    return f"{STATE_TEXT.get(state, state)}\t{read}"

@@ -39,9 +39,14 @@ def start_window(
     user's settings; ``worker_kwargs`` go to the worker (tests: fakes).
     """
     from handcam.system.allocator import tune_allocator
+    from handcam.system.native_logs import configure_native_logging
 
     tune_allocator()  # before the grabber and worker threads make their heaps
+    configure_native_logging()
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
+
+    qInstallMessageHandler(_qt_message)
 
     from handcam.capture.grabber import LatestSlot
     from handcam.model.bundle import bundled_models_dir, default_model_path
@@ -118,6 +123,19 @@ def run_app(args: Namespace) -> int:
     if args.exit_after is not None or args.verbose:  # figures for benchmarks and scripts
         print("handcam: display " + json.dumps(window.display_stats()), file=sys.stderr)
     return code
+
+
+_QT_LEVELS = {"QtDebugMsg": logging.DEBUG, "QtInfoMsg": logging.INFO}
+
+
+def _qt_message(kind, context, message: str) -> None:
+    """Qt's own messages (e.g. a platform plugin's "does not support propagateSizeHints()")
+    go to the log instead of the terminal: shown with ``handcam -v``; critical ones always."""
+    name = getattr(kind, "name", str(kind))
+    level = _QT_LEVELS.get(name, logging.INFO)
+    if name in ("QtCriticalMsg", "QtFatalMsg"):
+        level = logging.ERROR
+    logging.getLogger("handcam.qt").log(level, "%s", message)
 
 
 @functools.cache

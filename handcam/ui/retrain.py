@@ -307,6 +307,8 @@ class RetrainDialog(QDialog):
                 data.append(self.previous_model)  # a bundle as data: its carried samples
             if self.pretrained_check.isChecked() and self.pretrained:
                 extra = ["--pretrained", self.pretrained]
+            else:
+                extra = ["--pretrained", "none"]  # the command line's default is auto
         if self.merge_check.isChecked() and self.merge_edit.text().strip():
             data.append(self.merge_edit.text().strip())
         self._loss, self._acc = [], []
