@@ -23,7 +23,7 @@ from training.data import Sample
 from training.progress import Progress
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 4  # 4: raw hands (landmarks, world, handedness), no crops
+CACHE_VERSION = 5  # 5: raw hands (landmarks, world, handedness) found by the LiteRT still detector
 
 
 @dataclass(frozen=True)

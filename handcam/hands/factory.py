@@ -19,8 +19,6 @@ def make_detector(
         from handcam.hands.tracker import HandTracker, TrackerConfig
 
         return HandTracker(complexity, TrackerConfig(max_hands=max_hands))
-    from handcam.hands.still import MediaPipeHandDetector
+    from handcam.hands.still import LiteRTStillDetector
 
-    return MediaPipeHandDetector(
-        mode="image", max_hands=max_hands, complexity=complexity, still_padding=still_padding
-    )
+    return LiteRTStillDetector(max_hands, complexity, still_padding=still_padding)

@@ -1,5 +1,17 @@
-"""MediaPipe's still-image hand detection (the legacy solution API; its models ship
-inside the pinned wheel): padding, then the image as it is, then tiles."""
+"""Still-image hand detection: every image on its own, searched in steps.
+
+Tight crops (such as the digits photos) need padding before the palm detector sees a
+hand: ~86% are found as they are, ~100% padded by 50% of their size with replicated
+borders and rescaled to 256-640 px. So a still is searched padded by ``still_padding``,
+then by half that, then as it is, and for a big photo in overlapping tiles (a small hand
+in a big photo); each step only when the ones before found nothing, plus the image as it
+is when fewer hands than wanted were found.
+
+Two backends share that search: :class:`LiteRTStillDetector` (the default: MediaPipe's
+palm and landmark models run by handcam through LiteRT, as the video tracker runs them;
+no TensorFlow or MediaPipe import) and :class:`MediaPipeHandDetector` (MediaPipe's legacy
+solution API, kept for comparison: importing it loads TensorFlow).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +24,84 @@ from handcam.hands.hand import Hand, HandDetector, distinct
 log = logging.getLogger(__name__)
 
 
-class MediaPipeHandDetector(HandDetector):
+class StillCascade(HandDetector):
+    """The search of a still in steps (see the module); subclasses find hands in one
+    image with ``_run(image, scale, offset)``: hands in the original image's pixels, where
+    ``original = (image - offset) / scale``."""
+
+    max_hands: int = 1
+    still_padding: float = 0.5
+
+    def detect(self, image: np.ndarray) -> list[Hand]:
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"expected an RGB image (H, W, 3), got shape {image.shape}")
+        if getattr(self, "mode", "image") == "video":
+            return self._run(np.ascontiguousarray(image), scale=1.0, offset=(0.0, 0.0))
+        # Tight crops need padding; a busy background tolerates less of it; a small hand
+        # in a big photo none. Later attempts run only when earlier ones find nothing
+        # (measured on backgrounds swapped into the digits photos: 89% -> 92% found).
+        # When fewer hands than wanted were found padded, the image as it is is also read
+        # (one more run) for another hand.
+        found: list[Hand] = []
+        for padding in (self.still_padding, self.still_padding / 2):
+            padded, scale, offset = pad_for_still(image, padding)
+            found = self._run(padded, scale, offset)
+            if found:
+                break
+        if not found or len(found) < self.max_hands:
+            found = distinct(found + self._run(np.ascontiguousarray(image), 1.0, (0.0, 0.0)))
+        if found or min(image.shape[:2]) < 256:
+            return found[: self.max_hands]
+        # Last resort, for a small hand in a big photo: the palm detector sees the whole
+        # image at 192 px, so look at overlapping tiles (small hands: 0-32% -> 92-98%).
+        for x, y, side in still_tiles(image.shape[1], image.shape[0]):
+            tile = np.ascontiguousarray(image[y : y + side, x : x + side])
+            found += self._run(tile, 1.0, (-float(x), -float(y)))
+        return distinct(sorted(found, key=lambda hand: -hand.score))[: self.max_hands]
+
+    def _run(self, image: np.ndarray, scale: float, offset: tuple[float, float]) -> list[Hand]:
+        raise NotImplementedError
+
+
+class LiteRTStillDetector(StillCascade):
+    """MediaPipe's static-image graph, run by handcam through LiteRT: the palm detector on
+    the whole (letterboxed) image, then the landmarker on each palm's hand region; a hand
+    counts at MediaPipe's thresholds (palm score and landmark presence 0.5). The same model
+    files and the same pre- and post-processing as the video tracker."""
+
+    def __init__(
+        self,
+        max_hands: int = 1,
+        complexity: int = 1,
+        min_confidence: float = 0.5,
+        still_padding: float = 0.5,
+    ) -> None:
+        from handcam.hands.mediapipe_models import LandmarkModel, PalmModel
+
+        self.max_hands = max_hands
+        self.still_padding = still_padding
+        self.min_presence = min_confidence
+        self.palms = PalmModel(complexity, min_score=min_confidence)
+        self.landmarks = LandmarkModel(complexity)
+
+    def _run(self, image: np.ndarray, scale: float, offset: tuple[float, float]) -> list[Hand]:
+        from handcam.hands.mediapipe_models import whole_image
+
+        h, w = image.shape[:2]
+        hands = []
+        for palm in self.palms.detect(image, whole_image(w, h))[: self.max_hands]:
+            res = self.landmarks.run(image, palm.hand_region())
+            if res.presence < self.min_presence:
+                continue
+            pts = res.landmarks.copy()
+            pts[:, :2] -= offset
+            pts /= scale
+            hands.append(Hand(pts, res.handedness, res.handedness_score, res.world))
+        hands.sort(key=lambda hand: -hand.score)
+        return distinct(hands)
+
+
+class MediaPipeHandDetector(StillCascade):
     """MediaPipe Hands (legacy solution API; its models ship inside the pinned wheel).
 
     ``mode="video"`` tracks between frames (fast, for cameras and videos);
@@ -50,33 +139,6 @@ class MediaPipeHandDetector(HandDetector):
             )
             self._hands.process(np.zeros((64, 64, 3), np.uint8))  # starts the graph
         self._seen_hand = False  # the landmark stage logs natively on its first hand
-
-    def detect(self, image: np.ndarray) -> list[Hand]:
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"expected an RGB image (H, W, 3), got shape {image.shape}")
-        if self.mode == "video":
-            return self._run(np.ascontiguousarray(image), scale=1.0, offset=(0.0, 0.0))
-        # Tight crops need padding; a busy background tolerates less of it; a small hand
-        # in a big photo none. Later attempts run only when earlier ones find nothing
-        # (measured on backgrounds swapped into the digits photos: 89% -> 92% found).
-        # When fewer hands than wanted were found padded, the image as it is is also read
-        # (one more run) for another hand.
-        found: list[Hand] = []
-        for padding in (self.still_padding, self.still_padding / 2):
-            padded, scale, offset = pad_for_still(image, padding)
-            found = self._run(padded, scale, offset)
-            if found:
-                break
-        if not found or len(found) < self.max_hands:
-            found = distinct(found + self._run(np.ascontiguousarray(image), 1.0, (0.0, 0.0)))
-        if found or min(image.shape[:2]) < 256:
-            return found[: self.max_hands]
-        # Last resort, for a small hand in a big photo: the palm detector sees the whole
-        # image at 192 px, so look at overlapping tiles (small hands: 0-32% -> 92-98%).
-        for x, y, side in still_tiles(image.shape[1], image.shape[0]):
-            tile = np.ascontiguousarray(image[y : y + side, x : x + side])
-            found += self._run(tile, 1.0, (-float(x), -float(y)))
-        return distinct(sorted(found, key=lambda hand: -hand.score))[: self.max_hands]
 
     def _run(self, image: np.ndarray, scale: float, offset: tuple[float, float]) -> list[Hand]:
         if self._seen_hand:

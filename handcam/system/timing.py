@@ -1,7 +1,9 @@
-"""Small latency statistics helpers."""
+"""Small timing helpers: latency statistics and the process's age."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,3 +20,19 @@ def summarize(values: Iterable[float]) -> dict[str, float]:
         "mean": round(float(arr.mean()), 3),
         "n": int(arr.size),
     }
+
+
+_IMPORTED = time.monotonic()
+
+
+def process_age_s() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere: since this module
+    was imported, which is soon after)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _IMPORTED

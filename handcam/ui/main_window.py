@@ -25,7 +25,7 @@ from handcam.capture.grabber import LatestSlot
 from handcam.capture.sources import FrameSource, open_source
 from handcam.model.bundle import bundled_models_dir, find_bundles
 from handcam.recognition.pipeline import FrameResult
-from handcam.system.timing import summarize
+from handcam.system.timing import process_age_s, summarize
 from handcam.ui.composer_keys import add_composer_keys
 from handcam.ui.composer_settings import composer_settings
 from handcam.ui.composer_view import ComposerView
@@ -344,6 +344,7 @@ class MainWindow(QMainWindow):
             self.latency_ms.append((done - result.frame.t_read) * 1e3)
             if not self.frames_shown:
                 self._t_first_shown = done
+                self._first_shown_age_s = process_age_s()
             self.frames_shown += 1
         self.plot.refresh()
 
@@ -368,6 +369,7 @@ class MainWindow(QMainWindow):
     def display_stats(self) -> dict:
         span = time.perf_counter() - self._t_first_shown if self.frames_shown else 0.0
         return {
+            "first_frame_shown_s": round(getattr(self, "_first_shown_age_s", 0.0), 3),
             "frames_shown": self.frames_shown,
             "display_fps": round((self.frames_shown - 1) / span, 2) if span > 0 else 0.0,
             "gui_ms": summarize(list(self.gui_ms)),
