@@ -104,3 +104,21 @@ def test_global_and_sub_command_options_mean_the_same(tmp_path):
     assert args.source == "w.mp4"
     args = p.parse_args(["predict", "a.png"])
     assert args.model is None
+
+
+def test_predict_on_a_photo_imports_nothing_heavy(dataset_dir):
+    """Stills run MediaPipe's models through LiteRT: no TensorFlow, MediaPipe, Keras, JAX,
+    matplotlib, scikit-learn or Qt is loaded to read one photo."""
+    if not MODEL.is_dir():
+        pytest.skip("models/digits not built")
+    photo = dataset_images(per_class=1)[0]
+    code = (
+        "import sys\nfrom handcam.cli.main import main\n"
+        f"assert main(['predict', {str(photo)!r}]) == 0\n"
+        "heavy = ('tensorflow', 'mediapipe', 'keras', 'jax', 'matplotlib', 'sklearn', "
+        "'PySide6', 'torch')\n"
+        "print('HEAVY', sorted(m for m in heavy if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stdout and f"{photo}\t" in proc.stdout
