@@ -16,7 +16,7 @@ from conftest import REPO, make_sidecar_dataset
 from handcam.system.accelerator import Device
 
 
-def _run_jax(code: str, timeout: float = 240, **env) -> subprocess.CompletedProcess:
+def _run_jax(code: str, timeout: float = 600, **env) -> subprocess.CompletedProcess:
     full = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", **env}
     full["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full.get("PYTHONPATH")) if p)
     done = subprocess.run(

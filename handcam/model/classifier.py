@@ -37,12 +37,6 @@ class Classifier:
         raise NotImplementedError
 
 
-def tensorflow_device() -> str:
-    """The device Keras computes on, e.g. "GPU:0 NVIDIA H200" or "CPU, 2 cores" (the name
-    is older than the other backends: it asks whichever backend Keras runs on)."""
-    return keras_device().name
-
-
 class KerasClassifier(Classifier):
     """Runs a bundle's Keras model (loaded with ``safe_mode=True``)."""
 
