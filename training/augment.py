@@ -1,7 +1,7 @@
 """Augmentation. Landmarks: applied to the raw 21x3 points (image and world landmarks
 alike) before features are computed, so every feature set sees a plausible other hand:
 bone lengths of another person, a camera at another angle, detector jitter, and the
-other hand. Crops: Keras layers inside the model."""
+other hand. Crops: training.crop_augment (on the device, outside the saved model)."""
 
 from __future__ import annotations
 
@@ -105,16 +105,3 @@ def _rotations(n: int, rng: np.random.Generator, cfg: LandmarkAugment) -> np.nda
         return m
 
     return rot(2, angle(cfg.rotate_deg)) @ rot(0, angle(cfg.tilt_deg)) @ rot(1, angle(cfg.tilt_deg))
-
-
-def crop_augmentation_layers(strength: float = 1.0) -> list:
-    """Keras layers that augment (S, S, 3) crops in 0..255 while training only."""
-    import keras
-
-    return [
-        keras.layers.RandomRotation(0.05 * strength, fill_mode="nearest"),
-        keras.layers.RandomZoom(0.12 * strength, fill_mode="nearest"),
-        keras.layers.RandomTranslation(0.06 * strength, 0.06 * strength, fill_mode="nearest"),
-        keras.layers.RandomBrightness(0.25 * strength, value_range=(0, 255)),
-        keras.layers.RandomContrast(0.25 * strength),
-    ]

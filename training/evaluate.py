@@ -179,7 +179,9 @@ def summary_text(report: dict) -> str:
                 f"(macro F1 {m['macro_f1']:.4f})"
             )
     for name, t in report.get("exports", {}).items():
-        if "accuracy" in t:
+        if not isinstance(t, dict):  # "skipped": why there is no export
+            lines.append(f"TFLite export {name}: {t}")
+        elif "accuracy" in t:
             test = f", test {t['test_accuracy']:.4f}" if "test_accuracy" in t else ""
             lines.append(
                 f"{name}: {t['size_kb']} KB, validation accuracy {t['accuracy']:.4f}{test}"
@@ -202,5 +204,8 @@ def summary_text(report: dict) -> str:
                 "  most confused (true->predicted): "
                 + ", ".join(f"{p['true']}->{p['predicted']} {p['count']}" for p in pairs[:8])
             )
-    lines.append(f"trained on {report['device']} in {report['duration_s']:.0f} s")
+    where = report["device"]
+    if report.get("backend"):
+        where += f" ({report['backend']}, {report.get('precision', 'float32')})"
+    lines.append(f"trained on {where} in {report['duration_s']:.0f} s")
     return "\n".join(lines)

@@ -1,10 +1,21 @@
-"""TFLite exports (float16, int8 calibrated on training data) with their accuracy."""
+"""TFLite exports (float16, int8 calibrated on training data) with their accuracy.
+
+TFLite's converter is TensorFlow's. A model trained on JAX or PyTorch is exported from its
+saved ``model.keras`` by a TensorFlow process (``python -m training.export BUNDLE``, which
+the trainer runs by itself); where TensorFlow is not installed there is no export, the
+report says so, and the app runs the Keras model.
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
+import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -75,3 +86,128 @@ def tflite_accuracy(
         interp.invoke()
         correct += int(np.argmax(interp.get_tensor(out)[0]) == y[i])
     return round(correct / max(len(y), 1), 4)
+
+
+CALIBRATION_ROWS = 200  # representative samples for int8 (export_tflite uses no more)
+NO_TENSORFLOW = (
+    "TensorFlow is not installed: no TFLite export was made; the app will run the Keras "
+    "model (pip install tensorflow, then python -m training.export BUNDLE)"
+)
+
+
+def export_bundle(
+    model,
+    input_names: list[str],
+    out_dir: Path,
+    calibration: dict[str, np.ndarray],
+    evaluation: dict[str, tuple[dict[str, np.ndarray], np.ndarray]],
+) -> dict:
+    """The exports of a bundle whose ``model.keras`` is saved in ``out_dir``, whatever
+    backend trained it: in this process under TensorFlow, else in a TensorFlow process
+    (``{"skipped": why}`` when there is no TensorFlow)."""
+    import keras
+
+    from training.backend import installed
+
+    calibration = {k: v[:CALIBRATION_ROWS] for k, v in calibration.items()}
+    if keras.config.backend() == "tensorflow":
+        return export_tflite(model, input_names, out_dir, calibration, evaluation)
+    if not installed("tensorflow"):
+        log.warning(NO_TENSORFLOW)
+        return {"skipped": NO_TENSORFLOW}
+    arrays = {f"calibration/{k}": v for k, v in calibration.items()}
+    for part, (x, y) in evaluation.items():
+        arrays[f"{part}/y"] = y
+        arrays.update({f"{part}/x/{k}": v for k, v in x.items()})
+    data = out_dir / ".export-data.npz"
+    np.savez(data, **arrays)
+    try:
+        return _export_in_tensorflow(out_dir, data)
+    finally:
+        data.unlink(missing_ok=True)
+
+
+def _export_in_tensorflow(bundle: Path, data: Path) -> dict:
+    root = str(Path(__file__).resolve().parent.parent)  # the folder holding training/
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    cmd = [sys.executable, "-m", "training.export", str(bundle), "--data", str(data), "--json"]
+    log.info("exporting TFLite in a TensorFlow process: %s", " ".join(cmd))
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode or not lines:
+        why = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
+        log.warning("TFLite export in a TensorFlow process failed: %s", why)
+        return {"error": f"export process failed ({done.returncode}): {why}"}
+    results = json.loads(lines[-1])
+    for entry in results.values():
+        entry["exported_by"] = "a TensorFlow process (the model trained on another backend)"
+    return results
+
+
+def _load_data(bundle: Path, data: Path | None, names: list[str]):
+    """Calibration and evaluation inputs: from ``data`` (written by :func:`export_bundle`)
+    or, for a landmark bundle, from its carried set (train part calibrates, validation
+    and test evaluate)."""
+    if data is not None:
+        with np.load(data) as z:
+            arrays = {k: z[k] for k in z.files}
+        cal = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("calibration/")}
+        evaluation = {}
+        for part in {k.split("/")[0] for k in arrays} - {"calibration"}:
+            x = {k.split("/")[2]: v for k, v in arrays.items() if k.startswith(f"{part}/x/")}
+            evaluation[part] = (x, arrays[f"{part}/y"])
+        return cal, evaluation
+    from handcam.features.preprocess import landmark_features
+    from handcam.model.bundle import ModelBundle
+    from handcam.model.trainset import load_bundle_handset
+
+    meta = ModelBundle.load(bundle)
+    hands = load_bundle_handset(bundle)
+    if names != ["landmarks"] or hands is None:
+        raise SystemExit(f"{bundle}: give --data (only landmark bundles carry their inputs)")
+    y = np.array([meta.labels.index(lab) for lab in hands.labels])
+
+    def inputs(part: str) -> dict[str, np.ndarray]:
+        h = hands.subset(np.flatnonzero(hands.parts == part))
+        return {"landmarks": landmark_features(h.landmarks, h.world, h.handedness, meta.preprocess)}
+
+    parts = [p for p in ("validation", "test") if np.any(hands.parts == p)]
+    evaluation = {p: (inputs(p), y[hands.parts == p]) for p in parts}
+    return {k: v[:CALIBRATION_ROWS] for k, v in inputs("train").items()}, evaluation
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m training.export BUNDLE [--data NPZ]``: write the TFLite exports of a
+    saved bundle (trained on any backend) with TensorFlow, and record them in its report."""
+    p = argparse.ArgumentParser(prog="python -m training.export", description=main.__doc__)
+    p.add_argument("bundle", type=Path)
+    p.add_argument("--data", type=Path, help="inputs written by the trainer (else: carried set)")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON line")
+    args = p.parse_args(argv)
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    from handcam.system.native_logs import configure_native_logging, native_quiet
+
+    configure_native_logging()
+    with native_quiet():
+        import keras
+    if keras.config.backend() != "tensorflow":
+        raise SystemExit("training.export: Keras was loaded before KERAS_BACKEND could be set")
+    config = json.loads((args.bundle / "config.json").read_text(encoding="utf-8"))
+    names = list(config["inputs"])
+    cal, evaluation = _load_data(args.bundle, args.data, names)
+    with native_quiet():
+        model = keras.models.load_model(args.bundle / "model.keras", compile=False, safe_mode=True)
+        results = export_tflite(model, names, args.bundle, cal, evaluation)
+    if args.data is None:  # run by hand: the report says what exports the bundle has
+        report_path = args.bundle / "report.json"
+        if report_path.is_file():
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+            report["exports"] = results
+            report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
+    print(json.dumps(results) if args.json else json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import sys
 from dataclasses import dataclass
 
@@ -13,23 +12,10 @@ from handcam.features.preprocess import PreprocessConfig, landmark_features
 from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import HandSet
 from training.augment import LandmarkAugment, augment_hands
+from training.backend import select_device, to_numpy
 from training.progress import Progress
 
-
-def select_device(progress: Progress) -> str:
-    """Say where training runs; on a GPU, turn on mixed precision."""
-    import keras
-    import tensorflow as tf
-
-    from handcam.model.classifier import tensorflow_device
-
-    device = tensorflow_device()
-    if tf.config.list_physical_devices("GPU"):
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        progress.message(f"training on {device} (mixed precision)")
-    else:
-        progress.message(f"training on CPU ({os.cpu_count()} cores); no GPU found")
-    return device
+__all__ = ["ModelData", "fit", "init_model", "predict", "select_device", "training_batches"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +40,7 @@ class ModelData:
                 h.landmarks, h.world, h.handedness, self.preprocess
             )
         if "crop" in self.inputs:
-            out["crop"] = self.crops.astype(np.float32)
+            out["crop"] = self.crops  # uint8: a quarter of the bytes to copy; cast in the model
         return out
 
 
@@ -67,7 +53,9 @@ def training_batches(
     augment: LandmarkAugment | None,
 ):
     """A Keras PyDataset: shuffled batches with sample weights; the landmarks are
-    augmented afresh every epoch (cheap: numpy on a few thousand hands)."""
+    augmented afresh every epoch (cheap: numpy on a few thousand hands). Every batch
+    has ``batch`` rows (the last one is topped up from the start of the epoch's order),
+    so a compiled training step never compiles again for a smaller last batch."""
     import keras
 
     class Batches(keras.utils.PyDataset):
@@ -94,6 +82,8 @@ def training_batches(
 
         def __getitem__(self, i: int):
             rows = self.order[i * batch : (i + 1) * batch]
+            if 0 < len(rows) < batch <= len(y):  # one batch shape: top up from the start
+                rows = np.concatenate([rows, self.order[: batch - len(rows)]])
             return {k: v[rows] for k, v in self.x.items()}, y[rows], self.w[rows]
 
     return Batches()
@@ -121,17 +111,25 @@ def fit(
     patience: int | None,
     progress: Progress,
     phase: str,
+    gpu: bool = False,
+    extra_callbacks: list | None = None,
 ) -> dict:
     """Compile and fit. With ``patience``, early stopping and a learning-rate schedule on
-    the validation loss (best weights restored); without, a fixed budget of ``epochs``."""
+    the validation loss (best weights restored); without, a fixed budget of ``epochs``.
+    ``gpu``: group many steps into one call to the device (:mod:`training.fused`)."""
     import keras
 
+    from training import fused
+
+    steps = fused.steps_per_call(train_batches, gpu)
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=steps,
     )
-    callbacks = [_progress_callback(progress, epochs, phase)]
+    fused.install(model, steps)
+    callbacks = [_progress_callback(progress, epochs, phase), *(extra_callbacks or [])]
     if patience is not None and validation is not None:
         callbacks += [
             keras.callbacks.EarlyStopping(
@@ -146,11 +144,18 @@ def fit(
     hist = model.fit(
         train_batches,
         validation_data=validation,
+        validation_batch_size=_eval_batch(validation[0]) if validation else None,
         epochs=epochs,
         verbose=0,
         callbacks=callbacks,
     )
     return {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def _eval_batch(x: dict) -> int:
+    """Rows per evaluation call: landmark sets in one call (one compile), crops 128."""
+    n = len(next(iter(x.values())))
+    return max(1, min(n, 128 if "crop" in x else 4096))
 
 
 def _cosine(lr: float, epochs: int):
@@ -160,13 +165,30 @@ def _cosine(lr: float, epochs: int):
     return schedule
 
 
-def predict(model, x: dict, batch: int = 512) -> np.ndarray:
-    """Class probabilities for all rows of ``x`` (calls the model, never .predict)."""
+def predict(model, x: dict, batch: int | None = None) -> np.ndarray:
+    """Class probabilities for all rows of ``x``. TensorFlow calls the model eagerly;
+    the other backends run a compiled prediction step, every call padded to ``batch``
+    rows so that it compiles once. Never ``.predict`` (its set-up costs more than the
+    few calls here)."""
+    import keras
+
     n = len(next(iter(x.values())))
+    batch = batch or _eval_batch(x)
+    eager = keras.config.backend() == "tensorflow"
     out = []
     for i in range(0, n, batch):
-        part = {k: v[i : i + batch].astype(np.float32) for k, v in x.items()}
-        out.append(np.asarray(model(part, training=False)))
+        part = {k: v[i : i + batch] for k, v in x.items()}
+        rows = len(next(iter(part.values())))
+        if eager:
+            probs = model(part, training=False)
+        else:
+            if rows < batch and n > batch:  # pad: the compiled step keeps one shape
+                part = {
+                    k: np.concatenate([v, np.repeat(v[-1:], batch - rows, 0)])
+                    for k, v in part.items()
+                }
+            probs = model.predict_on_batch(part)
+        out.append(np.asarray(to_numpy(probs), dtype=np.float32)[:rows])
     return np.concatenate(out) if out else np.zeros((0, 0))
 
 

@@ -68,10 +68,7 @@ def _landmark_branch(keras, x, stats, width: int = 256, dropout: float = 0.3):
 
 
 def _crop_branch(keras, x):
-    from training.augment import crop_augmentation_layers
-
-    for layer in crop_augmentation_layers():
-        x = layer(x)
+    # No augmentation inside: training wraps the model in training.crop_augment's layer.
     x = keras.layers.Rescaling(1.0 / 255)(x)
     for filters in (32, 64, 96, 128):
         x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
@@ -90,6 +87,7 @@ def build_model(
     landmark_stats=None,
 ):
     """A compiled-later Keras model for ``name``. Returns (model, backbone or None).
+    Crops are augmented outside it (:func:`crop_augment_strength`).
 
     ``landmark_stats``: training feature vectors whose mean and variance standardise the
     landmark input inside the model (so the app feeds raw features)."""
@@ -106,12 +104,7 @@ def build_model(
         inputs["crop"] = keras.Input((crop_size, crop_size, 3), name="crop")
         if spec.backbone:
             backbone = load_backbone(spec.backbone, crop_size, weights)
-            x = inputs["crop"]
-            from training.augment import crop_augmentation_layers
-
-            for layer in crop_augmentation_layers(0.7):
-                x = layer(x)
-            x = backbone(x, training=False)
+            x = backbone(inputs["crop"], training=False)
             x = keras.layers.GlobalAveragePooling2D()(x)
             feats.append(keras.layers.Dropout(0.3)(x))
         else:
@@ -122,6 +115,11 @@ def build_model(
         x = keras.layers.Dropout(0.3)(x)
     out = keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="probs")(x)
     return keras.Model(inputs, out, name=name), backbone
+
+
+def crop_augment_strength(spec: ModelSpec) -> float:
+    """How strongly crops are augmented in training: pretrained backbones a little less."""
+    return 0.7 if spec.backbone else 1.0
 
 
 def load_backbone(name: str, crop_size: int, weights: str):

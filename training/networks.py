@@ -8,8 +8,10 @@ import numpy as np
 from handcam.model.bundle import ModelBundle
 from training import evaluate
 from training.augment import LandmarkAugment
+from training.backend import set_seed
+from training.crop_augment import with_crop_augment
 from training.fit import fit, init_model, predict, training_batches
-from training.models import ModelSpec, build_model
+from training.models import ModelSpec, build_model, crop_augment_strength
 from training.run import FIXED_BUDGET, Run, TrainConfig, TrainingError
 from training.splits import SplitPlan, class_weights, kfold_indices, plan_split
 
@@ -89,9 +91,7 @@ def train_one(
     cfg = run.cfg
     seed = cfg.seed + 1000 * member
     if member:
-        import keras
-
-        keras.utils.set_random_seed(seed)
+        set_seed(seed)
     augment = None
     if "landmarks" in run.spec.inputs:
         mirror = cfg.mirror_augment and "crop" not in run.spec.inputs
@@ -116,9 +116,13 @@ def train_one(
             run.spec.name, len(run.labels), run.preprocess, cfg.weights, stats
         )
 
+    # Crops are augmented on the device by a layer before the model, never saved with it.
+    trainer = with_crop_augment(model, crop_augment_strength(run.spec), seed)
+    gpu = bool(run.device.get("gpu"))
+
     def stage(epochs: int, lr: float, name: str) -> dict:
         patience = run.patience if early else None
-        return fit(model, batches, validation, epochs, lr, patience, run.progress, name)
+        return fit(trainer, batches, validation, epochs, lr, patience, run.progress, name, gpu)
 
     total = run.epochs if early else selection["epochs"]
     if backbone is None:

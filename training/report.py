@@ -11,6 +11,7 @@ import numpy as np
 from handcam.features.preprocess import landmark_features
 from handcam.model.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
+from training.export import CALIBRATION_ROWS
 from training.fit import predict
 from training.progress import Progress
 
@@ -48,9 +49,11 @@ def data_report(dataset, extracted, progress: Progress) -> dict:
 def write_report(run, model, history: dict, plan, extra: dict) -> dict:
     """Save the model, evaluate it on validation and test, draw the pictures, export
     TFLite, write labels/config/report into ``run.work``; return the report."""
-    from training.export import export_tflite
+    from training.backend import float32_model
+    from training.export import export_bundle
 
     names, y, labels, work = run.spec.inputs, run.y, run.labels, run.work
+    model = float32_model(model)  # what the app runs, whatever precision trained it
     model.save(work / "model.keras")
     evaluation: dict = {}
     for part, idx in (("validation", plan.validation), ("test", plan.test)):
@@ -78,26 +81,31 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
             f"{run.spec.name}: {cv['folds']}-fold cross-validation ({kind}), all held-out folds",
         )
     openset = _open_set(run, plan, evaluation) if names == ("landmarks",) else None
-    exports: dict = {}
-    if run.cfg.export:
-        run.progress.message("exporting TFLite float16 and int8")
-        parts = {"validation": plan.validation, "test": plan.test}
-        exports = export_tflite(
-            model,
-            list(names),
-            work,
-            run.inputs(plan.train),
-            {p: (run.inputs(i), y[i]) for p, i in parts.items() if len(i)},
-        )
+    device = extra["device"]
     training_info = {k: v for k, v in asdict(run.cfg).items() if k != "overwrite"}
     training_info.update(
         epochs_run=len(history.get("loss", [])),
-        device=extra["device"],
+        device=device["device"],
+        backend=device["backend"],
+        precision=device["precision"],
         members=run.members,
         pretrained_asked=run.cfg.pretrained,  # a path, auto or none
         pretrained=str(run.pretrained.path) if run.pretrained is not None else None,
     )
     write_bundle_metadata(work, labels, run.preprocess, run.spec.name, list(names), training_info)
+    exports: dict = {}
+    if run.cfg.export:
+        run.progress.message("exporting TFLite float16 and int8")
+        parts = {"validation": plan.validation, "test": plan.test}
+        exports = export_bundle(
+            model,
+            list(names),
+            work,
+            run.inputs(plan.train[:CALIBRATION_ROWS]),
+            {p: (run.inputs(i), y[i]) for p, i in parts.items() if len(i)},
+        )
+        if "skipped" in exports:
+            run.progress.message(f"warning: {exports['skipped']}")
     report = {
         "model": run.spec.name,
         "description": run.spec.description,
@@ -107,7 +115,9 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
         "data": extra["data"],
         "split": extra["split"],
         "selection": extra["selection"],
-        "device": extra["device"],
+        "device": device["device"],
+        "backend": device["backend"],
+        "precision": device["precision"],
         "evaluation": evaluation,
         "exports": exports,
         "cross_validation": extra["cv"],

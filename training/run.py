@@ -81,6 +81,7 @@ class Run:
     sources: np.ndarray  # (N,) "dataset" name of each row, for per-source figures
     members: int = 1
     pretrained: ModelBundle | None = None
+    device: dict = field(default_factory=dict)  # training.backend.select_device's answer
 
     def inputs(self, idx: np.ndarray) -> dict:
         return self.data.subset(idx).arrays()

@@ -16,6 +16,7 @@ from handcam.features.preprocess import PreprocessConfig
 from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import TRAINSET_FILE
 from training import evaluate
+from training.backend import set_seed
 from training.fit import ModelData, select_device
 from training.gather import (
     AUTO,
@@ -104,10 +105,8 @@ def train_on(
     from handcam.system.native_logs import native_quiet
 
     with native_quiet():
-        import keras
-
-        keras.utils.set_random_seed(cfg.seed)
-        device = select_device(progress)
+        set_seed(cfg.seed)
+        device = select_device(progress, spec.inputs)
     members = member_count(cfg, init, spec)  # before anything is written
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -127,6 +126,7 @@ def train_on(
         sources=np.array([o.split("/")[0] for o in data.hands.origins], dtype=str),
         members=members,
         pretrained=pretrained,
+        device=device,
     )
     try:
         selection = training_length(run, plan)

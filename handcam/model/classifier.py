@@ -2,10 +2,10 @@
 
 :func:`load_classifier` picks the runtime (the app, ``predict`` and ``bench`` all use
 it): the bundle's TFLite export through LiteRT on CPU (a landmark MLP: ~0.005 ms per
-hand, against ~0.6 ms for the Keras model), the Keras model through a ``tf.function``
-with a fixed input signature when there is no export, or when a GPU is there to
-serve a model that takes image crops. Never ``model.predict`` per frame. Both warm
-up at load.
+hand, against ~0.6 ms for the Keras model); the Keras model, compiled once on whichever
+backend Keras runs (TensorFlow, JAX or PyTorch), when there is no export, or when a GPU
+is there to serve a model that takes image crops. Never ``model.predict`` per frame.
+Both warm up at load.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from handcam.errors import BundleError
 from handcam.features.preprocess import HandFeatures, feature_size
 from handcam.model.bundle import ModelBundle
+from handcam.system.accelerator import keras_device
 from handcam.system.litert import make_interpreter, tflite_runtime
 
 log = logging.getLogger(__name__)
@@ -36,23 +37,6 @@ class Classifier:
         raise NotImplementedError
 
 
-def tensorflow_device() -> str:
-    """ "GPU:0 (name)" when TensorFlow sees a GPU, else "CPU"."""
-    from handcam.system.native_logs import native_quiet
-
-    with native_quiet():
-        import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return "CPU"
-    try:
-        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "")
-    except (RuntimeError, ValueError):
-        name = ""
-    return f"GPU:0 {name}".strip()
-
-
 class KerasClassifier(Classifier):
     """Runs a bundle's Keras model (loaded with ``safe_mode=True``)."""
 
@@ -65,7 +49,6 @@ class KerasClassifier(Classifier):
 
     def _load(self, bundle: ModelBundle) -> None:
         import keras
-        import tensorflow as tf
 
         self.bundle = bundle
         self.labels = bundle.labels
@@ -76,15 +59,9 @@ class KerasClassifier(Classifier):
             raise BundleError(f"{bundle.model_path}: cannot load model ({exc})") from exc
         self._specs = check_model_fits(self.model, bundle)
         self.needs_crop = "crop" in self._specs
-        self.device = tensorflow_device()
-        signature = [tf.TensorSpec(shape, tf.float32, name=n) for n, shape in self._specs.items()]
-        names = list(self._specs)
-        model = self.model
-
-        def _forward(*tensors):
-            return model(dict(zip(names, tensors, strict=True)), training=False)
-
-        self._fn = tf.function(_forward, input_signature=signature, reduce_retracing=True)
+        device = keras_device()
+        self.device = device.describe()
+        self._fn = compiled_forward(self.model, self._specs)
         self._warm_up()
         log.info(
             "loaded %s (%s, %d labels) on %s in %.1f s",
@@ -112,7 +89,52 @@ class KerasClassifier(Classifier):
         return arrays
 
     def predict(self, features: HandFeatures) -> np.ndarray:
-        return np.asarray(self._fn(*self._inputs([features]))[0], dtype=np.float32)
+        import keras
+
+        out = keras.ops.convert_to_numpy(self._fn(*self._inputs([features])))
+        return np.asarray(out[0], dtype=np.float32)
+
+
+def compiled_forward(model, specs: dict[str, tuple]) -> Callable:
+    """``fn(*arrays) -> probabilities``, compiled once for batch-1 inputs named as
+    ``specs``: a ``tf.function`` with a fixed signature (TensorFlow), a ``jax.jit``
+    (JAX), the model under ``torch.no_grad`` (PyTorch)."""
+    import keras
+
+    names = list(specs)
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        signature = [tf.TensorSpec(shape, tf.float32, name=n) for n, shape in specs.items()]
+
+        def forward(*tensors):
+            return model(dict(zip(names, tensors, strict=True)), training=False)
+
+        return tf.function(forward, input_signature=signature, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        state = (
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+        )
+
+        @jax.jit
+        def stateless(trainable, non_trainable, *arrays):
+            inputs = dict(zip(names, arrays, strict=True))
+            return model.stateless_call(trainable, non_trainable, inputs, training=False)[0]
+
+        return lambda *arrays: stateless(*state, *arrays)
+    if backend == "torch":
+        import torch
+
+        def no_grad(*arrays):
+            with torch.no_grad():
+                return model(dict(zip(names, arrays, strict=True)), training=False)
+
+        return no_grad
+    return lambda *arrays: model(dict(zip(names, arrays, strict=True)), training=False)
 
 
 def check_model_fits(model, bundle: ModelBundle) -> dict[str, tuple]:
@@ -238,7 +260,7 @@ def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
     if runtime == "tflite":
         return TFLiteClassifier(bundle)
     exported = runtime == "auto" and tflite_file(bundle) is not None and tflite_runtime()
-    if exported and ("crop" not in bundle.inputs or tensorflow_device() == "CPU"):
+    if exported and ("crop" not in bundle.inputs or not keras_device().gpu):
         return TFLiteClassifier(bundle)
     return KerasClassifier(bundle)
 
