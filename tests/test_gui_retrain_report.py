@@ -68,7 +68,8 @@ def test_one_sitting_per_label_says_it_cannot_be_measured_and_what_to_record():
 def test_a_grouped_dataset_leads_with_the_figure_for_sittings_never_seen():
     h = headline(report(wrong={("G", "P"): 9, ("U", "R"): 3}, groups=2))
     assert h.measured and h.title == "Expect about 95% right on sittings and people it never saw"
-    assert "260 test samples from 2 sitting(s) or person(s)" in h.body
+    assert "260 test samples from 2 sittings or people kept out" in h.body
+    assert "from 1 sitting or person kept out" in headline(report(groups=1)).body
 
 
 def test_a_mixed_dataset_measures_only_the_labels_recorded_in_several_sittings():

@@ -62,9 +62,10 @@ def test_a_bad_model_at_start_leaves_a_whole_window_that_says_why_and_recovers(
         source="clip.mp4", model=bad, data_dir=tmp_path / "data", log_predictions=None,
         no_mirror=False, snapshot=None, exit_after=None, verbose=False,
     )  # fmt: skip
+    opened = []
     _, w, worker, _ = start_window(
         args,
-        source_factory=fake_source(),
+        source_factory=lambda: opened.append(1) or fake_source()(),
         settings_path=str(tmp_path / "settings.ini"),
         model_loader=loader,
         detector_factory=lambda kind, model: FakeHandDetector(),
@@ -85,8 +86,11 @@ def test_a_bad_model_at_start_leaves_a_whole_window_that_says_why_and_recovers(
         qtbot.waitUntil(lambda: w.status.text().startswith("no model loaded"), timeout=3000)
         assert "waits for a model" in w.status.text() and "mode:" not in w.status.text()
         assert not any(a.isChecked() for a in w.modes.actions.values())
-        # recovers: picking a good model from the picker
+        # recovers: picking a good model from the picker; the video starts again (it ran
+        # on, unread, while no model was loaded)
+        qtbot.waitUntil(lambda: len(opened) == 1, timeout=5000)
         w.model_combo.activated.emit(w.model_combo.findText("digits"))
+        qtbot.waitUntil(lambda: len(opened) == 2, timeout=10000)
         qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=10000)
         assert w.model_state == "ready" and w.video.shown_message() == ""
         assert w.model_combo.currentText() == "digits"
@@ -213,3 +217,15 @@ def test_a_long_dataset_path_is_cut_in_the_middle_with_all_of_it_in_the_tooltip(
     assert "…" in shown and shown.endswith("signs") and shown.startswith(str(tmp_path)[:4])
     assert panel.folder_label.toolTip() == str(deep)
     panel.stop_writer()
+
+
+def test_a_source_without_hands_keeps_the_plot_placeholder_and_an_empty_legend(qtbot, tmp_path):
+    w = build_window(qtbot, tmp_path, fake_model, lambda mode, pre: FakeHandDetector(lambda i: []))
+    try:
+        w.set_source("fake", factory=fake_source("fake"))
+        qtbot.waitUntil(lambda: w.frames_shown > 5, timeout=5000)
+        w.plot.refresh()
+        assert w.plot.legend_names() == [] and w.plot.placeholder.isVisible()
+        assert w.confidence_label.text() == "no hand"
+    finally:
+        w.worker.stop()

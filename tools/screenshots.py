@@ -1,7 +1,7 @@
 """Screenshots of the real window in each of its states, at each screen size.
 
     python -m tools.screenshots OUT_DIR [--states S,S] [--sizes 1280x720,1920x1080]
-                                [--video VIDEO] [--report-from BUNDLE]
+                                [--video VIDEO] [--model BUNDLE] [--report-from BUNDLE]
 
 Runs ``handcam.ui.app.start_window`` (the window ``handcam`` opens) once per state and
 size, waits until the state is on screen, and saves ``STATE-WxH.png`` (the screen: the
@@ -14,7 +14,8 @@ stills (an image folder), record, practice, sign-chart, retrain-one-sitting and
 retrain-grouped (the retrain dialog at the end of a 26-letter run, from samples written
 out of the landmarks ``models/letters`` carries: one sitting per letter, or four
 people as four sittings; each trains for real, 1-2 minutes on 2 cores, unless
-``--report-from`` names a finished bundle to show instead).
+``--report-from`` names a finished bundle to show instead; a second size shows the
+bundle the first one trained).
 
 The video and the image folder are made from the digits photos beside the repository
 (``../shared/datasets/sign-language-digits``) unless ``--video`` is given.
@@ -94,7 +95,7 @@ def make_inputs(work: Path, video: Path | None) -> tuple[Path, Path]:
     if not stills.is_dir() and DIGITS.is_dir():
         stills.mkdir(parents=True)
         for digit in "0123456789":
-            for photo in sorted((DIGITS / digit).glob("*.JPG"))[:1]:
+            for photo in sorted((DIGITS / digit).glob("*.JPG"))[:10]:  # 50 s at 2/s
                 shutil.copy(photo, stills / f"{digit}-{photo.name}")
     if video is None:
         video = work / "digits.mp4"
@@ -111,9 +112,11 @@ def make_inputs(work: Path, video: Path | None) -> tuple[Path, Path]:
 class Shooter:
     """Opens the window for one state and size, saves the pictures, closes it."""
 
-    def __init__(self, out: Path, work: Path, video: Path, stills: Path, report_from) -> None:
+    def __init__(self, out: Path, work: Path, video: Path, stills: Path, report_from, model=None):
         self.out, self.work, self.video, self.stills = out, work, video, stills
+        self.model = model  # for the video, record and practice states (default: the app's)
         self.report_from = report_from
+        self.trained: dict[str, str] = {}  # state -> the bundle its dialog trained
         self.app = None
 
     def open(self, name: str, size: tuple[int, int], source=None, model=None, cameras=None):
@@ -133,8 +136,15 @@ class Shooter:
         window.setGeometry(0, 0, *size)
         return window, worker
 
-    def shoot(self, name: str, size: tuple[int, int], window, extra=()) -> None:
-        settle(self.app)
+    def shoot(self, name: str, size: tuple[int, int], window, extra=(), when=None) -> None:
+        """Save the pictures; ``when``: a condition that must still hold after the
+        pictures settle (a sign on screen), tried again for up to 60 s."""
+        end = time.monotonic() + 60
+        while True:
+            settle(self.app, 1.0)  # without a window manager, a dialog's move repaints late
+            if when is None or when() or time.monotonic() > end:
+                break
+            wait_until(self.app, when, 10)
         tag = f"{name}-{size[0]}x{size[1]}"
         screen = self.app.primaryScreen().grabWindow(0, 0, 0, *size)
         screen.save(str(self.out / f"{tag}.png"))
@@ -173,7 +183,7 @@ class Shooter:
         (bad / "labels.json").write_text('["A", "B"]')
         window, worker = self.open(name, size, source=str(self.video), model=str(bad))
         wait_until(self.app, lambda: window.model_state == "failed", 60)
-        settle(self.app, 1.0)
+        wait_until(self.app, lambda: not window.statusBar().currentMessage(), 20)  # the line
         return window, worker
 
     def s_bad_model(self, name, size):
@@ -191,20 +201,24 @@ class Shooter:
         self.close(window, worker)
 
     def s_video(self, name, size):
-        window, worker = self.open(name, size, source=str(self.video))
+        window, worker = self.open(name, size, source=str(self.video), model=self.model)
         self.playing(window, 150)
-        wait_until(self.app, lambda: window.big_label.text() not in ("", "?"), 20)
-        self.shoot(name, size, window)
+        signing = lambda: window.big_label.text() not in ("", "?")  # noqa: E731
+        wait_until(self.app, signing, 20)
+        self.shoot(name, size, window, when=signing)
         self.close(window, worker)
 
     def s_stills(self, name, size):
         window, worker = self.open(name, size, source=str(self.stills))
-        wait_until(self.app, lambda: "images" in window.status.text(), 60)
-        self.shoot(name, size, window)
+        rate_shown = lambda: (  # noqa: E731 - the figures, not a passing message
+            "images" in window.status.text() and not window.statusBar().currentMessage()
+        )
+        wait_until(self.app, rate_shown, 60)
+        self.shoot(name, size, window, when=rate_shown)
         self.close(window, worker)
 
     def s_record(self, name, size):
-        window, worker = self.open(name, size, source=str(self.video))
+        window, worker = self.open(name, size, source=str(self.video), model=self.model)
         window.record_dock.show()
         self.playing(window)
         panel = window.record_panel
@@ -213,16 +227,16 @@ class Shooter:
             wait_until(self.app, lambda: window.latest is not None and window.latest.hand_found, 20)
             panel.capture()
             settle(self.app, 0.5)
-        self.shoot(name, size, window)
+        self.shoot(name, size, window, when=lambda: window.big_label.text() not in ("", "?"))
         self.close(window, worker)
 
     def s_practice(self, name, size):
-        window, worker = self.open(name, size, source=str(self.video))
+        window, worker = self.open(name, size, source=str(self.video), model=self.model)
         window.practice_dock.show()
         self.playing(window)
         window.practice.start()
         settle(self.app, 3.0)
-        self.shoot(name, size, window)
+        self.shoot(name, size, window, when=lambda: window.big_label.text() not in ("", "?"))
         self.close(window, worker)
 
     def s_sign_chart(self, name, size):
@@ -246,15 +260,17 @@ class Shooter:
         panel = window.record_panel
         panel.set_dataset_dir(samples)
         dialog = open_retrain_dialog(window, panel)
-        if self.report_from:
-            bundle = Path(self.report_from)
-            report = json.loads((bundle / "report.json").read_text())
+        bundle = self.report_from or self.trained.get(name)
+        if bundle:  # shown as the dialog shows a finished run (a second size: no retrain)
+            report = json.loads((Path(bundle) / "report.json").read_text())
             dialog.show_report(report, str(bundle))
         else:
             dialog.scratch_radio.setChecked(True)  # a new model of the 26 letters
             dialog.keep_signs_check.setChecked(False)
             dialog.start()
             wait_until(self.app, lambda: dialog.start_button.isEnabled(), 600)
+            if dialog.new_model:
+                self.trained[name] = dialog.new_model
         view = dialog.report_view
         extra = [("dialog", dialog)]
         self.shoot(name, size, window, extra)
@@ -282,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--video", type=Path)
     parser.add_argument("--report-from", type=Path, metavar="BUNDLE")
+    parser.add_argument("--model", help="model of the video, record and practice states")
     parser.add_argument("--work", type=Path, help="scratch folder (default: OUT/work)")
     args = parser.parse_args(argv)
     states = [s for s in args.states.split(",") if s]
@@ -294,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("HANDCAM_CACHE_DIR", str(work / "cache"))  # training's cache
     video, stills = make_inputs(work, args.video)
-    shooter = Shooter(args.out, work, video, stills, args.report_from)
+    shooter = Shooter(args.out, work, video, stills, args.report_from, args.model)
     for state in states:
         for size in sizes:
             shooter.state(state, size)

@@ -32,7 +32,7 @@ class ConfidencePlot(pg.PlotWidget):
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.addLegend(offset=(10, 5), labelTextSize="9pt")
+        self.legend = self.addLegend(offset=(10, 5), labelTextSize="9pt", brush=(30, 30, 34, 200))
         # curves are named in the legend only while they show a sign (no "#1 #2 #3")
         self._curves = [self.plot([], [], pen=pg.mkPen(c, width=1)) for c in COLOURS[:top_k]]
         self._raw = self.plot(

@@ -29,6 +29,16 @@ def add_dock(window, title: str, name: str, widget, key: str, scroll: bool = Tru
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setMinimumWidth(widget.minimumSizeHint().width() + 16)
         dock.setWidget(area)
+        # shown: as tall as the panel wants where the window has the room (not squeezed
+        # under the sign chart); a short window still scrolls it
+        dock.visibilityChanged.connect(
+            lambda visible: (
+                visible
+                and window.resizeDocks(
+                    [dock], [widget.sizeHint().height() + 8], Qt.Orientation.Vertical
+                )
+            )
+        )
     else:
         dock.setWidget(widget)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)

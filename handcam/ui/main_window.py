@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         self.model_error = ""
         self._requested_model = ""
         self.source_spec = ""
+        self._source_factory = None
+        self._source_waits = False  # no model read the source: play it again on a model
         self.latest: FrameResult | None = None
         self.gui_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.latency_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
@@ -174,7 +176,7 @@ class MainWindow(QMainWindow):
                 return open_source(spec)
 
         live = spec.isdigit()
-        self.source_spec = spec
+        self.source_spec, self._source_factory = spec, factory
         self.worker.set_source(factory, spec, live)
         self.video.set_message(f"Opening {spec}...")
         if self.model_state == "failed":
@@ -250,8 +252,12 @@ class MainWindow(QMainWindow):
             self.set_model(path)
 
     def _on_model_ready(self, info: ModelInfo) -> None:
+        waited, self._source_waits = self._source_waits, False
         self.labels, self.device, self.model_path = info.labels, info.device, info.path
         self.model_state, self.model_error = "ready", ""
+        if waited and self.source_spec and not self.source_spec.isdigit():
+            # a video or folder ran on, unread, while no model was loaded: from the start
+            self.set_source(self.source_spec, factory=self._source_factory)
         self.video.set_notice("")
         self.settings.setValue("model/path", info.path)
         _select_or_add(self.model_combo, Path(info.path).name, info.path)
@@ -272,7 +278,7 @@ class MainWindow(QMainWindow):
             _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
             self.modes.model_loaded(self.model_path)
             return
-        self.model_state = "failed"
+        self.model_state, self._source_waits = "failed", True
         self.model_info.setText(
             f"{said}<br><b>No model is in use.</b> Pick one in the Model picker above, or "
             "open a model bundle folder (Ctrl+Shift+M)."

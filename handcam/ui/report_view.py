@@ -293,7 +293,7 @@ class ReportView(QWidget):
             plot = pg.PlotWidget(background=(30, 30, 34), title=title)
             plot.setMinimumHeight(130)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 5))
+            plot.addLegend(offset=(-10, -40 if title == "accuracy" else 5))  # off the curves
             for key, colour, name in keys:
                 if history.get(key):
                     plot.plot(history[key], pen=pg.mkPen(colour), name=name)

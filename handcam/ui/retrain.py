@@ -207,7 +207,12 @@ class RetrainDialog(QDialog):
             self.merge_check.setChecked(True)
 
     def output_dir(self) -> Path:
-        base = Path(self.previous_model).name if self.previous_model else "model"
+        """MODEL-personal-TIME when the new model keeps the current model's signs, else
+        DATASET-personal-TIME (a letters model trained from scratch is not "digits")."""
+        keeps = self.previous_model and (
+            self.finetune_radio.isChecked() or self.keep_signs_check.isChecked()
+        )
+        base = Path(self.previous_model).name if keeps else self.dataset.name or "model"
         base = base.split("-personal-")[0]
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         return self.models_dir / f"{base}-personal-{stamp}"

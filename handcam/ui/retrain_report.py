@@ -80,7 +80,9 @@ def headline(report: dict) -> Headline:
     honest = {lab for lab in labels if lab not in by_sample}
     acc, n = _rows_accuracy(part, labels, honest)
     groups = (split.get("groups") or {}).get(part_name)
-    where = f" from {groups} sitting(s) or person(s)" if groups else ""
+    where = ""
+    if groups:
+        where = f" from {groups} sittings or people" if groups > 1 else " from 1 sitting or person"
     if acc is None:  # every label was split by sample: one sitting each
         return Headline(
             "How well it reads people you did not record cannot be measured from one sitting",
