@@ -285,6 +285,8 @@ def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qt
     assert Path(new).parent == tmp_path / "models" and (Path(new) / "model.keras").is_file()
     assert ModelBundle.load(new).training["pretrained"] == str(MODEL.resolve())
     assert dialog.bar.value() == 2 and dialog.tabs.currentWidget() is dialog.result_page
+    legend = [item.text for _, item in dialog.curves_legend.items]  # named once epochs ran
+    assert legend == ["loss", "validation accuracy"] and not dialog.curves_placeholder.isVisible()
     view = dialog.report_view  # the result: a headline, each label, the details
     assert view.headline.title and view.table.rowCount() == 2
     assert "split" in view.details.toPlainText() and "Saved as" in dialog.result_label.text()

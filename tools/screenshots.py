@@ -267,7 +267,12 @@ class Shooter:
         else:
             dialog.scratch_radio.setChecked(True)  # a new model of the 26 letters
             dialog.keep_signs_check.setChecked(False)
+            tag = f"{name}-{size[0]}x{size[1]}"
+            settle(self.app, 0.5)
+            dialog.grab().save(str(self.out / f"{tag}-options.png"))
             dialog.start()
+            wait_until(self.app, lambda: dialog.bar.value() >= 20, 600)  # mid-training
+            dialog.grab().save(str(self.out / f"{tag}-training.png"))
             wait_until(self.app, lambda: dialog.start_button.isEnabled(), 600)
             if dialog.new_model:
                 self.trained[name] = dialog.new_model

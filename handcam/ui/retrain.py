@@ -147,11 +147,16 @@ class RetrainDialog(QDialog):
         self.curves = pg.PlotWidget(background=(30, 30, 34))
         self.curves.setMinimumHeight(120)
         self.curves.setLabel("bottom", "epoch")
-        self.curves.addLegend(offset=(-10, 5))
-        self.loss_curve = self.curves.plot([], [], pen=pg.mkPen((255, 150, 60)), name="loss")
-        self.acc_curve = self.curves.plot(
-            [], [], pen=pg.mkPen((90, 230, 120)), name="validation accuracy"
+        self.curves_legend = self.curves.addLegend(offset=(-10, 5))
+        self.loss_curve = self.curves.plot([], [], pen=pg.mkPen((255, 150, 60)))
+        self.acc_curve = self.curves.plot([], [], pen=pg.mkPen((90, 230, 120)))
+        self.curves_placeholder = pg.TextItem(
+            "Loss and validation accuracy appear here, epoch by epoch, once training runs",
+            color=(150, 150, 150),
+            anchor=(0.5, 0.5),
         )
+        self.curves_placeholder.setPos(0.5, 0.5)
+        self.curves.addItem(self.curves_placeholder)
         training_layout.addWidget(self.curves, 1)
         self.log_view = QPlainTextEdit(readOnly=True)
         self.log_view.setMaximumBlockCount(500)
@@ -230,6 +235,12 @@ class RetrainDialog(QDialog):
         if self.merge_check.isChecked() and self.merge_edit.text().strip():
             data.append(self.merge_edit.text().strip())
         self._loss, self._acc = [], []
+        self.loss_curve.setData([])
+        self.acc_curve.setData([])
+        self.curves_legend.clear()
+        self.curves_placeholder.show()
+        self.curves.setRange(xRange=(0, 1), yRange=(0, 1))
+        self.curves.enableAutoRange()
         self.result_label.setText("")
         self._clear_result()
         epochs = self.epochs_spin.value() or None
@@ -261,6 +272,11 @@ class RetrainDialog(QDialog):
         self._acc.append(float(ev.get("val_accuracy", 0)))
         self.loss_curve.setData(self._loss)
         self.acc_curve.setData(self._acc)
+        if self.curves_placeholder.isVisible():  # named once they have something to show
+            self.curves_placeholder.hide()
+            self.curves_legend.clear()
+            self.curves_legend.addItem(self.loss_curve, "loss")
+            self.curves_legend.addItem(self.acc_curve, "validation accuracy")
 
     def _on_finished(self, ok: bool, detail: str) -> None:
         self.start_button.setEnabled(True)
