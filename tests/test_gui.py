@@ -284,9 +284,12 @@ def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qt
     new = dialog.new_model
     assert Path(new).parent == tmp_path / "models" and (Path(new) / "model.keras").is_file()
     assert ModelBundle.load(new).training["pretrained"] == str(MODEL.resolve())
-    assert dialog.bar.value() == 2 and "accuracy" in dialog.result_label.text()
-    assert "split" in dialog.result_label.text()
-    assert dialog.report_image.pixmap() is not None
+    assert dialog.bar.value() == 2 and dialog.tabs.currentWidget() is dialog.result_page
+    legend = [item.text for _, item in dialog.curves_legend.items]  # named once epochs ran
+    assert legend == ["loss", "validation accuracy"] and not dialog.curves_placeholder.isVisible()
+    view = dialog.report_view  # the result: a headline, each label, the details
+    assert view.headline.title and view.table.rowCount() == 2
+    assert "split" in view.details.toPlainText() and "Saved as" in dialog.result_label.text()
     dialog.use_new()
     qtbot.waitUntil(lambda: w.model_path == new, timeout=5000)
     dialog.roll_back()
@@ -380,9 +383,7 @@ def test_retrain_dialog_cancels_on_esc_restarts_and_runs_one_at_a_time(
     dialog.start()  # and it can be started again
     qtbot.wait(11000)  # past the first run's kill timer: it must not touch this run
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=120000)
-    assert "accuracy" in dialog.result_label.text() and "cancelled" not in (
-        dialog.result_label.text()
-    )
+    assert dialog.report_view is not None and "cancelled" not in dialog.result_label.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing running: Esc closes
     assert not dialog.isVisible()
 

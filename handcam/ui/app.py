@@ -26,6 +26,19 @@ def user_data_dir(override: Path | None = None) -> Path:
     return Path(_udd("handcam"))
 
 
+def startup_model(asked: Path | str | None, remembered: str | None) -> str:
+    """The model to load at start: the one asked for with ``--model`` as it is (if it is
+    not a model, the window says why and offers the others), else the one used last if it
+    is still there, else the default."""
+    from handcam.model.bundle import default_model_path
+
+    if asked:
+        return str(asked)
+    if remembered and Path(remembered).is_dir():
+        return str(remembered)
+    return str(default_model_path())
+
+
 def start_window(
     args: Namespace,
     source_factory: Callable | None = None,
@@ -49,7 +62,7 @@ def start_window(
     qInstallMessageHandler(_qt_message)
 
     from handcam.capture.grabber import LatestSlot
-    from handcam.model.bundle import bundled_models_dir, default_model_path
+    from handcam.model.bundle import bundled_models_dir
     from handcam.ui.docks import attach_record_panel
     from handcam.ui.main_window import MainWindow
     from handcam.ui.qt_env import clean_qt_environment
@@ -79,10 +92,7 @@ def start_window(
         window.mirror_action.setChecked(False)
     window.populate_sources()
     window.populate_models()
-    model = args.model or settings.value("model/path") or default_model_path()
-    if not Path(model).is_dir():
-        model = default_model_path()
-    window.set_model(str(model))
+    window.set_model(str(startup_model(args.model, settings.value("model/path"))))
     lister = _lister_class()(window)
     if args.source:
         window.set_source(str(args.source), factory=source_factory)

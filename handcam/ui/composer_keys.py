@@ -7,9 +7,9 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 
 COMPOSER_KEYS = (
-    ("Backspace", "delete the last sign written"),
-    ("Ctrl+Shift+Backspace", "clear the text"),
-    ("Ctrl+C", "copy the text"),
+    ("Backspace", "Delete the last sign written"),
+    ("Ctrl+Shift+Backspace", "Clear the text"),
+    ("Ctrl+C", "Copy the text"),
 )
 
 
@@ -36,3 +36,6 @@ def add_composer_keys(window) -> None:
         action.triggered.connect(slot)
         window.addAction(action)
         window.composer_actions[key] = action
+        menu = getattr(window, "text_menu", None)
+        if menu is not None:
+            menu.addAction(action)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from handcam.signs.composer import ComposedText
 
+PLACEHOLDER = "Signs you make will be written here (hold a sign to write it)."
+
 
 class ComposerView(QWidget):
     """Composed text, the hold progress of the sign being held, and a short history."""
@@ -30,7 +32,9 @@ class ComposerView(QWidget):
         row = QHBoxLayout()
         self.text_label = QLabel("")
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.text_label.setFont(QFont(self.font().family(), 30, QFont.Weight.Bold))
+        self._text_font = QFont(self.font().family(), 30, QFont.Weight.Bold)
+        self.text_label.setFont(self._text_font)
+        self.text_label.setMinimumHeight(QFontMetrics(self._text_font).height())
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # a long text must not widen the window: the label shows the end that fits
         self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -41,9 +45,13 @@ class ComposerView(QWidget):
         )
         self.hold = QProgressBar()
         self.hold.setRange(0, 100)
-        self.hold.setFormat("hold")
-        self.hold.setFixedWidth(90)
-        self.hold.setToolTip("how far the sign shown is from being written")
+        self.hold.setFormat("writing %p%")
+        self.hold.setFixedWidth(110)
+        self.hold.setToolTip("how far the sign shown is from being written (hold it)")
+        keep = self.hold.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the text does not jump when it shows
+        self.hold.setSizePolicy(keep)
+        self.hold.hide()  # shown only while a sign is held
         row.addWidget(self.text_label, 1)
         row.addWidget(self.hold)
         layout.addLayout(row)
@@ -62,13 +70,18 @@ class ComposerView(QWidget):
         self.history_label.setText("  ·  ".join(history[-5:]) if history else "")
 
     def shown_text(self) -> str:
-        """What the label shows: the end of the text that fits its width."""
-        return self.text_label.text()
+        """What the label shows: the end of the text that fits its width ("" while none
+        is written and the placeholder shows)."""
+        return self.text_label.text() if self.text else ""
 
     def _show_tail(self) -> None:
         if not self.text:
-            self.text_label.setText("…")
+            self.text_label.setFont(self.font())
+            self.text_label.setStyleSheet("color: #888")
+            self.text_label.setText(PLACEHOLDER)
             return
+        self.text_label.setFont(self._text_font)
+        self.text_label.setStyleSheet("")
         width = max(self.text_label.width() - 8, 40)
         metrics = QFontMetrics(self.text_label.font())
         self.text_label.setText(metrics.elidedText(self.text, Qt.TextElideMode.ElideLeft, width))
@@ -81,6 +94,7 @@ class ComposerView(QWidget):
         """Show the composer's state (from the worker) after a frame or an edit."""
         if composed.text != self.text or composed.history != self.history:
             self.set_text(composed.text, composed.history)
+        self.hold.setVisible(bool(composed.holding))
         self.hold.setValue(int(100 * composed.hold_progress) if composed.holding else 0)
 
     def copy(self) -> None:

@@ -11,6 +11,8 @@ import pyqtgraph as pg
 from handcam.recognition.pipeline import FrameResult
 
 COLOURS = ((90, 230, 120), (80, 160, 255), (255, 150, 60))
+PLACEHOLDER = "Confidence of the top signs appears here once a hand is seen"
+RAW_NAME = "top sign, this frame"  # the dotted line: unsmoothed
 
 
 class ConfidencePlot(pg.PlotWidget):
@@ -30,17 +32,15 @@ class ConfidencePlot(pg.PlotWidget):
         self.setMouseEnabled(False, False)
         self.hideButtons()
         self.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = self.addLegend(offset=(10, 5), labelTextSize="9pt")
-        self._curves = [
-            self.plot([], [], pen=pg.mkPen(c, width=1), name=f"#{i + 1}")
-            for i, c in enumerate(COLOURS[:top_k])
-        ]
+        self.legend = self.addLegend(offset=(10, 5), labelTextSize="9pt", brush=(30, 30, 34, 200))
+        # curves are named in the legend only while they show a sign (no "#1 #2 #3")
+        self._curves = [self.plot([], [], pen=pg.mkPen(c, width=1)) for c in COLOURS[:top_k]]
         self._raw = self.plot(
-            [],
-            [],
-            pen=pg.mkPen((200, 200, 200), width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
-            name="raw top-1",
+            [], [], pen=pg.mkPen((200, 200, 200), width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
         )
+        self.placeholder = pg.TextItem(PLACEHOLDER, color=(150, 150, 150), anchor=(0.5, 0.5))
+        self.placeholder.setPos(-seconds / 2, 0.5)
+        self.addItem(self.placeholder)
         self.set_labels(())
 
     def set_labels(self, labels: tuple[str, ...]) -> None:
@@ -49,7 +49,11 @@ class ConfidencePlot(pg.PlotWidget):
         self._p = np.full((self.capacity, max(1, len(labels))), np.nan, np.float32)
         self._raw_p = np.full(self.capacity, np.nan, np.float32)
         self._n = 0
-        self._shown: tuple[int, ...] = ()
+        self._show((), [])
+
+    def legend_names(self) -> list[str]:
+        """The legend's texts as shown (HTML-escaped)."""
+        return [item.text for _, item in self.legend.items]
 
     def add(self, result: FrameResult) -> None:
         if len(self.labels) != len(result.labels):
@@ -73,20 +77,23 @@ class ConfidencePlot(pg.PlotWidget):
             t, p, raw = t[order], p[order], raw[order]
         keep = t >= now - self.seconds
         t, p, raw = t[keep] - now, p[keep], raw[keep]
-        if len(t) == 0:
-            return
-        score = 2 * np.nan_to_num(p[-1]) + np.nanmean(p, axis=0)  # now first, then recent
-        top = tuple(int(i) for i in np.argsort(-score)[: self.top_k])
-        if top != self._shown:
+        score = 2 * np.nan_to_num(p[-1]) + np.nanmean(p, axis=0) if len(t) else np.zeros(1)
+        # a sign is plotted (and named) only if it had some confidence in the window
+        top = tuple(int(i) for i in np.argsort(-score)[: self.top_k] if score[i] > 0)
+        self._show(top, [(t, p[:, i]) for i in top], (t, raw) if top else None)
+
+    def _show(self, top: tuple[int, ...], data: list, raw=None) -> None:
+        """Draw the curves of ``top``; name them in the legend when they change; the
+        placeholder stands in while there is nothing to plot."""
+        if top != getattr(self, "_shown", None):
             self._shown = top
-            for slot, curve in enumerate(self._curves):
-                self.legend.removeItem(curve)
-                if slot < len(top):
-                    name = self.labels[top[slot]] if self.labels else ""
-                    self.legend.addItem(curve, html.escape(name))  # the legend renders HTML
+            self.legend.clear()
+            for slot, index in enumerate(top):
+                name = self.labels[index] if index < len(self.labels) else ""
+                self.legend.addItem(self._curves[slot], html.escape(name))  # legend is HTML
+            if top:
+                self.legend.addItem(self._raw, RAW_NAME)
+            self.placeholder.setVisible(not top)
         for slot, curve in enumerate(self._curves):
-            if slot < len(top):
-                curve.setData(t, p[:, top[slot]])
-            else:
-                curve.setData([], [])
-        self._raw.setData(t, raw)
+            curve.setData(*(data[slot] if slot < len(data) else ([], [])))
+        self._raw.setData(*(raw if raw is not None else ([], [])))

@@ -7,31 +7,49 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
 
+from handcam.ui.menus import add_panel_toggle
 from handcam.ui.practice_panel import SCORES_FILE, PracticePanel
 from handcam.ui.record_panel import RecordPanel, open_retrain_dialog
 from handcam.ui.sign_chart import SignChart
 
 
-def add_dock(window, title: str, name: str, widget, key: str) -> QDockWidget:
-    """A right-hand dock with a toggle (shortcut ``key``) on the docks toolbar."""
+def add_dock(window, title: str, name: str, widget, key: str, scroll: bool = True) -> QDockWidget:
+    """A right-hand dock with a toggle (shortcut ``key``) on the toolbar and in the View
+    menu. ``scroll``: the panel scrolls when the docks share a short window (three open
+    docks then still fit 720 pixels) instead of making the window taller."""
     dock = QDockWidget(title, window)
     dock.setObjectName(name)
-    dock.setWidget(widget)
+    if scroll:
+        area = QScrollArea()
+        area.setWidget(widget)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setMinimumWidth(widget.minimumSizeHint().width() + 16)
+        dock.setWidget(area)
+        # shown: as tall as the panel wants where the window has the room (not squeezed
+        # under the sign chart); a short window still scrolls it
+        dock.visibilityChanged.connect(
+            lambda visible: (
+                visible
+                and window.resizeDocks(
+                    [dock], [widget.sizeHint().height() + 8], Qt.Orientation.Vertical
+                )
+            )
+        )
+    else:
+        dock.setWidget(widget)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    toggle = dock.toggleViewAction()
-    toggle.setText(title)
-    toggle.setShortcut(key)
-    toggle.setToolTip(f"show or hide the {title.lower()} ({key})")
-    window.docks_toolbar.addAction(toggle)
+    add_panel_toggle(window, dock.toggleViewAction(), key, title)
     return dock
 
 
 def attach_sign_chart(window) -> SignChart:
     """The chart of the model's signs in a dock (C), the sign shown lit up."""
     chart = SignChart()
-    window.chart_dock = add_dock(window, "Sign chart", "sign-chart-dock", chart, "C")
+    window.chart_dock = add_dock(window, "Sign chart", "sign-chart-dock", chart, "C", scroll=False)
     window.worker.model_ready.connect(lambda info: chart.set_model(info.path, info.labels))
     return chart
 
@@ -58,17 +76,9 @@ def attach_record_panel(window, data_dir: Path) -> RecordPanel:
     window.worker.model_ready.connect(lambda info: panel.set_labels(info.labels))
     if window.labels:
         panel.set_labels(window.labels)
-    dock = QDockWidget("Record", window)
-    dock.setObjectName("record-dock")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock = add_dock(window, "Record", "record-dock", panel, "R")
     dock.hide()
-    toggle = dock.toggleViewAction()
-    toggle.setText("Record")
-    toggle.setShortcut("R")
-    bar = window.addToolBar("record")
-    bar.setObjectName("record-toolbar")
-    bar.addAction(toggle)
+    window.record_dock, window.record_panel = dock, panel
     for key, slot in (
         (Qt.Key.Key_Space, panel.capture),
         ("B", panel.start_burst),

@@ -10,15 +10,12 @@ from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QSplitter,
-    QVBoxLayout,
-    QWidget,
 )
 
 from handcam.capture.grabber import LatestSlot
@@ -27,12 +24,13 @@ from handcam.model.bundle import bundled_models_dir, find_bundles
 from handcam.recognition.pipeline import FrameResult
 from handcam.system.timing import process_age_s, summarize
 from handcam.ui.composer_keys import add_composer_keys
-from handcam.ui.composer_settings import composer_settings
 from handcam.ui.composer_view import ComposerView
 from handcam.ui.confidence_plot import ConfidencePlot
 from handcam.ui.docks import attach_practice, attach_sign_chart
-from handcam.ui.modes import ModeSwitcher
-from handcam.ui.smoothing_settings import smoothing_settings
+from handcam.ui.elided import ElidedLabel
+from handcam.ui.menus import build_menus_and_toolbar
+from handcam.ui.side_panel import IDLE_TEXT, QUIET, no_model_notice, side_panel
+from handcam.ui.status_line import source_kind, status_text
 from handcam.ui.video_view import VideoView
 from handcam.ui.worker import ModelInfo, RecognitionWorker
 
@@ -75,8 +73,13 @@ class MainWindow(QMainWindow):
         self.data_dir = data_dir or Path.home() / ".handcam"  # recordings, retrained models
         self.labels: tuple[str, ...] = ()
         self.device = ""
-        self.model_path = ""
+        self.model_path = ""  # the model in use ("" while none is loaded)
+        self.model_state = "loading"  # "loading" | "ready" | "failed" (no model at all)
+        self.model_error = ""
+        self._requested_model = ""
         self.source_spec = ""
+        self._source_factory = None
+        self._source_waits = False  # no model read the source: play it again on a model
         self.latest: FrameResult | None = None
         self.gui_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.latency_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
@@ -105,78 +108,16 @@ class MainWindow(QMainWindow):
 
     # --- layout ------------------------------------------------------------------------
     def _build(self) -> None:
-        tb = self.addToolBar("main")
-        tb.setObjectName("main-toolbar")
-        tb.setMovable(False)
-        tb.addWidget(QLabel(" Source: "))
-        self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(170)
+        build_menus_and_toolbar(self)
         self.source_combo.activated.connect(self._on_source_picked)
-        tb.addWidget(self.source_combo)
-        self.open_video_action = QAction("Open video...", self)
-        self.open_video_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_video_action.triggered.connect(self.open_video)
-        tb.addAction(self.open_video_action)
-        self.open_folder_action = QAction("Open folder...", self)
-        self.open_folder_action.setShortcut("Ctrl+Shift+O")
-        self.open_folder_action.triggered.connect(self.open_folder)
-        tb.addAction(self.open_folder_action)
-        tb.addSeparator()
-        tb.addWidget(QLabel(" Model: "))
-        self.model_combo = QComboBox()
-        self.model_combo.setMinimumWidth(130)
         self.model_combo.activated.connect(self._on_model_picked)
-        tb.addWidget(self.model_combo)
-        self.open_model_action = QAction("Open model...", self)
-        self.open_model_action.setShortcut("Ctrl+Shift+M")
-        self.open_model_action.triggered.connect(self.open_model)
-        tb.addAction(self.open_model_action)
-        tb.addSeparator()
-        self.modes = ModeSwitcher(self, tb)
-        tb.addSeparator()
-        self.mirror_action = QAction("Mirror", self)
-        self.mirror_action.setCheckable(True)
-        self.mirror_action.setShortcut("M")
-        self.mirror_action.setChecked(self.settings.value("view/mirror", True, type=bool))
-        self.mirror_action.toggled.connect(self._on_mirror)
-        tb.addAction(self.mirror_action)
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
-        full = QAction("Full screen", self)
-        full.setShortcut("F11")
-        full.triggered.connect(
-            lambda: self.showNormal() if self.isFullScreen() else self.showFullScreen()
-        )
-        self.addAction(full)
-        self.docks_toolbar = self.addToolBar("panels")
-        self.docks_toolbar.setObjectName("panels-toolbar")
 
         self.video = VideoView()
         self.video.mirror = self.mirror_action.isChecked()
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        self.big_label = QLabel("-")
-        self.big_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.big_label.setFont(QFont(self.font().family(), 72, QFont.Weight.Bold))
-        self.big_label.setMinimumHeight(140)
-        self.confidence_label = QLabel("no hand")
-        self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for label in (self.big_label, self.confidence_label):  # labels are data, not HTML
-            label.setTextFormat(Qt.TextFormat.PlainText)
-        side_layout.addWidget(self.big_label)
-        side_layout.addWidget(self.confidence_label)
-        side_layout.addWidget(smoothing_settings(self))
-        side_layout.addWidget(composer_settings(self))
-        self.model_info = QLabel("loading model...")
-        self.model_info.setTextFormat(Qt.TextFormat.RichText)  # everything in it is escaped
-        self.model_info.setWordWrap(True)
-        side_layout.addWidget(self.model_info)
-        side_layout.addStretch(1)
+        scroll = side_panel(self)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.video)
-        top.addWidget(side)
+        top.addWidget(scroll)
         top.setStretchFactor(0, 4)
         top.setStretchFactor(1, 1)
         self.plot = ConfidencePlot()
@@ -189,9 +130,17 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(0, 4)
         main.setStretchFactor(2, 1)
         self.setCentralWidget(main)
-        self.status = QLabel("")
-        self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.statusBar().addPermanentWidget(self.status, 1)
+        # a normal widget: a message (source ended, a failure) shows in its place a while
+        self.status = ElidedLabel()
+        self.statusBar().addWidget(self.status, 1)
+
+    def mirror_toggled(self, on: bool) -> None:
+        self.video.mirror = on
+        self.settings.setValue("view/mirror", on)
+        self.video.update()
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
     def _connect_worker(self) -> None:
         self.worker.model_ready.connect(self._on_model_ready)
@@ -212,6 +161,9 @@ class MainWindow(QMainWindow):
         for spec in recent:
             if Path(spec).exists():
                 self.source_combo.addItem(Path(spec).name, spec)
+                self.source_combo.setItemData(
+                    self.source_combo.count() - 1, spec, Qt.ItemDataRole.ToolTipRole
+                )
         if self.source_combo.count() == 0:
             self.source_combo.addItem("No camera found", "")
 
@@ -224,9 +176,11 @@ class MainWindow(QMainWindow):
                 return open_source(spec)
 
         live = spec.isdigit()
-        self.source_spec = spec
+        self.source_spec, self._source_factory = spec, factory
         self.worker.set_source(factory, spec, live)
         self.video.set_message(f"Opening {spec}...")
+        if self.model_state == "failed":
+            self._show_no_model()
         if spec and not spec.isdigit():
             recent = [
                 s for s in (self.settings.value("source/recent", [], type=list) or []) if s != spec
@@ -234,6 +188,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("source/recent", [spec, *recent][:5])
         self.settings.setValue("source/spec", spec)
         _select_or_add(self.source_combo, f"Camera {spec}" if live else Path(spec).name, spec)
+        self.source_combo.setItemData(
+            self.source_combo.currentIndex(), spec, Qt.ItemDataRole.ToolTipRole
+        )
 
     def show_no_camera(self) -> None:
         self.video.set_message(
@@ -267,12 +224,20 @@ class MainWindow(QMainWindow):
         self.model_combo.clear()
         for path in find_bundles(*self.model_dirs):
             self.model_combo.addItem(path.name, str(path))
+            self.model_combo.setItemData(
+                self.model_combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole
+            )
         if self.model_path:  # keep showing the model in use
             _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
+        else:
+            self.model_combo.setCurrentIndex(-1)  # "no model: pick one" until one loads
         self.modes.refresh()
 
     def set_model(self, path: str) -> None:
+        self._requested_model = str(path)
         self.model_info.setText(f"loading {html.escape(Path(path).name)}...")
+        if not self.model_path:
+            self.model_state = "loading"
         self.worker.set_model(path)
         _select_or_add(self.model_combo, Path(path).name, str(path))
 
@@ -287,29 +252,56 @@ class MainWindow(QMainWindow):
             self.set_model(path)
 
     def _on_model_ready(self, info: ModelInfo) -> None:
+        waited, self._source_waits = self._source_waits, False
         self.labels, self.device, self.model_path = info.labels, info.device, info.path
+        self.model_state, self.model_error = "ready", ""
+        if waited and self.source_spec and not self.source_spec.isdigit():
+            # a video or folder ran on, unread, while no model was loaded: from the start
+            self.set_source(self.source_spec, factory=self._source_factory)
+        self.video.set_notice("")
         self.settings.setValue("model/path", info.path)
+        _select_or_add(self.model_combo, Path(info.path).name, info.path)
         self.modes.model_loaded(info.path)
         self.plot.set_labels(info.labels)
+        if not self.frames_shown:
+            self.confidence_label.setText(IDLE_TEXT)
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
         name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
         self.model_info.setText(f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}")
 
     def _on_model_failed(self, message: str) -> None:
-        self.model_info.setText(
-            f"<span style='color:#e55'>model not loaded:</span> {html.escape(message)}"
-        )
-        self.statusBar().showMessage(f"model not loaded: {message}")
+        self.model_error = message
+        said = f"<span style='color:#e55'>model not loaded:</span> {html.escape(message)}"
+        self.statusBar().showMessage(f"model not loaded: {message}", 15000)
         if self.model_path:  # the previous model stays in use: the pickers say so
+            self.model_info.setText(said)
             _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
             self.modes.model_loaded(self.model_path)
+            return
+        self.model_state, self._source_waits = "failed", True
+        self.model_info.setText(
+            f"{said}<br><b>No model is in use.</b> Pick one in the Model picker above, or "
+            "open a model bundle folder (Ctrl+Shift+M)."
+        )
+        failed = self.model_combo.findData(self._requested_model)
+        if failed >= 0 and Path(self._requested_model) not in find_bundles(*self.model_dirs):
+            self.model_combo.removeItem(failed)  # a picker lists models that load
+        self.model_combo.setCurrentIndex(-1)  # "no model: pick one"
+        self.modes.no_model()
+        self._show_no_model()
+
+    def _show_no_model(self) -> None:
+        """The video area, side panel and plot say that no model reads the hand."""
+        models = [self.model_combo.itemText(i) for i in range(self.model_combo.count())]
+        source = Path(self.source_spec).name if self.source_spec else ""
+        if source.isdigit():
+            source = f"Camera {source}"
+        self.video.set_notice(no_model_notice(self.model_error, source, models))
+        self.big_label.hide()
+        self.confidence_label.setStyleSheet(QUIET)
+        self.confidence_label.setText("No model loaded: no sign can be read.")
 
     # --- display -----------------------------------------------------------------------
-    def _on_mirror(self, on: bool) -> None:
-        self.video.mirror = on
-        self.settings.setValue("view/mirror", on)
-        self.video.update()
-
     def _on_tick(self) -> None:
         result = self.results.take(timeout=0)
         if result is not None:
@@ -317,6 +309,9 @@ class MainWindow(QMainWindow):
             self.latest = result
             self.video.show_result(result)
             self.plot.add(result)
+            if not self.frames_shown:  # the sign area has something to show from now on
+                self.big_label.show()
+                self.confidence_label.setStyleSheet("")
             s = result.smoothed
             if s is None or s.state == "no_hand":
                 self.big_label.setText("")
@@ -348,23 +343,22 @@ class MainWindow(QMainWindow):
             self.frames_shown += 1
         self.plot.refresh()
 
+    def status_head(self) -> str:
+        """The start of the status line: the mode, or why nothing is read."""
+        if self.model_path:
+            return self.modes.status_text()
+        return "no model loaded" if self.model_state == "failed" else "loading model..."
+
     def _update_status(self) -> None:
         st = self.worker.stats()
-        mode = self.modes.status_text()
-        if not st.source:
-            self.status.setText(mode)
-            return
-        stages = st.stage_ms
+        head = self.status_head()
         gui = summarize(list(self.gui_ms)[-60:])["median"]
         lat = summarize(list(self.latency_ms)[-60:])["median"]
-        self.status.setText(
-            f"{mode} · camera {st.camera_fps:.1f} fps · processing {st.processing_fps:.1f} fps · "
-            f"detect {stages.get('detection', 0):.1f} ms · classify "
-            f"{stages.get('classification', 0):.1f} ms · total {stages.get('total', 0):.1f} ms"
-            f" · GUI {gui:.1f} ms · latency {lat:.0f} ms · dropped {st.dropped} · "
-            f"model on {st.device}"
-        )
-        self.status.setToolTip(f"source: {st.source}")
+        text = status_text(head, st, source_kind(self.source_spec), gui, lat)
+        if not st.source and self.source_spec and self.model_state == "failed":
+            text += f" · {Path(self.source_spec).name} waits for a model"
+        self.status.setText(text)
+        self.status.set_extra_tooltip(f"source: {st.source}" if st.source else "")
 
     def display_stats(self) -> dict:
         span = time.perf_counter() - self._t_first_shown if self.frames_shown else 0.0

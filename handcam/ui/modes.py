@@ -56,9 +56,10 @@ def mode_of(model_path: str | Path, bundles: dict[str, Path]) -> Mode | None:
 
 
 class ModeSwitcher:
-    """The mode actions of one window: toolbar buttons, Ctrl+M to cycle, the settings."""
+    """The mode actions of one window: toolbar buttons and a menu, Ctrl+M to cycle, the
+    settings."""
 
-    def __init__(self, window, toolbar) -> None:
+    def __init__(self, window, toolbar, menu=None) -> None:
         self.window = window
         self.group = QActionGroup(window)
         self.group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
@@ -69,11 +70,16 @@ class ModeSwitcher:
             action.triggered.connect(lambda _=False, m=mode: self.switch(m.key))
             self.group.addAction(action)
             toolbar.addAction(action)
+            if menu is not None:
+                menu.addAction(action)
             self.actions[mode.key] = action
         self.cycle_action = QAction("Next mode", window)
         self.cycle_action.setShortcut(CYCLE_SHORTCUT)
         self.cycle_action.triggered.connect(self.cycle)
         window.addAction(self.cycle_action)
+        if menu is not None:
+            menu.addSeparator()
+            menu.addAction(self.cycle_action)
         self.current: Mode | None = None
         self.bundles: dict[str, Path] = {}
         self.refresh()
@@ -119,6 +125,10 @@ class ModeSwitcher:
         mode = modes[index % len(modes)]
         self.switch(mode.key)
         return mode
+
+    def no_model(self) -> None:
+        """No model is loaded (the one asked for failed): no mode is lit."""
+        self._light(None)
 
     def model_loaded(self, model_path: str) -> None:
         """Light the mode of the model now loaded (none for a model of no mode)."""

@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -68,7 +69,8 @@ class PracticePanel(QWidget):
             group.addButton(b)
             modes.addWidget(b)
         self.sequence_edit = QLineEdit()
-        self.sequence_edit.setPlaceholderText("e.g. a phone number: 555 0123")
+        self.sequence_edit.setPlaceholderText("e.g. 555 0123")
+        self.sequence_edit.setToolTip("signs to ask for in order, e.g. a phone number: 555 0123")
         modes.addWidget(self.sequence_edit, 1)
         layout.addLayout(modes)
         buttons = QHBoxLayout()
@@ -88,7 +90,7 @@ class PracticePanel(QWidget):
         layout.addWidget(self.prompt_label)
         self.hold_bar = QProgressBar()
         self.hold_bar.setRange(0, 100)
-        self.hold_bar.setFormat("hold")
+        self.hold_bar.setFormat("hold the sign: %p%")
         layout.addWidget(self.hold_bar)
         self.message = QLabel("Press Start: handcam asks for signs and times your answers.")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -97,6 +99,9 @@ class PracticePanel(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels(["sign", "asked", "right first time", "mean s"])
         self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
         self._set_running(False)
 

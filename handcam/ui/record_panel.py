@@ -34,6 +34,7 @@ from handcam.errors import HandcamError
 from handcam.hands.hand import Hand
 from handcam.recognition.pipeline import FrameResult
 from handcam.recording.samples import SampleStore, SavedSample, hand_is_steady
+from handcam.ui.elided import ElidedLabel
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,11 @@ class RecordPanel(QWidget):
         self.label_combo.setToolTip("a label of the model, or type a new one")
         form.addRow("Label", self.label_combo)
         folder_row = QHBoxLayout()
-        self.folder_label = QLabel(str(self.store.root))
-        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.folder_label.setWordWrap(True)
+        # a long path is cut in the middle (the folder's own name stays); all of it in
+        # the tooltip
+        self.folder_label = ElidedLabel(
+            str(self.store.root), Qt.TextElideMode.ElideMiddle, tooltip_always=True
+        )
         change = QPushButton("Change...")
         change.clicked.connect(self._choose_folder)
         folder_row.addWidget(self.folder_label, 1)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -31,8 +29,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
+
+from handcam.ui.elided import ElidedLabel
+from handcam.ui.report_view import ReportView
+from handcam.ui.retrain_runner import RetrainRunner
+
+__all__ = ["RetrainDialog", "RetrainRunner", "pretrained_start"]
 
 log = logging.getLogger(__name__)
 
@@ -49,129 +55,6 @@ def pretrained_start() -> str | None:
     except (HandcamError, OSError):
         return None
     return str(path.resolve()) if bundle.model_name == "landmarks" else None
-
-
-class RetrainRunner(QObject):
-    """Runs one training process at a time (app-wide); never touches the working model."""
-
-    progress = Signal(str, int, int)  # stage, done, total
-    epoch = Signal(dict)
-    message = Signal(str)
-    finished = Signal(bool, str)  # ok, bundle path or error message
-    _running: set[RetrainRunner] = set()  # every runner with a live process
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.proc: QProcess | None = None
-        self.out: Path | None = None
-        self._kill_timer = QTimer(self)
-        self._kill_timer.setSingleShot(True)
-        self._kill_timer.timeout.connect(self._kill)
-        self._reset()
-
-    def _reset(self) -> None:
-        self._buffer = b""
-        self._stderr_tail: list[str] = []
-        self._cancelled = False
-        self._error = ""
-
-    @classmethod
-    def busy(cls) -> bool:
-        """True while any runner's training process is alive."""
-        return any(r.running for r in cls._running)
-
-    def start(
-        self,
-        data_dirs: list[str],
-        out: Path,
-        init: str | None = None,
-        epochs: int | None = None,
-        extra: list[str] | None = None,
-    ) -> bool:
-        """Start training; False (with a message) when a training is already running."""
-        if RetrainRunner.busy():
-            self.message.emit("a training is already running; wait for it or cancel it")
-            return False
-        # -P: never run a training/ folder or training.py from the current directory
-        args = ["-P", "-m", "training", *data_dirs, "--out", str(out), "--progress-json"]
-        if init:
-            args += ["--init", init]
-        if epochs:
-            args += ["--epochs", str(epochs)]
-        args += extra or []
-        self._reset()
-        self.out = out
-        self.proc = QProcess(self)
-        self.proc.setProgram(sys.executable)
-        self.proc.setArguments(args)
-        self.proc.setWorkingDirectory(str(Path.home()))
-        self.proc.readyReadStandardOutput.connect(self._read_stdout)
-        self.proc.readyReadStandardError.connect(self._read_stderr)
-        self.proc.finished.connect(self._on_finished)
-        self.proc.errorOccurred.connect(self._on_error)
-        self.message.emit("starting training process...")
-        RetrainRunner._running.add(self)
-        self.proc.start()
-        return True
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.state() != QProcess.ProcessState.NotRunning
-
-    def cancel(self) -> None:
-        """Ask training to stop (it removes its temporary folder), kill after 10 s."""
-        if not self.running:
-            return
-        self._cancelled = True
-        self.message.emit("cancelling...")
-        self.proc.terminate()
-        self._kill_timer.start(10000)  # a child timer: it dies with this runner
-
-    def _kill(self) -> None:
-        if self.running:
-            self.proc.kill()
-
-    def _read_stdout(self) -> None:
-        self._buffer += bytes(self.proc.readAllStandardOutput())
-        *lines, self._buffer = self._buffer.split(b"\n")
-        for raw in lines:
-            line = raw.decode("utf-8", "replace").strip()
-            if not line.startswith("{"):
-                continue  # libraries print to stdout too
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                continue
-            kind = ev.get("event")
-            if kind == "progress":
-                self.progress.emit(str(ev["stage"]), int(ev["done"]), int(ev["total"]))
-            elif kind == "epoch":
-                self.epoch.emit(ev)
-            elif kind == "message":
-                self.message.emit(str(ev.get("text", "")))
-            elif kind == "error":
-                self._error = str(ev.get("message", ""))
-
-    def _read_stderr(self) -> None:
-        text = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace")
-        self._stderr_tail = (self._stderr_tail + text.splitlines())[-30:]
-
-    def _on_error(self, error) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            RetrainRunner._running.discard(self)
-            self.finished.emit(False, f"could not start {sys.executable} -m training")
-
-    def _on_finished(self, code: int, status) -> None:
-        self._kill_timer.stop()  # never kill a later process
-        self._read_stdout()
-        RetrainRunner._running.discard(self)
-        if self._cancelled:
-            self.finished.emit(False, "cancelled: the working model is unchanged")
-        elif code == 0 and self.out is not None and (self.out / "model.keras").is_file():
-            self.finished.emit(True, str(self.out))
-        else:
-            reason = self._error or "\n".join(self._stderr_tail[-8:]) or f"exit code {code}"
-            self.finished.emit(False, f"training failed: {reason}")
 
 
 class RetrainDialog(QDialog):
@@ -198,7 +81,8 @@ class RetrainDialog(QDialog):
         self._bundles_changed = bundles_changed
         self.new_model = ""
         self.setWindowTitle("Retrain handcam")
-        self.resize(760, 720)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(min(980, screen.width() - 40), min(720, screen.height() - 60))
         self.runner = RetrainRunner(self)
         self.runner.progress.connect(self._on_progress)
         self.runner.epoch.connect(self._on_epoch)
@@ -209,7 +93,10 @@ class RetrainDialog(QDialog):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         form = QFormLayout()
-        form.addRow("Recorded samples", QLabel(str(self.dataset)))
+        form.addRow(
+            "Recorded samples",
+            ElidedLabel(str(self.dataset), Qt.TextElideMode.ElideMiddle, tooltip_always=True),
+        )
         name = Path(self.previous_model).name if self.previous_model else ""
         self.finetune_radio = QRadioButton(
             f"add to the current model ({name}): fine-tune it on your samples and on the "
@@ -249,24 +136,53 @@ class RetrainDialog(QDialog):
         form.addRow("", extra_row)
         self.epochs_spin = QSpinBox(minimum=0, maximum=1000, value=0, specialValueText="auto")
         form.addRow("Epochs", self.epochs_spin)
-        layout.addLayout(form)
-        self.bar = QProgressBar()
-        layout.addWidget(self.bar)
+        self.tabs = QTabWidget()
+        options = QWidget()
+        options_layout = QVBoxLayout(options)
+        options_layout.addLayout(form)
+        options_layout.addStretch(1)
+        self.tabs.addTab(options, "Options")
+        training = QWidget()
+        training_layout = QVBoxLayout(training)
         self.curves = pg.PlotWidget(background=(30, 30, 34))
-        self.curves.setMaximumHeight(150)
-        self.curves.addLegend()
-        self.loss_curve = self.curves.plot([], [], pen=pg.mkPen((255, 150, 60)), name="loss")
-        self.acc_curve = self.curves.plot([], [], pen=pg.mkPen((90, 230, 120)), name="val accuracy")
-        layout.addWidget(self.curves)
+        self.curves.setMinimumHeight(120)
+        self.curves.setLabel("bottom", "epoch")
+        self.curves_legend = self.curves.addLegend(offset=(-10, 5))
+        self.loss_curve = self.curves.plot([], [], pen=pg.mkPen((255, 150, 60)))
+        self.acc_curve = self.curves.plot([], [], pen=pg.mkPen((90, 230, 120)))
+        self.curves_placeholder = pg.TextItem(
+            "Loss and validation accuracy appear here, epoch by epoch, once training runs",
+            color=(150, 150, 150),
+            anchor=(0.5, 0.5),
+        )
+        self.curves_placeholder.setPos(0.5, 0.5)
+        self.curves.addItem(self.curves_placeholder)
+        training_layout.addWidget(self.curves, 1)
         self.log_view = QPlainTextEdit(readOnly=True)
         self.log_view.setMaximumBlockCount(500)
-        layout.addWidget(self.log_view, 1)
-        self.result_label = QLabel("")
+        self.log_view.setPlaceholderText("What training says appears here once it starts.")
+        training_layout.addWidget(self.log_view, 1)
+        self.tabs.addTab(training, "Training")
+        self.result_page = QWidget()
+        self.result_layout = QVBoxLayout(self.result_page)
+        self.result_placeholder = QLabel(
+            "The new model's figures appear here when a training ends: how well it should "
+            "read people you did not record, each label, and the confusion matrix."
+        )
+        self.result_placeholder.setWordWrap(True)
+        self.result_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.result_layout.addWidget(self.result_placeholder)
+        self.tabs.addTab(self.result_page, "Result")
+        layout.addWidget(self.tabs, 1)
+        self.report_view: ReportView | None = None
+        self.result_label = QLabel("")  # a failure, a cancel, or the headline of the result
         self.result_label.setTextFormat(Qt.TextFormat.PlainText)
         self.result_label.setWordWrap(True)
         layout.addWidget(self.result_label)
-        self.report_image = QLabel()
-        layout.addWidget(self.report_image)
+        self.bar = QProgressBar()
+        self.bar.setFormat("not started")
+        self.bar.setValue(0)
+        layout.addWidget(self.bar)
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self.start)
@@ -279,8 +195,12 @@ class RetrainDialog(QDialog):
         self.rollback_button = QPushButton("Roll back")
         self.rollback_button.setEnabled(False)
         self.rollback_button.clicked.connect(self.roll_back)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
         for b in (self.start_button, self.cancel_button, self.use_button, self.rollback_button):
             buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
         layout.addLayout(buttons)
         self._loss: list[float] = []
         self._acc: list[float] = []
@@ -292,7 +212,12 @@ class RetrainDialog(QDialog):
             self.merge_check.setChecked(True)
 
     def output_dir(self) -> Path:
-        base = Path(self.previous_model).name if self.previous_model else "model"
+        """MODEL-personal-TIME when the new model keeps the current model's signs, else
+        DATASET-personal-TIME (a letters model trained from scratch is not "digits")."""
+        keeps = self.previous_model and (
+            self.finetune_radio.isChecked() or self.keep_signs_check.isChecked()
+        )
+        base = Path(self.previous_model).name if keeps else self.dataset.name or "model"
         base = base.split("-personal-")[0]
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         return self.models_dir / f"{base}-personal-{stamp}"
@@ -312,12 +237,19 @@ class RetrainDialog(QDialog):
         if self.merge_check.isChecked() and self.merge_edit.text().strip():
             data.append(self.merge_edit.text().strip())
         self._loss, self._acc = [], []
+        self.loss_curve.setData([])
+        self.acc_curve.setData([])
+        self.curves_legend.clear()
+        self.curves_placeholder.show()
+        self.curves.setRange(xRange=(0, 1), yRange=(0, 1))
+        self.curves.enableAutoRange()
         self.result_label.setText("")
-        self.report_image.clear()
+        self._clear_result()
         epochs = self.epochs_spin.value() or None
         if self.runner.start(data, self.output_dir(), init=init, epochs=epochs, extra=extra):
             self.start_button.setEnabled(False)
             self.cancel_button.setEnabled(True)
+            self.tabs.setCurrentIndex(1)
 
     def reject(self) -> None:
         """Esc (or the close button) cancels a running training first, then closes."""
@@ -342,6 +274,11 @@ class RetrainDialog(QDialog):
         self._acc.append(float(ev.get("val_accuracy", 0)))
         self.loss_curve.setData(self._loss)
         self.acc_curve.setData(self._acc)
+        if self.curves_placeholder.isVisible():  # named once they have something to show
+            self.curves_placeholder.hide()
+            self.curves_legend.clear()
+            self.curves_legend.addItem(self.loss_curve, "loss")
+            self.curves_legend.addItem(self.acc_curve, "validation accuracy")
 
     def _on_finished(self, ok: bool, detail: str) -> None:
         self.start_button.setEnabled(True)
@@ -349,21 +286,38 @@ class RetrainDialog(QDialog):
         if not ok:
             self._log(detail)
             self.result_label.setText(detail)
+            self.bar.setFormat("cancelled" if detail.startswith("cancelled") else "failed")
             return
         self.new_model = detail
         self.use_button.setEnabled(True)
+        self._bundles_changed()
         try:
             report = json.loads((Path(detail) / "report.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             self.result_label.setText(f"new model saved, but its report is unreadable: {exc}")
             return
         self._log(f"new model: {detail}")
-        self.result_label.setText(result_summary(report))
-        for name in ("confusion_test.png", "confusion_validation.png"):
-            if (Path(detail) / name).is_file():
-                self.report_image.setPixmap(QPixmap(str(Path(detail) / name)).scaledToHeight(260))
-                break
-        self._bundles_changed()
+        self.show_report(report, detail)
+
+    def show_report(self, report: dict, bundle: str) -> ReportView:
+        """Show a finished training's figures on the Result tab (and go there)."""
+        self._clear_result()
+        self.report_view = ReportView(report, bundle)
+        self.result_placeholder.hide()
+        self.result_layout.addWidget(self.report_view, 1)
+        self.result_label.setText(
+            f"Saved as {Path(bundle).name}. Use new model switches to it; until then the "
+            "current model stays in use."
+        )
+        self.tabs.setCurrentWidget(self.result_page)
+        return self.report_view
+
+    def _clear_result(self) -> None:
+        if self.report_view is not None:
+            self.report_view.setParent(None)
+            self.report_view.deleteLater()
+            self.report_view = None
+        self.result_placeholder.show()
 
     def use_new(self) -> None:
         self._use_model(self.new_model)
@@ -376,33 +330,3 @@ class RetrainDialog(QDialog):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.runner.cancel()
         super().closeEvent(event)
-
-
-def result_summary(report: dict) -> str:
-    """The figures a person should see after a retrain, with how far to trust them."""
-    ev = report.get("evaluation", {})
-    part_name = "test" if ev.get("test") else "validation"
-    part = ev.get(part_name) or {}
-    split = report.get("split", {})
-    lines = []
-    if part.get("accuracy") is not None:
-        lines.append(
-            f"Held-out {part_name} accuracy: {part['accuracy']:.1%} on {part.get('n')} samples "
-            f"(split {split.get('policy', '?')})"
-        )
-        for source, fig in (part.get("by_source") or {}).items():
-            lines.append(f"  {source}: {fig['accuracy']:.1%} on {fig['n']}")
-        weak = [
-            f"{lab} {m['recall']:.0%}"
-            for lab, m in (part.get("per_class") or {}).items()
-            if m.get("support") and m["recall"] < 0.9
-        ]
-        if weak:
-            lines.append("Weakest labels (recall): " + ", ".join(weak[:10]))
-    else:
-        lines.append("No held-out samples: there is no figure to trust yet.")
-    lines += [f"- {note}" for note in split.get("notes", [])]
-    sel = report.get("selection", {})
-    if sel:
-        lines.append(f"- training length: {sel.get('policy')} ({sel.get('why', '')})")
-    return "\n".join(lines)

@@ -74,7 +74,11 @@ class SignChart(QWidget):
         p.fillRect(self.rect(), QColor(30, 30, 34))
         if not self.labels:
             p.setPen(QColor(200, 200, 200))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no model")
+            p.drawText(
+                self.rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "The model's signs are drawn here once a model is loaded.",
+            )
             p.end()
             return
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

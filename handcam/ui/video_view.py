@@ -34,6 +34,7 @@ class VideoView(QWidget):
         self._image: QImage | None = None
         self._result: FrameResult | None = None
         self._message = "Starting..."
+        self._notice = ""
 
     def set_message(self, text: str) -> None:
         """Text shown when there is no video (no camera, loading, errors)."""
@@ -42,6 +43,15 @@ class VideoView(QWidget):
             self._image = None
             self._result = None
         self.update()
+
+    def set_notice(self, text: str) -> None:
+        """Text shown instead of the message while it is set (no model loaded)."""
+        self._notice = text
+        self.update()
+
+    def shown_message(self) -> str:
+        """What the view says while there is no video."""
+        return self._notice or self._message
 
     def show_result(self, result: FrameResult) -> None:
         self._image = to_qimage(result.frame.image)
@@ -58,7 +68,7 @@ class VideoView(QWidget):
             p.drawText(
                 self.rect().adjusted(20, 20, -20, -20),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                self._message,
+                self.shown_message(),
             )
             p.end()
             return

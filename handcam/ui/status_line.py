@@ -1,0 +1,31 @@
+"""The status line's words: what is read, how fast, and where the time goes."""
+
+from __future__ import annotations
+
+from handcam.recognition.events import SessionStats
+
+
+def source_kind(spec: str) -> str:
+    """What a source spec is, for people: "camera", "video" (or "images", see stats)."""
+    return "camera" if str(spec).isdigit() else "video"
+
+
+def status_text(head: str, st: SessionStats, kind: str, gui_ms: float, latency_ms: float) -> str:
+    """``head`` (the mode, or that no model is loaded), then the figures of the source.
+
+    Stills (an image folder, ``st.live`` False) are read one by one: their rate is images
+    per second, not a camera's frame rate.
+    """
+    if not st.source:
+        return head
+    stages = st.stage_ms
+    if st.live:
+        rates = f"{kind} {st.camera_fps:.1f} fps · processing {st.processing_fps:.1f} fps"
+    else:
+        rates = f"images {st.camera_fps:.1f}/s · processing {st.processing_fps:.1f}/s"
+    return (
+        f"{head} · {rates} · detect {stages.get('detection', 0):.1f} ms · classify "
+        f"{stages.get('classification', 0):.1f} ms · total {stages.get('total', 0):.1f} ms"
+        f" · GUI {gui_ms:.1f} ms · latency {latency_ms:.0f} ms · dropped {st.dropped} · "
+        f"model on {st.device}"
+    )
