@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,6 +139,23 @@ def test_grabber_latest_frame_wins_with_slow_consumer():
     g.stop()
     assert item is not None and g.slot.dropped > 10
     assert item[0].index >= g.frames_read - 3  # the newest, not the first
+
+
+def test_grabber_hands_over_every_image_of_a_folder_to_a_slow_consumer(tmp_path):
+    import cv2
+
+    for i in range(12):
+        cv2.imwrite(str(tmp_path / f"{i:02d}.png"), np.full((24, 32, 3), i * 20, np.uint8))
+    g = FrameGrabber(lambda: ImageFolderSource(tmp_path), realtime=False).start()
+    seen = []
+    while not (g.done.is_set() and g.slot.closed and g.slot._item is None):
+        item = g.take(timeout=0.2)
+        if item is not None:
+            seen.append(item[0].path)
+            time.sleep(0.05)  # a detector slower than the reader
+    g.stop()
+    assert [Path(p).name for p in seen] == [f"{i:02d}.png" for i in range(12)]
+    assert g.dropped == 0
 
 
 def test_synthetic_hand_shape():

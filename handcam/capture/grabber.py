@@ -43,7 +43,15 @@ class LatestSlot(Generic[T]):
             if self._item is None and not self._closed:
                 self._cond.wait(timeout)
             item, self._item = self._item, None
+            self._cond.notify_all()  # a producer may wait for the slot to empty
             return item
+
+    def wait_taken(self, timeout: float | None = None) -> bool:
+        """Wait until the item put last has been taken (or the slot closed); True if so."""
+        with self._cond:
+            if self._item is not None and not self._closed:
+                self._cond.wait(timeout)
+            return self._item is None or self._closed
 
     def close(self) -> None:
         with self._cond:
@@ -121,6 +129,9 @@ class FrameGrabber:
                     break
                 self.frames_read += 1
                 self.slot.put((frame, (time.perf_counter() - t0) * 1e3))
+                while source.every_frame and not self.slot.wait_taken(0.1):
+                    if self._stop.is_set():  # stills: the next waits for this one's turn
+                        break
                 if period and not source.is_live:
                     next_due += period
                     delay = next_due - time.perf_counter()

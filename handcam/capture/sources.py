@@ -45,6 +45,7 @@ class FrameSource:
     name: str = "source"
     is_live: bool = False  # a camera: frames keep coming and old ones are worthless
     fps: float | None = None  # nominal rate, when the source knows it
+    every_frame: bool = False  # each frame matters (stills): a reader never drops one
 
     def __init__(self) -> None:
         self._index = 0
@@ -159,10 +160,12 @@ class ImageFolderSource(FrameSource):
     """The images of a folder (recursive, sorted), or an explicit list of image files.
 
     Unreadable files are skipped with a warning and counted in ``skipped``. Played in
-    real time (the app), images come as a slideshow at ``fps``, so none is skipped.
+    real time (the app), images come as a slideshow at ``fps`` at most, and never faster
+    than they are read: none is dropped (``every_frame``).
     """
 
     fps = 2.0
+    every_frame = True
 
     def __init__(self, paths: str | os.PathLike | Sequence[str | os.PathLike]) -> None:
         super().__init__()
