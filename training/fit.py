@@ -208,11 +208,11 @@ def init_model(init: ModelBundle, labels: list[str], member: int = 0):
     if list(init.labels) == labels:
         return old
     head = old.layers[-1]
-    body = keras.Model(old.inputs, head.input)
+    body = keras.Model(old.input, head.input)  # old.input keeps the inputs' structure (a dict)
     out = keras.layers.Dense(
         len(labels), activation="softmax", dtype="float32", name="probs_personal"
     )(body.output)
-    model = keras.Model(old.inputs, out, name=old.name)
+    model = keras.Model(old.input, out, name=old.name)
     kernel, bias = head.get_weights()
     new_k, new_b = model.layers[-1].get_weights()
     for j, label in enumerate(labels):

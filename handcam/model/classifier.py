@@ -103,13 +103,14 @@ def compiled_forward(model, specs: dict[str, tuple]) -> Callable:
 
     names = list(specs)
     backend = keras.config.backend()
+    pack = input_packer(model, names)
     if backend == "tensorflow":
         import tensorflow as tf
 
         signature = [tf.TensorSpec(shape, tf.float32, name=n) for n, shape in specs.items()]
 
         def forward(*tensors):
-            return model(dict(zip(names, tensors, strict=True)), training=False)
+            return model(pack(tensors), training=False)
 
         return tf.function(forward, input_signature=signature, reduce_retracing=True)
     if backend == "jax":
@@ -122,7 +123,7 @@ def compiled_forward(model, specs: dict[str, tuple]) -> Callable:
 
         @jax.jit
         def stateless(trainable, non_trainable, *arrays):
-            inputs = dict(zip(names, arrays, strict=True))
+            inputs = pack(arrays)
             return model.stateless_call(trainable, non_trainable, inputs, training=False)[0]
 
         return lambda *arrays: stateless(*state, *arrays)
@@ -131,10 +132,22 @@ def compiled_forward(model, specs: dict[str, tuple]) -> Callable:
 
         def no_grad(*arrays):
             with torch.no_grad():
-                return model(dict(zip(names, arrays, strict=True)), training=False)
+                return model(pack(arrays), training=False)
 
         return no_grad
-    return lambda *arrays: model(dict(zip(names, arrays, strict=True)), training=False)
+    return lambda *arrays: model(pack(arrays), training=False)
+
+
+def input_packer(model, names: list[str]) -> Callable:
+    """Arrays (in ``names`` order) -> the structure the model was built with: a dict by
+    name, a list, or one tensor (a mismatched structure makes Keras warn on every call)."""
+    struct = getattr(model, "input", None)
+    if isinstance(struct, dict):
+        return lambda arrays: dict(zip(names, arrays, strict=True))
+    if isinstance(struct, list | tuple):
+        order = [names.index(t.name.split(":")[0]) for t in struct]
+        return lambda arrays: [arrays[i] for i in order]
+    return lambda arrays: arrays[0]
 
 
 def check_model_fits(model, bundle: ModelBundle) -> dict[str, tuple]:
