@@ -94,3 +94,21 @@ def test_predict_reads_two_hands_in_a_still(dataset_dir, tmp_path):
     hands = sorted(rec["hands"], key=lambda h: h["box"][0])
     assert [h["label"] for h in hands] == ["1", "5"]
     assert rec["label"] == rec["hands"][0]["label"] and rec["hand_found"]
+
+
+def test_the_scorer_counts_edits_of_the_composed_text(tmp_path):
+    import json
+
+    from training.video_score import composed_score, edit_distance
+
+    # the example: a fingerspelled A-Z composed as ABCDEFJIKVLERNTUVWY
+    assert edit_distance("ABCDEFJIKVLERNTUVWY", "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 12
+    assert edit_distance("", "AB") == 2 and edit_distance("AB", "AB") == 0
+    doc = {"appearances": [{"label": x, "start": i * 10} for i, x in enumerate("HELLO")]}
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        json.dumps({"frame": 0, "text": "HE"}) + "\n" + json.dumps({"path": "v", "text": "HEL LOO"})
+    )
+    score = composed_score(log, doc)
+    assert score["text"] == "HEL LOO" and score["edits"] == 1  # spaces are left out
+    assert score["cer"] == 0.2 and score["signs"] == 5

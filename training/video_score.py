@@ -182,7 +182,42 @@ def score_log(log: Path, truth_file: Path, skip: int = 10) -> dict:
         "labelled_pct": _pct(c["labelled"], c["scored"]),
         "gate_rejected_pct": _pct(c["gated"], c["gate_seen"]),
         "hands_found_under_90pct": weak,
+        "composed": composed_score(log, doc),
     }
+
+
+def composed_score(log: Path, doc: dict) -> dict | None:
+    """The text the log composed (its last ``text``: ``--log-predictions`` or ``predict
+    --compose --json``) against the signs shown in order: edits (insertions, deletions,
+    substitutions; word spaces left out) and the character error rate. None when the log
+    carries no text or the video shows two hands at once."""
+    text = None
+    for line in Path(log).read_text(encoding="utf-8").splitlines():
+        if '"text"' in line:
+            text = json.loads(line).get("text", text)
+    if text is None or doc.get("two_hands"):
+        return None
+    apps = sorted(doc["appearances"], key=lambda a: a["start"])
+    truth = "".join(a["label"] if len(a["label"]) == 1 else f" {a['label']} " for a in apps)
+    got, want = text.replace(" ", ""), truth.replace(" ", "")
+    edits = edit_distance(got, want)
+    return {
+        "text": text,
+        "truth": truth,
+        "edits": edits,
+        "signs": len(apps),
+        "cer": round(edits / max(len(want), 1), 4),
+    }
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def format_score(r: dict) -> str:
@@ -209,6 +244,12 @@ def format_score(r: dict) -> str:
         "right label by scene: "
         + ", ".join(f"{k} {v}%" for k, v in r["right_pct_by_scene"].items())
     )
+    if r.get("composed"):
+        c = r["composed"]
+        lines.append(
+            f"composed {c['text']!r} for {c['truth']!r}: {c['edits']} edits in {c['signs']} "
+            f"signs (character error rate {c['cer']:.1%})"
+        )
     for w in r["hands_found_under_90pct"]:
         lines.append(
             f"  hand {w['hand']} (label {w['label']}, {w['signer']}, {w['size']} px, "
