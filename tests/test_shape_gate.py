@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO
 from handcam.errors import BundleError
 from handcam.features.preprocess import PreprocessConfig, landmark_features
-from handcam.model.gate import OPENSET_FILE, OpenSetGate, load_gate
+from handcam.model.gate import OPENSET_FILE, OpenSetGate, describe_gate, load_gate
 from handcam.model.shape_gate import ShapeGate
 from handcam.model.trainset import HandSet
 from training import nonsigns, repose
@@ -70,6 +70,7 @@ def test_a_model_recorded_by_one_person_never_rejects_other_peoples_signs(tmp_pa
     assert all(gate.sign_score(x, np.array([0.1, 0.8, 0.1])) == 1.0 for x in others[:30])
     report = gate_report(gate, info, PRE, None)
     assert report["state"] == "off" and "one person" in report["why"]
+    assert describe_gate(gate).startswith("not a sign: off") and "never hidden" in gate.describe()
     gate.save(tmp_path / OPENSET_FILE)
     again = load_gate(tmp_path, 389)
     assert isinstance(again, ShapeGate) and not again.active
@@ -89,6 +90,9 @@ def test_a_label_made_by_too_few_people_never_rejects_while_the_others_do():
     labels = ["A", "B", "L", "Y", "3"]
     gate, info = fit_shape_gate(HandSet.concat([base, new]), labels, PRE)
     assert gate.active and info["open_labels"] == ["3"]
+    assert describe_gate(gate) == (
+        "not a sign: on (measured on 4+ people per sign); never for 3 (fewer than 3 people)"
+    )
     threes = feats(pick(DIGITS, ["3"], sorted(set(DIGITS.groups[DIGITS.parts == "test"]))))
     read_as_3 = np.eye(5)[np.full(len(threes), 4)]
     assert (gate.sign_scores(threes, read_as_3) == 1.0).all()  # other people's 3: shown
@@ -159,3 +163,4 @@ def test_old_mahalanobis_gates_still_load_unless_calibrated_on_their_own_hands(t
     assert load_gate(tmp_path, 4) is None  # it hid other people's signs: not used
     shipped = load_gate(REPO / "models" / "digits", 389)
     assert shipped is not None and shipped.active
+    assert describe_gate(None) == "not a sign: none (this model has no gate)"

@@ -89,6 +89,13 @@ class OpenSetGate:
 
     active = True  # the same interface as ShapeGate
 
+    def describe(self) -> str:
+        return "not a sign: on (an older model's gate; retrain for one measured on people)"
+
+    def scores(self, features: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
+        """(N,) the distance (as :class:`ShapeGate`'s scores; ``probs`` unused)."""
+        return self.distance(features)
+
     def sign_scores(self, features: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
         """(N,) sign-ness in (0, 1]: 1 / (1 + (distance / operating threshold) ** 4), 0.5
         exactly at the operating threshold (``probs``: unused, as :class:`ShapeGate`)."""
@@ -171,6 +178,11 @@ def load_gate(bundle_path: str | os.PathLike, feature_size: int) -> Gate | None:
         )
         return None
     return gate
+
+
+def describe_gate(gate: Gate | None) -> str:
+    """One line for the window: what "not a sign" does with this model."""
+    return "not a sign: none (this model has no gate)" if gate is None else gate.describe()
 
 
 def _calibrated_on(bundle: Path) -> str | None:

@@ -66,6 +66,21 @@ class ShapeGate:
     def open_labels(self) -> list[str]:
         return [lab for lab, c in zip(self.labels, self.closed, strict=True) if not c]
 
+    def describe(self) -> str:
+        """One line for people: whether the gate works, and where it never rejects."""
+        if not self.active:
+            return (
+                f"not a sign: off (every sign was recorded by fewer than {MIN_PEOPLE} "
+                "people: other people's signs are never hidden)"
+            )
+        least = int(self.people[self.closed].min())
+        text = f"not a sign: on (measured on {least}+ people per sign)"
+        opened = self.open_labels()
+        if opened:
+            names = ", ".join(opened[:6]) + (" ..." if len(opened) > 6 else "")
+            text += f"; never for {names} (fewer than {MIN_PEOPLE} people)"
+        return text
+
     @cached_property
     def _live(self) -> tuple:
         """float32 projection, the closed labels' prototypes as columns with their squared
