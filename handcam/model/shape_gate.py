@@ -3,8 +3,10 @@ turn-free shape space, each label's reach measured on people left out.
 
 The gate reads the classifier's feature vector, keeps the part that does not change when
 the hand turns (for the shape features: all but the 24 camera-frame orientation terms; a
-turned hand is still the same shape), and projects it into a space whitened by how hands
-of one sign vary (``proj``, ``shift``). There each label has prototypes (k-means centres
+turned hand is still the same shape) and adds each finger's pointing direction in the palm
+frame (from those 24 terms: the palm axes times the camera-frame pointing, again the same
+however the hand turns), and projects it into a space whitened by how hands of one sign
+vary (``proj``, ``shift``). There each label has prototypes (k-means centres
 of turned, moved and bone-length augmented copies of its training hands). A hand's score
 is min over labels L of d_L / s_L: d_L the squared distance to L's nearest prototype,
 s_L how far a person left out of training lies from L's prototypes (the 90% quantile of
@@ -19,8 +21,9 @@ always a sign, and with no closed label the gate is off. Other people's signs ar
 rejected on the word of one or two people.
 
 File ``openset.npz``, ``format`` = "shape-nn-1": ``labels`` (K,), ``cols`` (C,),
-``proj`` (C, D), ``shift`` (D,), ``bank`` (M, D) sorted by ``bank_label`` (M,),
-``scale`` (K,) (inf: open), ``people`` (K,), ``threshold`` (), ``pass_rate`` ().
+``axes`` (9,) and ``pointing`` (15,) columns (both empty: no palm-frame pointing), ``proj``
+(C [+ 15], D), ``shift`` (D,), ``bank`` (M, D) sorted by ``bank_label`` (M,), ``scale``
+(K,) (inf: open), ``people`` (K,), ``threshold`` (), ``pass_rate`` ().
 """
 
 from __future__ import annotations
@@ -34,13 +37,31 @@ import numpy as np
 SHAPE_FORMAT = "shape-nn-1"
 MIN_PEOPLE = 3  # a label needs this many people before it may reject a hand
 SCORE_POWER = 4.0  # steepness of the sign-ness around the threshold
+NO_COLUMNS = np.zeros(0, np.int64)
+
+
+def gate_inputs(features: np.ndarray, cols, axes=NO_COLUMNS, pointing=NO_COLUMNS) -> np.ndarray:
+    """(N, C [+ 15]) what the gate reads of (N, F) feature vectors: the columns ``cols``,
+    then, when ``axes`` (9 columns: the palm's axes as rows) and ``pointing`` (15: five
+    fingers' directions) are given, each finger's direction in the palm frame. Training
+    and the app both call this."""
+    x = np.atleast_2d(features)
+    out = x[:, cols]
+    if len(axes):
+        rot = x[:, axes].reshape(-1, 3, 3)
+        fingers = x[:, pointing].reshape(-1, 5, 3)
+        local = np.einsum("nij,nfj->nfi", rot, fingers).reshape(len(x), 15)
+        out = np.concatenate([out, local], axis=1)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
 class ShapeGate:
     labels: tuple[str, ...]
     cols: np.ndarray  # (C,) int: the feature-vector columns read
-    proj: np.ndarray  # (C, D)
+    axes: np.ndarray  # (9,) or (0,) int: the palm's axes (for palm-frame pointing)
+    pointing: np.ndarray  # (15,) or (0,) int: the fingers' camera-frame directions
+    proj: np.ndarray  # (C [+ 15], D)
     shift: np.ndarray  # (D,)
     bank: np.ndarray  # (M, D) prototypes, grouped by label
     bank_label: np.ndarray  # (M,) int, non-decreasing
@@ -103,7 +124,7 @@ class ShapeGate:
         """(N,) gate score of (N, F) features: min over closed labels of d_L / s_L; 0 where
         the classifier's top label (from ``probs``) is open, inf when no label is closed.
         Above :attr:`threshold`: not a sign."""
-        x = np.atleast_2d(np.asarray(features, np.float64))[:, self.cols]
+        x = gate_inputs(np.asarray(features, np.float64), self.cols, self.axes, self.pointing)
         z = x @ self.proj - self.shift
         out = np.full(len(z), np.inf)
         closed = np.flatnonzero(self.closed)
@@ -133,7 +154,13 @@ class ShapeGate:
         if probs is not None and not self.closed[int(np.argmax(probs))]:
             return 1.0
         proj, shift, bank_t, norms, starts, inv = self._live
-        x = np.asarray(features, np.float32).reshape(-1)[self.cols]
+        f = np.asarray(features, np.float32).reshape(-1)
+        x = f[self.cols]
+        if len(self.axes):
+            local = np.einsum(
+                "ij,fj->fi", f[self.axes].reshape(3, 3), f[self.pointing].reshape(5, 3)
+            )
+            x = np.concatenate([x, local.reshape(15)])
         z = np.einsum("c,cd->d", x, proj) - shift
         near = np.minimum.reduceat(norms - 2 * np.einsum("d,dm->m", z, bank_t), starts)
         ratio = float((np.maximum(near + float(z @ z), 0) * inv).min()) / self.threshold
@@ -149,6 +176,8 @@ class ShapeGate:
                 format=np.array(SHAPE_FORMAT),
                 labels=np.array(self.labels, dtype=str),
                 cols=self.cols.astype(np.int32),
+                axes=self.axes.astype(np.int32),
+                pointing=self.pointing.astype(np.int32),
                 proj=self.proj.astype(np.float32),
                 shift=self.shift.astype(np.float32),
                 bank=self.bank.astype(np.float32),
@@ -165,6 +194,8 @@ class ShapeGate:
         gate = cls(
             tuple(str(s) for s in z["labels"]),
             np.asarray(z["cols"], np.int64),
+            np.asarray(z["axes"], np.int64),
+            np.asarray(z["pointing"], np.int64),
             np.asarray(z["proj"], np.float64),
             np.asarray(z["shift"], np.float64),
             np.asarray(z["bank"], np.float64),
@@ -175,9 +206,13 @@ class ShapeGate:
             float(z["pass_rate"]),
         )
         k, (c, d) = len(gate.labels), gate.proj.shape
+        read = np.concatenate([gate.cols, gate.axes, gate.pointing])
+        extra = 15 if len(gate.axes) else 0
         ok = (
-            gate.cols.shape == (c,)
-            and (c == 0 or (gate.cols.min() >= 0 and gate.cols.max() < feature_size))
+            gate.cols.shape == (c - extra,)
+            and len(gate.axes) in (0, 9)
+            and len(gate.pointing) == (15 if len(gate.axes) else 0)
+            and (len(read) == 0 or (read.min() >= 0 and read.max() < feature_size))
             and gate.shift.shape == (d,)
             and gate.bank.ndim == 2
             and gate.bank.shape[1] == d
