@@ -249,8 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--epochs", type=int)
     f.add_argument("--seed", type=int, default=0)
     o = sub.add_parser("openset", help="'not a sign': false accepts of unknown shapes, AUROC")
-    o.add_argument("--data", type=Path, required=True)
-    o.add_argument("--groups", type=Path, required=True, help="CSV with a signer column")
+    src = o.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", type=Path, help="photos, one folder per class (with --groups)")
+    src.add_argument("--carried", type=Path, help="a bundle whose carried hands to use")
+    o.add_argument("--groups", type=Path, help="CSV with a signer column (with --data)")
     o.add_argument("--unknown", nargs="+", default=["7,8,9", "0,1,2", "3,5,6", "4,8,9"])
     which = o.add_mutually_exclusive_group()
     which.add_argument("--features", help="landmark feature set (default: shape, as new models)")
@@ -273,11 +275,22 @@ def main(argv: list[str] | None = None) -> int:
             from handcam.model.bundle import ModelBundle
 
             features = ModelBundle.load(args.bundle).preprocess.features
+        if args.data is not None and args.groups is None:
+            p.error("openset --data needs --groups (a CSV with a signer column)")
         rows = openset(
-            args.data, args.groups, [u.split(",") for u in args.unknown], args.seed, features
+            args.data,
+            args.groups,
+            [u.split(",") for u in args.unknown],
+            args.seed,
+            features,
+            args.carried,
         )
         keys = ("known_accuracy_with_gate", "known_passing", "false_accept_rate", "auroc_gate")
-        print("mean: " + ", ".join(f"{k} {np.mean([r[k] for r in rows]):.4f}" for k in keys))
+        for gate in ("new", "before"):
+            mine = [r for r in rows if r["gate"] == gate]
+            if mine:
+                means = ", ".join(f"{k} {np.mean([r[k] for r in mine]):.4f}" for k in keys)
+                print(f"mean ({gate} gate): {means}")
         return 0
     if args.which == "fewshot":
         from training.models import DEFAULT_FEATURES

@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 import numpy as np
 
-from handcam.features.preprocess import landmark_features
 from handcam.model.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
 from training.export import CALIBRATION_ROWS
@@ -134,52 +133,21 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
 
 
 def _open_set(run, plan, evaluation: dict) -> dict:
-    """Fit and save the "not a sign" gate; say how many held-out real signs it lets pass.
-
-    The label means and the covariance come from augmented copies of the training hands
-    (the spread of other hands and camera angles), with a second set of means for their
-    mirror images when the model reads either hand. The threshold passes
-    ``VALIDATION_PASS`` of the validation signs of people (or sessions) never trained on;
-    where there are none (a personal recording split by sample), ``AUGMENTED_PASS`` of
-    freshly augmented training hands: looser, as there is nothing better to go by.
-    """
+    """Fit and save the "not a sign" gate (training.shape_gate) on the hands of the people
+    the model was not tested on (training and validation parts), calibrated on those
+    people left out in turn; say how, which labels never reject and why, and how many of
+    the test part's signs it lets pass (frontal and turned / moved)."""
     from handcam.model.gate import OPENSET_FILE
-    from training.augment import LandmarkAugment, augment_hands
-    from training.openset import AUGMENTED_PASS, VALIDATION_PASS, fit_gate
+    from training.shape_gate import PASS_RATE, fit_shape_gate, gate_report
 
-    h = run.data.subset(plan.train).hands
-    rng = np.random.default_rng(run.cfg.seed)
-    still = LandmarkAugment(mirror_prob=0.0)
-    modes = [h.handedness]
-    if run.cfg.mirror_augment:  # the model reads either hand: so does the gate
-        modes.append(np.where(np.char.lower(h.handedness) == "left", "Right", "Left"))
-    x_fit, y_fit = [], []
-    for handedness in modes:
-        copies = [augment_hands(h.landmarks, h.world, handedness, rng, still) for _ in range(5)]
-        x_fit.append(np.concatenate([landmark_features(*c, run.preprocess) for c in copies]))
-        y_fit.append(np.tile(run.y[plan.train], len(copies)))
-    honest = [i for i in plan.validation if run.labels[run.y[i]] not in set(plan.by_sample_labels)]
-    if honest:
-        calib, rate, how = run.inputs(np.array(honest))["landmarks"], VALIDATION_PASS, "validation"
-    else:
-        lms, world, handed = augment_hands(h.landmarks, h.world, h.handedness, rng)
-        calib = landmark_features(lms, world, handed, run.preprocess)
-        rate, how = AUGMENTED_PASS, "augmented training hands"
-    gate = fit_gate(
-        np.concatenate(x_fit), np.concatenate(y_fit), run.labels, calib, rate, len(modes)
+    rows = np.concatenate([plan.train, plan.validation]).astype(int)
+    hands = run.data.subset(rows).hands
+    gate, info = fit_shape_gate(
+        hands, run.labels, run.preprocess, run.cfg.seed, mirror=run.cfg.mirror_augment
     )
     gate.save(run.work / OPENSET_FILE)
-    out = {
-        "method": "Mahalanobis distance to the nearest label mean (Ledoit-Wolf covariance)",
-        "threshold": round(gate.threshold, 3),
-        "calibrated_on": how,
-        "pass_rate_target": rate,
-    }
-    for part, idx in (("validation", plan.validation), ("test", plan.test)):
-        if len(idx):
-            passed = gate.distance(run.inputs(idx)["landmarks"]) <= gate.threshold
-            out[f"{part}_signs_passing"] = round(float(passed.mean()), 4)
-    return out
+    test = run.data.subset(plan.test).hands if len(plan.test) else None
+    return gate_report(gate, info, run.preprocess, test, PASS_RATE)
 
 
 def _by_source(sources: np.ndarray, y: np.ndarray, pred: np.ndarray) -> dict:

@@ -10,7 +10,12 @@ classifier's own confidence (`python -m training.benchmarks openset`). The thres
 calibrated at training time so that a chosen share of real signs passes.
 
 File ``openset.npz`` in a bundle: ``means`` (K, D), ``precision`` (D, D), ``threshold``
-(), ``labels`` (K,) -- the labels with a mean (all that had training samples).
+(), ``labels`` (K,) -- the labels with a mean (all that had training samples). Bundles
+trained since issue 10 carry the turn-free, leave-people-out calibrated gate of
+:mod:`handcam.model.shape_gate` in the same file (with a ``format`` entry);
+:func:`load_gate` reads either. This Mahalanobis gate stays for older bundles, except
+one calibrated on its own training hands (a personal recording with no other sitting or
+person): it hid other people's right readings (issue 10: 30 of 45), so it is not used.
 
 Live, :meth:`OpenSetGate.sign_score` turns one hand's distance into a sign-ness in (0, 1)
 that the smoother averages over time (``handcam.signs.smoothing``): 0.5 at the app's operating
@@ -25,6 +30,8 @@ away from a sign (5 taken for 4, 3 for 2); shapes unlike every sign stay rejecte
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import zipfile
 import zlib
@@ -35,6 +42,10 @@ from pathlib import Path
 import numpy as np
 
 from handcam.errors import BundleError
+from handcam.model.bundle import REPORT_FILE
+from handcam.model.shape_gate import SHAPE_FORMAT, ShapeGate
+
+log = logging.getLogger(__name__)
 
 OPENSET_FILE = "openset.npz"
 SCORE_POWER = 4.0  # steepness of the sign-ness around the threshold
@@ -66,7 +77,7 @@ class OpenSetGate:
         sq = (xw * xw).sum(1)[:, None] - 2 * xw @ mw.T + (mw * mw).sum(1)[None]
         return np.maximum(sq.min(axis=1), 0.0)
 
-    def is_sign(self, features: np.ndarray) -> bool:
+    def is_sign(self, features: np.ndarray, probs: np.ndarray | None = None) -> bool:
         """True when one hand's features lie within the calibrated distance of a sign (the
         training-time threshold; the app uses :attr:`operating_threshold`)."""
         return bool(self.distance(features)[0] <= self.threshold)
@@ -76,9 +87,18 @@ class OpenSetGate:
         """The distance at which the app's sign-ness is 0.5."""
         return self.threshold * LIVE_MARGIN
 
-    def sign_scores(self, features: np.ndarray) -> np.ndarray:
+    active = True  # the same interface as ShapeGate
+
+    def describe(self) -> str:
+        return "not a sign: on (an older model's gate; retrain for one measured on people)"
+
+    def scores(self, features: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
+        """(N,) the distance (as :class:`ShapeGate`'s scores; ``probs`` unused)."""
+        return self.distance(features)
+
+    def sign_scores(self, features: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
         """(N,) sign-ness in (0, 1]: 1 / (1 + (distance / operating threshold) ** 4), 0.5
-        exactly at the operating threshold."""
+        exactly at the operating threshold (``probs``: unused, as :class:`ShapeGate`)."""
         ratio = self.distance(features) / self.operating_threshold
         return 1.0 / (1.0 + ratio**SCORE_POWER)
 
@@ -87,7 +107,7 @@ class OpenSetGate:
         w, mw = self._whitening
         return w.astype(np.float32), mw.astype(np.float32)
 
-    def sign_score(self, features: np.ndarray) -> float:
+    def sign_score(self, features: np.ndarray, probs: np.ndarray | None = None) -> float:
         """One hand's sign-ness (see :meth:`sign_scores`), in float32 for the live
         pipeline: 0.03 ms for 389 features and 20 means. ``einsum``, not ``@``: the BLAS
         matrix-vector product runs on two threads and, with the other core busy, waits
@@ -130,7 +150,47 @@ class OpenSetGate:
         return gate
 
 
-def load_gate(bundle_path: str | os.PathLike, feature_size: int) -> OpenSetGate | None:
-    """The bundle's open-set gate, or None when it has none (older or crop bundles)."""
+def load_gate(bundle_path: str | os.PathLike, feature_size: int) -> Gate | None:
+    """The bundle's "not a sign" gate, or None when it has none (older or crop bundles) or
+    only a Mahalanobis gate calibrated on its own training hands (see the module).
+    BundleError when the file is broken or does not fit the model."""
     path = Path(bundle_path) / OPENSET_FILE
-    return OpenSetGate.load(path, feature_size) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            fmt = str(z["format"]) if "format" in z.files else None
+            if fmt is not None and fmt != SHAPE_FORMAT:
+                raise BundleError(f"{path}: a gate format this handcam does not know ({fmt})")
+            if fmt == SHAPE_FORMAT:
+                try:
+                    return ShapeGate.from_npz(z, feature_size)
+                except ValueError as exc:
+                    raise BundleError(f"{path}: open-set gate: {exc}") from exc
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise BundleError(f"{path}: unreadable open-set calibration ({exc})") from exc
+    gate = OpenSetGate.load(path, feature_size)
+    if _calibrated_on(Path(bundle_path)) == "augmented training hands":
+        log.warning(
+            "%s: its 'not a sign' gate was calibrated on its own training hands and hides "
+            "other people's signs; running without it (retrain for the new gate)",
+            Path(bundle_path).name,
+        )
+        return None
+    return gate
+
+
+def describe_gate(gate: Gate | None) -> str:
+    """One line for the window: what "not a sign" does with this model."""
+    return "not a sign: none (this model has no gate)" if gate is None else gate.describe()
+
+
+def _calibrated_on(bundle: Path) -> str | None:
+    try:
+        report = json.loads((bundle / REPORT_FILE).read_text(encoding="utf-8"))
+        return str(report["open_set"]["calibrated_on"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+Gate = OpenSetGate | ShapeGate  # what a bundle's openset.npz holds

@@ -17,7 +17,7 @@ from handcam.features.preprocess import PreprocessConfig, feature_size
 from handcam.hands.hand import HandDetector
 from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import Classifier
-from handcam.model.gate import OpenSetGate
+from handcam.model.gate import Gate
 from handcam.recognition.pipeline import Pipeline
 from handcam.signs.motion import MotionConfig, motion_config_for
 from handcam.signs.smoothing import SmootherConfig
@@ -34,7 +34,7 @@ class LoadedModel:
     path: str
     classifier: Classifier
     preprocess: PreprocessConfig
-    gate: OpenSetGate | None = None
+    gate: Gate | None = None
     motion: MotionConfig | None = None
 
     @property
@@ -50,7 +50,7 @@ class LoadedModel:
         cls,
         classifier: Classifier,
         preprocess: PreprocessConfig | None = None,
-        gate: OpenSetGate | None = None,
+        gate: Gate | None = None,
         path: str = "",
     ) -> LoadedModel:
         """A model from parts (tests and fakes); J / Z from motion when its labels have them."""
@@ -63,7 +63,7 @@ class LoadedModel:
         )
 
 
-def bundle_gate(bundle: ModelBundle) -> OpenSetGate | None:
+def bundle_gate(bundle: ModelBundle) -> Gate | None:
     """The bundle's open-set gate (None: a crop model, or no ``openset.npz``): the gate reads
     the landmark feature vector the classifier reads. A broken gate file loses only "not a
     sign" (said in the log); the model still works."""

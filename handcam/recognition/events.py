@@ -15,6 +15,7 @@ class ModelInfo:
     path: str
     labels: tuple[str, ...]
     device: str
+    gate: str = ""  # what "not a sign" does with this model (handcam.model.gate.describe_gate)
 
 
 @dataclass(frozen=True)

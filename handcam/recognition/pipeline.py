@@ -29,7 +29,7 @@ from handcam.capture.sources import Frame
 from handcam.features.preprocess import HandFeatures, PreprocessConfig, hand_features
 from handcam.hands.hand import Hand, HandDetector
 from handcam.model.classifier import Classifier
-from handcam.model.gate import OpenSetGate
+from handcam.model.gate import Gate
 from handcam.signs.motion import MotionConfig, MotionResult, MotionSigns, motion_config_for
 from handcam.signs.smoothing import (
     NO_HAND,
@@ -133,7 +133,7 @@ class Pipeline:
     + one smoother per hand.
 
     ``stills``: every frame is an unrelated image (a folder): nothing is carried from
-    one to the next. ``gate``: the model's :class:`OpenSetGate` (None: no "not a sign").
+    one to the next. ``gate``: the model's "not a sign" gate (None: none).
     ``motion``: ``"auto"`` reads J and Z from motion when the labels include both, None
     turns it off, or give a :class:`MotionConfig`. :func:`handcam.recognition.assemble.
     assemble` builds one for a model bundle. One thread uses a pipeline.
@@ -146,7 +146,7 @@ class Pipeline:
         preprocess: PreprocessConfig,
         smoother: SmootherConfig | None = None,
         stills: bool = False,
-        gate: OpenSetGate | None = None,
+        gate: Gate | None = None,
         motion: MotionConfig | None | str = AUTO,
     ) -> None:
         self.detector = detector
@@ -179,7 +179,7 @@ class Pipeline:
                 continue
         t2 = time.perf_counter()
         probs = [self.classifier.predict(f) for _, f in kept]
-        signs = [self._sign(f) for _, f in kept]
+        signs = [self._sign(f, p) for (_, f), p in zip(kept, probs, strict=True)]
         per_hand = tuple(
             self._hand_result(hand, feats, p, sign, frame)
             for (hand, feats), p, sign in zip(kept, probs, signs, strict=True)
@@ -205,8 +205,10 @@ class Pipeline:
             per_hand,
         )
 
-    def _sign(self, features: HandFeatures) -> float | None:
-        return None if self.gate is None else self.gate.sign_score(features.landmarks)
+    def _sign(self, features: HandFeatures, probs: np.ndarray) -> float | None:
+        """The gate's sign-ness of one hand; the classifier's top label tells the gate
+        whether that label may reject at all (labels made by too few people never do)."""
+        return None if self.gate is None else self.gate.sign_score(features.landmarks, probs)
 
     def _hand_result(
         self,

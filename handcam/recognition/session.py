@@ -28,6 +28,7 @@ from handcam.capture.grabber import FrameGrabber, InlineReader
 from handcam.capture.sources import Frame, FrameSource, ImageFolderSource, frame_problem
 from handcam.errors import HandcamError
 from handcam.hands.hand import HandDetector
+from handcam.model.gate import describe_gate
 from handcam.recognition.assemble import LoadedModel, assemble, load_model, make_detector
 from handcam.recognition.events import (
     Event,
@@ -251,7 +252,8 @@ class RecognitionSession:
         state.close_detectors()  # built for the old model's preprocessing
         state.last_frame_at = time.monotonic()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
-        self._events.append(ModelReady(ModelInfo(path, model.labels, model.device)))
+        gate = describe_gate(model.gate)
+        self._events.append(ModelReady(ModelInfo(path, model.labels, model.device, gate)))
 
     def _ensure_reader(self, state: _State) -> None:
         if state.source is None or state.reader is not None:

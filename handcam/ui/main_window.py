@@ -267,7 +267,10 @@ class MainWindow(QMainWindow):
             self.confidence_label.setText(IDLE_TEXT)
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
         name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
-        self.model_info.setText(f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}")
+        gate = f"<br>{html.escape(info.gate)}" if info.gate else ""
+        self.model_info.setText(
+            f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}{gate}"
+        )
 
     def _on_model_failed(self, message: str) -> None:
         self.model_error = message
