@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 
 from handcam.features.preprocess import landmark_features
 from handcam.model.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
+from training.augment import landmark_augment
 from training.fit import predict
 from training.progress import Progress
 
@@ -93,6 +94,8 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
     training_info.update(
         epochs_run=len(history.get("loss", [])), device=extra["device"], members=run.members
     )
+    if "landmarks" in names:
+        training_info["augment"] = landmark_augment(run.cfg, run.spec).to_dict()
     write_bundle_metadata(work, labels, run.preprocess, run.spec.name, list(names), training_info)
     report = {
         "model": run.spec.name,
@@ -130,12 +133,12 @@ def _open_set(run, plan, evaluation: dict) -> dict:
     freshly augmented training hands: looser, as there is nothing better to go by.
     """
     from handcam.model.gate import OPENSET_FILE
-    from training.augment import LandmarkAugment, augment_hands
+    from training.augment import augment_hands
     from training.openset import AUGMENTED_PASS, VALIDATION_PASS, fit_gate
 
     h = run.data.subset(plan.train).hands
     rng = np.random.default_rng(run.cfg.seed)
-    still = LandmarkAugment(mirror_prob=0.0)
+    still = replace(landmark_augment(run.cfg, run.spec), mirror_prob=0.0)
     modes = [h.handedness]
     if run.cfg.mirror_augment:  # the model reads either hand: so does the gate
         modes.append(np.where(np.char.lower(h.handedness) == "left", "Right", "Left"))
@@ -148,7 +151,9 @@ def _open_set(run, plan, evaluation: dict) -> dict:
     if honest:
         calib, rate, how = run.inputs(np.array(honest))["landmarks"], VALIDATION_PASS, "validation"
     else:
-        lms, world, handed = augment_hands(h.landmarks, h.world, h.handedness, rng)
+        lms, world, handed = augment_hands(
+            h.landmarks, h.world, h.handedness, rng, landmark_augment(run.cfg, run.spec)
+        )
         calib = landmark_features(lms, world, handed, run.preprocess)
         rate, how = AUGMENTED_PASS, "augmented training hands"
     gate = fit_gate(
