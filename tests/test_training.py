@@ -220,7 +220,7 @@ def test_mirror_augmentation_is_the_other_hand():
 
     hand = synthetic_hand(160, 120)
     lms, world = hand.landmarks[None], np.zeros((1, 21, 3), np.float32)
-    still = LandmarkAugment(0, 0, 0, 0, 0, 0, mirror_prob=1.0)
+    still = LandmarkAugment(bone=0, finger=0, palm=0, mirror_prob=1.0).without_views()
     a, _, handed = augment_hands(lms, world, np.array(["Right"]), np.random.default_rng(0), still)
     assert handed.tolist() == ["Left"]
     cfg = PreprocessConfig()

@@ -1,13 +1,16 @@
 """Augmentation. Landmarks: applied to the raw 21x3 points (image and world landmarks
 alike) before features are computed, so every feature set sees a plausible other hand:
-bone lengths of another person, a camera at another angle, detector jitter, and the
-other hand. Crops: training.crop_augment (on the device, outside the saved model)."""
+bone lengths of another person, the hand seen from another camera angle and distance,
+detector jitter, and the other hand. Crops: training.crop_augment (on the device, outside
+the saved model)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
+
+from training.repose import SEEN_AT, at_distance, axis_rotations, turn_rescaled
 
 # Each landmark's parent joint (the bone that carries it), and the finger it belongs to.
 PARENT = np.array([-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 17, 18, 19])
@@ -16,17 +19,56 @@ FINGER = np.array([-1, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 
 
 @dataclass(frozen=True)
 class LandmarkAugment:
-    """How much the random changes vary. Measured on the letters (leave-one-signer-out):
-    bone lengths helped (+0.5 points with a linear model, +2 with the MLP); rotation and
-    jitter did not, so they are off by default."""
+    """How much the random changes vary (saved in a bundle's config.json as ``augment``).
+
+    Bone lengths: +0.5 points leave-one-signer-out on the letters with a linear model, +2
+    with the MLP. Views (turns about the camera's axes, distance, jitter): chosen by the
+    re-posing benchmark (``python -m training.angles``) on held-out signers of the letters
+    and digits; roll is kept small because some letters differ by it alone (I and the
+    still J lie about 30 degrees apart in the image plane; H and U, G and Q, K and P by
+    where the hand points)."""
 
     bone: float = 0.08  # s.d. of each bone's length factor (another person's hand)
     finger: float = 0.06  # s.d. of a whole finger's length factor
     palm: float = 0.05  # s.d. of each palm bone's (wrist -> knuckle) length factor
-    rotate_deg: float = 0.0  # uniform +- in the image plane
-    tilt_deg: float = 0.0  # uniform +- about the two other axes (camera angle)
-    jitter: float = 0.0  # Gaussian, of the hand size
+    pitch_deg: float = 30.0  # uniform +- about the camera's x axis (top toward / away)
+    yaw_deg: float = 45.0  # uniform +- about the camera's y axis (turned side-on)
+    roll_deg: float = 15.0  # uniform +- about the camera's z axis (in the image plane)
+    near_m: float = 0.25  # camera distances (log-uniform) for the perspective ...
+    far_m: float = 1.5
+    distance_prob: float = 0.5  # ... of this share of the hands (the others stay at 0.5 m)
+    jitter: float = 0.01  # Gaussian noise of the image landmarks, of the hand's size
     mirror_prob: float = 0.5  # the other hand (landmark indices are anatomical)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> LandmarkAugment:
+        """The defaults with ``data``'s values over them; ValueError naming unknown keys."""
+        data = dict(data or {})
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown landmark augmentation settings: {sorted(unknown)}")
+        return cls(**data)
+
+    def without_views(self) -> LandmarkAugment:
+        """Bone lengths and mirroring only: the recipe before the views were taught."""
+        return replace(
+            self, pitch_deg=0.0, yaw_deg=0.0, roll_deg=0.0, distance_prob=0.0, jitter=0.0
+        )
+
+
+NO_VIEWS = LandmarkAugment().without_views().to_dict()  # --no-view-augment
+
+
+def landmark_augment(cfg, spec) -> LandmarkAugment:
+    """A run's landmark augmentation: its ``augment`` settings over the defaults, without
+    mirroring where the run says so (or where crops are trained beside the landmarks)."""
+    aug = LandmarkAugment.from_dict(cfg.augment)
+    if not cfg.mirror_augment or "crop" in spec.inputs:
+        aug = replace(aug, mirror_prob=0.0)
+    return aug
 
 
 def augment_hands(
@@ -39,31 +81,35 @@ def augment_hands(
     """Randomly changed copies of (N, 21, 3) image and world landmarks, and handedness.
 
     Every bone is rescaled (its own factor times its finger's; palm bones their own),
-    the same for image and world points, moving the joints beyond it along. Mirroring
-    flips the handedness: the shared preprocessing then mirrors the hand (or stops
-    mirroring it), which is what the same sign made with the other hand looks like.
+    the same for image and world points, moving the joints beyond it along. The hand is
+    then turned about the camera's z, x and y axes (image and world landmarks alike,
+    see :func:`training.repose.turn_rescaled`), seen from another distance, and its image
+    landmarks jittered. Mirroring flips the handedness: the shared preprocessing then
+    mirrors the hand (or stops mirroring it), which is what the same sign made with the
+    other hand looks like.
     """
     cfg = cfg or LandmarkAugment()
     n = len(landmarks)
     factors = _bone_factors(n, rng, cfg)
-    rot = _rotations(n, rng, cfg) if (cfg.rotate_deg or cfg.tilt_deg) else None
-    noise = rng.normal(0, 1, (n, 21, 3)) if cfg.jitter else None
-    out = []
-    for pts in (landmarks, world):
-        p = _scale_bones(np.asarray(pts, np.float64), factors)
-        if rot is not None:
-            origin = p[:, :1]
-            p = np.einsum("nij,nkj->nki", rot, p - origin) + origin
-        if noise is not None:
-            size = np.ptp(p[:, :, :2], axis=1).max(axis=1)[:, None, None]
-            p = p + noise * cfg.jitter * size
-        out.append(p.astype(np.float32))
+    lms = _scale_bones(np.asarray(landmarks, np.float64), factors)
+    wld = _scale_bones(np.asarray(world, np.float64), factors)
+    if n and (cfg.pitch_deg or cfg.yaw_deg or cfg.roll_deg):
+        lms, wld = turn_rescaled(lms, wld, _rotations(n, rng, cfg))
+    if n and cfg.distance_prob:
+        lo, hi = np.log(cfg.near_m), np.log(cfg.far_m)
+        metres = np.exp(rng.uniform(lo, hi, n))
+        metres[rng.random(n) >= cfg.distance_prob] = SEEN_AT
+        lms = at_distance(lms, wld, metres)
+    if n and cfg.jitter:
+        lms = np.asarray(lms, np.float64)
+        size = np.ptp(lms[:, :, :2], axis=1).max(axis=1)[:, None, None]
+        lms = lms + rng.normal(0, 1, lms.shape) * cfg.jitter * size
     hand = np.asarray(handedness, dtype=str).copy()
     flip = rng.random(n) < cfg.mirror_prob
     lower = np.char.lower(hand)
     hand[flip & (lower == "left")] = "Right"
     hand[flip & (lower != "left")] = "Left"
-    return out[0], out[1], hand
+    return np.asarray(lms, np.float32), np.asarray(wld, np.float32), hand
 
 
 def _bone_factors(n: int, rng: np.random.Generator, cfg: LandmarkAugment) -> np.ndarray:
@@ -89,19 +135,15 @@ def _scale_bones(pts: np.ndarray, factors: np.ndarray) -> np.ndarray:
 
 
 def _rotations(n: int, rng: np.random.Generator, cfg: LandmarkAugment) -> np.ndarray:
-    """(N, 3, 3) rotation matrices: in-plane, then tilts about x and y."""
+    """(N, 3, 3) rotations: roll (z) after pitch (x) after yaw (y), each uniform within
+    its range."""
 
     def angle(deg: float) -> np.ndarray:
         return np.radians(rng.uniform(-deg, deg, n))
 
-    def rot(fixed: int, a: np.ndarray) -> np.ndarray:
-        """Rotation by ``a`` about coordinate axis ``fixed`` (0 x, 1 y, 2 z)."""
-        i, j = [k for k in range(3) if k != fixed]
-        c, s = np.cos(a), np.sin(a)
-        m = np.zeros((n, 3, 3))
-        m[:, fixed, fixed] = 1.0
-        m[:, i, i], m[:, j, j] = c, c
-        m[:, i, j], m[:, j, i] = -s, s
-        return m
+    return (
+        axis_rotations(2, angle(cfg.roll_deg))
+        @ axis_rotations(0, angle(cfg.pitch_deg))
+        @ axis_rotations(1, angle(cfg.yaw_deg))
+    )
 
-    return rot(2, angle(cfg.rotate_deg)) @ rot(0, angle(cfg.tilt_deg)) @ rot(1, angle(cfg.tilt_deg))

@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not train on mirrored landmarks (for sign sets where the "
         "hand used changes the meaning)",
     )
+    p.add_argument(
+        "--no-view-augment",
+        dest="view_augment",
+        action="store_false",
+        help="landmark models: do not teach other camera angles and distances (turns, "
+        "perspective, jitter); bone lengths and mirroring only, the recipe before 2026-12",
+    )
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
     p.add_argument(
         "--members",
@@ -132,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     opts = vars(args)
     json_stream = opts.pop("progress_json")
     opts.pop("verbose")
+    if not opts.pop("view_augment"):
+        from training.augment import NO_VIEWS
+
+        opts["augment"] = dict(NO_VIEWS)
     progress = Progress(json_stream=json_stream)
     try:
         train(TrainConfig(**opts), progress)

@@ -7,7 +7,7 @@ import numpy as np
 
 from handcam.model.bundle import ModelBundle
 from training import evaluate
-from training.augment import LandmarkAugment
+from training.augment import landmark_augment
 from training.backend import set_seed
 from training.crop_augment import with_crop_augment
 from training.fit import fit, init_model, predict, training_batches
@@ -92,10 +92,7 @@ def train_one(
     seed = cfg.seed + 1000 * member
     if member:
         set_seed(seed)
-    augment = None
-    if "landmarks" in run.spec.inputs:
-        mirror = cfg.mirror_augment and "crop" not in run.spec.inputs
-        augment = LandmarkAugment(mirror_prob=0.5 if mirror else 0.0)
+    augment = landmark_augment(cfg, run.spec) if "landmarks" in run.spec.inputs else None
     batches = training_batches(
         run.data.subset(tr),
         run.y[tr],

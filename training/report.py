@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 
 from handcam.model.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
 from training.export import CALIBRATION_ROWS
+from training.augment import landmark_augment
 from training.fit import predict
 from training.progress import Progress
 
@@ -91,6 +92,8 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
         pretrained_asked=run.cfg.pretrained,  # a path, auto or none
         pretrained=str(run.pretrained.path) if run.pretrained is not None else None,
     )
+    if "landmarks" in names:
+        training_info["augment"] = landmark_augment(run.cfg, run.spec).to_dict()
     write_bundle_metadata(work, labels, run.preprocess, run.spec.name, list(names), training_info)
     exports: dict = {}
     if run.cfg.export:

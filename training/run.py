@@ -50,6 +50,9 @@ class TrainConfig:
     crop_size: int = 96
     features: str = DEFAULT_FEATURES
     mirror_augment: bool = True
+    # landmark augmentation (training.augment.LandmarkAugment fields over its defaults);
+    # the bundle's config.json records every value used
+    augment: dict | None = None
     carried: bool = True
     patience: int | None = None
     members: int | None = None  # networks averaged in the model; None: the init's, else 1

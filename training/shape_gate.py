@@ -72,7 +72,7 @@ def copies(
     if mirror:
         modes.append(np.where(np.char.lower(hands.handedness) == "left", "Right", "Left"))
     xs, rows = [], []
-    still = LandmarkAugment(mirror_prob=0.0)
+    still = LandmarkAugment(mirror_prob=0.0).without_views()  # turned by random_pose
     for handed in modes:
         for _ in range(n):
             lm, w, _ = augment_hands(hands.landmarks, hands.world, handed, rng, still)

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,8 @@ def train_on(
     started = started or time.time()
     out = Path(cfg.out).expanduser().resolve()
     preprocess = data.preprocess
+    if cfg.augment is None and init is not None and init.training.get("augment"):
+        cfg = replace(cfg, augment=dict(init.training["augment"]))  # a fine-tune keeps it
     labels, rows = choose_labels(data.hands, init, data_info, progress)
     data = data.subset(rows)
     y = np.array([labels.index(lab) for lab in data.hands.labels], dtype=np.int64)
