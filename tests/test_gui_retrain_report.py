@@ -128,3 +128,27 @@ def test_the_result_view_shows_26_labels_and_the_matrix_full_size_on_a_click(qtb
     big = full.findChild(ConfusionView)
     assert big.width() >= 26 * FULL_CELL  # each cell big enough for its count
     full.close()
+
+
+def test_the_gate_line_says_off_and_why_for_a_model_recorded_by_one_person():
+    openset = {
+        "state": "off",
+        "calibrated_on": "none",
+        "open_labels": ["A", "B", "C"],
+        "why": "every label was made by fewer than 3 people",
+    }
+    line = gate_text(report(open_set=openset))
+    assert line.startswith("Not-a-sign gate: off")
+    assert "fewer than 3 people" in line and "calibrated" not in line
+
+
+def test_the_gate_line_names_the_labels_that_never_reject():
+    openset = {
+        "state": "on, some labels open",
+        "calibrated_on": "leave-people-out: 6 people",
+        "open_labels": ["HELLO"],
+        "test_signs_passing": 0.99,
+    }
+    line = gate_text(report(open_set=openset))
+    assert line.startswith("Not-a-sign gate: on, some labels open, calibrated on leave-people-out")
+    assert "never rejects HELLO" in line and "99%" in line

@@ -21,7 +21,7 @@ class FixedGate:
     def __init__(self, sign: float) -> None:
         self.sign = sign
 
-    def sign_score(self, features) -> float:
+    def sign_score(self, features, probs=None) -> float:
         return self.sign
 
 

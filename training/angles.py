@@ -94,14 +94,14 @@ def score_views(
     for view in views(degrees):
         lms, world = repose(hands.landmarks, hands.world, view, seed, rescale_depth)
         x = landmark_features(lms, world, hands.handedness, bundle.preprocess)
-        pred = predict(model, {"landmarks": x}).argmax(1)
+        probs = predict(model, {"landmarks": x})
+        pred = probs.argmax(1)
         preds[view.name] = pred
         row = {"hands": len(y), "accuracy": float(np.mean(pred == y))}
-        if gate is not None:
-            d = gate.distance(x)
-            live = d <= gate.operating_threshold
+        if gate is not None:  # as the app: sign-ness 0.5 at the gate's operating point
+            live = gate.sign_scores(x, probs) >= 0.5
             row["gate_pass"] = float(live.mean())
-            row["gate_pass_calibrated"] = float((d <= gate.threshold).mean())
+            row["gate_pass_calibrated"] = float((gate.scores(x, probs) <= gate.threshold).mean())
             row["right_and_passed"] = float(np.mean((pred == y) & live))
         rows[view.name] = row
     return {

@@ -146,4 +146,3 @@ def _rotations(n: int, rng: np.random.Generator, cfg: LandmarkAugment) -> np.nda
         @ axis_rotations(0, angle(cfg.pitch_deg))
         @ axis_rotations(1, angle(cfg.yaw_deg))
     )
-

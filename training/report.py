@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import numpy as np
 
 from handcam.model.bundle import REPORT_FILE, write_bundle_metadata
 from training import evaluate
-from training.export import CALIBRATION_ROWS
 from training.augment import landmark_augment
+from training.export import CALIBRATION_ROWS
 from training.fit import predict
 from training.progress import Progress
 

@@ -121,8 +121,13 @@ def gate_text(report: dict) -> str:
     openset = report.get("open_set")
     if not openset:
         return ""
+    state = openset.get("state")
+    if state == "off":  # too few people to say how others make these signs
+        return f"Not-a-sign gate: off; {openset.get('why', '')}".rstrip("; ")
     how = openset.get("calibrated_on")
-    text = f"Not-a-sign gate: on, calibrated on {how}" if how else "Not-a-sign gate: on"
+    text = f"Not-a-sign gate: {state or 'on'}" + (f", calibrated on {how}" if how else "")
+    if openset.get("open_labels"):
+        text += f"; never rejects {', '.join(openset['open_labels'])} (too few people)"
     for part in ("test", "validation"):
         passing = openset.get(f"{part}_signs_passing")
         if passing is not None:
