@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
         "default: as many as the --init model has, else 1",
     )
     p.add_argument(
+        "--leave-out",
+        metavar="GROUPS",
+        type=lambda v: tuple(g.strip() for g in v.split(",") if g.strip()),
+        default=(),
+        help="comma-separated signers (groups of --groups, or of a carried set) kept out of "
+        "the model entirely, for a final holdout that no choice has seen; score them "
+        "afterwards, e.g. python -m training.angles OUT --hands BUNDLE --signers GROUPS",
+    )
+    p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the TFLite exports"
     )
     p.add_argument(

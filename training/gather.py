@@ -136,10 +136,14 @@ def gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progre
         else:
             folders.append(path)
     info: dict = {"roots": [str(p) for p in folders]}
+    dropped: set[str] = set()
     new = HandSet.empty()
     samples = []
     if folders:
         dataset = scan_dataset(folders, Path(cfg.groups) if cfg.groups else None)
+        if cfg.leave_out:
+            dropped = {s.group for s in dataset.samples if s.group in cfg.leave_out}
+            dataset.samples = [s for s in dataset.samples if s.group not in cfg.leave_out]
         progress.message(f"{len(dataset.samples)} images in {len(dataset.labels)} classes")
         extracted = extract_hands(dataset.samples, preprocess, progress)
         info.update(data_report(dataset, extracted, progress))
@@ -176,9 +180,26 @@ def gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progre
         )
         parts.append(hs)
     hands = HandSet.concat(parts)
+    if cfg.leave_out:
+        hands, crops = _leave_out(hands, crops, cfg.leave_out, dropped, progress)
+        info["left_out"] = list(cfg.leave_out)
     if len(hands) == 0:
         raise DatasetError("no usable samples: no hand was found in any image")
     return ModelData(hands, crops, preprocess, spec.inputs), info
+
+
+def _leave_out(hands: HandSet, crops, groups: tuple[str, ...], dropped: set, progress: Progress):
+    """``hands`` (and their crops) without the rows of ``groups`` (the data folders'
+    photos of them, ``dropped``, were left out before their hands were found).
+    DatasetError when a group is nowhere: a typo must not leave a holdout in training."""
+    keep = ~np.isin(hands.groups, list(groups))
+    found = set(hands.groups[~keep].tolist()) | dropped
+    missing = [g for g in groups if g not in found]
+    if missing:
+        raise DatasetError(f"--leave-out: no samples of {', '.join(missing)} in the data")
+    progress.message(f"left out of the model: {', '.join(groups)}")
+    rows = np.flatnonzero(keep)
+    return hands.subset(rows), (crops[rows] if crops is not None else None)
 
 
 def choose_labels(hands: HandSet, init, info: dict, progress: Progress):

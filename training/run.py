@@ -56,6 +56,8 @@ class TrainConfig:
     carried: bool = True
     patience: int | None = None
     members: int | None = None  # networks averaged in the model; None: the init's, else 1
+    # signers (groups) kept out of the model entirely: a final holdout scored afterwards
+    leave_out: tuple[str, ...] = ()
     export: bool = True
     overwrite: bool = False
     command: str = field(default_factory=lambda: " ".join(["handcam-train", *sys.argv[1:]]))
