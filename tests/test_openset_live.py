@@ -161,9 +161,12 @@ def test_the_assembly_takes_the_gate_from_the_bundle(tmp_path):
     assert bundle_gate(bundle) is None
 
 
-def test_shipped_digits_bundle_carries_a_gate_for_its_features():
+def test_shipped_digits_bundle_carries_an_active_people_measured_gate_for_its_features():
     from handcam.model.bundle import ModelBundle
+    from handcam.model.shape_gate import ShapeGate
 
     bundle = ModelBundle.load(ROOT / "models" / "digits")
     gate = bundle_gate(bundle)
-    assert gate is not None and gate.means.shape[1] == 389
+    assert isinstance(gate, ShapeGate) and gate.active
+    assert gate.closed.all() and int(gate.people.min()) >= 100  # every digit: many signers
+    assert max(gate.cols.max(), gate.axes.max(), gate.pointing.max()) < 389
