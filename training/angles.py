@@ -88,6 +88,8 @@ def score_views(
         raise SystemExit(f"{bundle_path}: an image model; re-posing needs a landmark model")
     model = keras.models.load_model(bundle.model_path, compile=False, safe_mode=True)
     gate = load_gate(bundle.path, feature_size(bundle.preprocess.features))
+    if gate is not None and not gate.active:  # too few people: it never rejects
+        gate = None
     labels = list(bundle.labels)
     y = np.array([labels.index(lab) for lab in hands.labels])
     rows, preds = {}, {}
