@@ -139,6 +139,21 @@ def shape_rates(root: Path, per_label: int = 0) -> dict[str, dict[str, float]]:
     return rates
 
 
+def varied(args) -> int:
+    from tools import motion_varied
+
+    config = MotionConfig()
+    for item in args.set:
+        name, _, value = item.partition("=")
+        config = replace(config, **{name: type(getattr(config, name))(float(value))})
+    seqs = motion_varied.sequences(args.on, args.n, max(1, args.n // 5))
+    report = motion_varied.evaluate(seqs, lambda: MotionSigns(config))
+    print(f"varied motion, {args.on} set ({', '.join(motion_varied.SETS[args.on][1])}),"
+          f" {args.n} of J and of Z, {max(1, args.n // 5)} of each look-alike")  # fmt: skip
+    print(json.dumps(report, indent=1) if args.json else motion_varied.format_report(report))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.motion_bench", description=__doc__)
     parser.add_argument("-n", type=int, default=200, help="sequences per kind (default 200)")
@@ -151,7 +166,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead: handshape checks on real photos in DIR/LABEL/")  # fmt: skip
     parser.add_argument("--per-label", type=int, default=0, help="with --shapes: photos per label")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--varied", action="store_true",
+                        help="instead: varied motion on real hands (tools.motion_varied), N of J"
+                        " and of Z and N/5 of each look-alike")  # fmt: skip
+    parser.add_argument("--on", choices=("test", "tune"), default="test",
+                        help="with --varied: the held-out test set (default) or tune")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.varied:
+        return varied(args)
     if args.shapes:
         rates = shape_rates(args.shapes, args.per_label)
         for label, row in rates.items():
