@@ -147,11 +147,7 @@ def test_handshapes_of_synthetic_poses():
 
 
 def test_templates_match_themselves_turned_and_mirrored_but_not_a_line():
-    cfg = MotionConfig()
-    for shapes, label, limit in (
-        (j_shapes(), "J", cfg.j_max_distance),
-        (z_shapes(), "Z", cfg.z_max_distance),
-    ):
+    for shapes, label, limit in ((j_shapes(), "J", 0.07), (z_shapes(), "Z", 0.2)):
         bank = TemplateBank(label, shapes)
         base = resample(shapes[0], 32)
         c, s = np.cos(np.radians(20)), np.sin(np.radians(20))
@@ -187,4 +183,6 @@ def test_config_is_checked():
     with pytest.raises(ValueError):
         MotionConfig(min_motion_s=2.0)
     with pytest.raises(ValueError):
-        MotionConfig(z_max_stretch=0.5)
+        MotionConfig(j_threshold=0.0)
+    with pytest.raises(ValueError):
+        MotionConfig(max_motion_s=2.5)

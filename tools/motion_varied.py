@@ -66,17 +66,18 @@ class StillModel:
         return out
 
 
-def sequences(name: str, n_pos: int, n_neg: int, hands: RealHands | None = None, still=None):
-    """Yield the set's sequences, ``n_pos`` of J and of Z and ``n_neg`` of each look-alike,
+def sequences(name: str, n_pos: int, n_neg: int, shard: tuple[int, int] = (0, 1), first: int = 0):
+    """Yield the set's sequences, ``n_pos`` of J and of Z and ``n_neg`` of each look-alike
+    from the ``first`` of each (of those, every ``shard[1]``-th from the ``shard[0]``-th),
     each with ``info["probs"]`` (the still model's, per frame)."""
     seed0, people, ranges = SETS[name]
-    hands = hands or RealHands()
-    still = still or StillModel()
-    for k, kind in enumerate(POSITIVE + NEGATIVE):
-        for i in range(n_pos if kind in POSITIVE else n_neg):
-            seq = make(kind, seed0 + 10_000 * k + i, hands, people, ranges)
-            seq.info["probs"] = still.probs(seq.frames)
-            yield seq
+    hands, still = RealHands(), StillModel()
+    seeds = [(kind, seed0 + 10_000 * k + first + i) for k, kind in enumerate(POSITIVE + NEGATIVE)
+             for i in range(n_pos if kind in POSITIVE else n_neg)]  # fmt: skip
+    for kind, seed in seeds[shard[0] :: shard[1]]:
+        seq = make(kind, seed, hands, people, ranges)
+        seq.info["probs"] = still.probs(seq.frames)
+        yield seq
 
 
 def feed(seq, rec, use_still: bool = True) -> tuple[list, list]:
