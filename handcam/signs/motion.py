@@ -95,7 +95,7 @@ class MotionConfig:
     z_min_extent: float = 0.4
     j_threshold: float = 0.98  # the scorer's probability from which a J is recognised
     z_threshold: float = 0.98
-    confirm: int = 1  # frames in a row at the threshold before a sign is recognised
+    confirm: int = 3  # frames in a row at the threshold before a sign is recognised
 
     def __post_init__(self) -> None:
         for name in ("window_s", "min_motion_s", "hold_s", "max_gap_s"):
