@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from handcam.signs.motion import MotionConfig, MotionSigns
-from handcam.signs.motion_candidates import MLPScorer, range_max, vectorize
+from handcam.signs.motion_candidates import FEATURES, SCORER, MLPScorer, range_max, vectorize
 from tools import motion_varied
 from tools.synth.realhands import RealHands
 from tools.synth.varied_scenes import make
@@ -106,6 +106,17 @@ def test_range_max_and_scorer_inputs():
     assert vectorize(f).shape == (k, 37)
     p = MLPScorer()("J", f)
     assert p.shape == (k,) and np.all((p >= 0) & (p <= 1))
+
+
+def test_a_merged_scorer_of_one_net_twice_rates_alike(tmp_path):
+    from tools.motion_scorer import main
+
+    out = tmp_path / "two.npz"
+    assert main(["merge", str(out), str(SCORER), str(SCORER)]) == 0
+    rng = np.random.default_rng(1)
+    f = {name: rng.random(3) for name in FEATURES if name not in ("still_known", "extent")}
+    f |= {"extent": 0.5 + rng.random(3), "paths": rng.random((3, 24, 2))}
+    assert np.allclose(MLPScorer(out)("Z", f), MLPScorer()("Z", f))
 
 
 def test_no_still_probabilities_and_a_threshold_of_one():

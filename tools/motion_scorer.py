@@ -5,6 +5,7 @@ seeds of their own; never the test people), and export it as numpy weights.
     python -m tools.motion_scorer collect cand.npz [--shard 0/2]   # candidates, labelled
     python -m tools.motion_scorer mine hard.npz --scorer first.npz  # what a scorer gets wrong
     python -m tools.motion_scorer train out.npz cand.npz [hard.npz[:K] ...]
+    python -m tools.motion_scorer merge out.npz a.npz b.npz         # an ensemble of both
 
 ``collect`` runs the recogniser over every second frame of the train set's sequences (with the
 still model's probabilities, left out for 30% of the sequences, as the app may have none)
@@ -114,47 +115,49 @@ def record(name: str, n_pos: int, n_neg: int, scorer_path=None) -> list:
     return out
 
 
-def simulate(recs: list, thr: dict, repeat_s: float, hold_s: float = 0.6, min_still=0.0) -> dict:
-    """Onsets as the recogniser would give them at thresholds ``thr`` (sign -> probability):
-    after one, candidates that start before it are gone, nothing for ``hold_s``, the same
-    sign not for ``repeat_s``; figures as :func:`tools.motion_varied.score` counts them."""
+def simulate(recs: list, thr: dict, confirm: int = 1, repeat_s: float = 1.0, hold_s=0.6) -> dict:
+    """Onsets as the recogniser would give them at thresholds ``thr`` (sign -> probability)
+    reached on ``confirm`` recorded frames in a row (no more than 0.12 s apart): after one,
+    candidates that start before it are gone, nothing for ``hold_s``, the same sign not for
+    ``repeat_s``; figures as :func:`tools.motion_varied.score` counts them."""
     from collections import defaultdict
 
     tot: dict = defaultdict(float)
     for kind, motions, duration, rows in recs:
         onsets, until, forget, last = [], -np.inf, -np.inf, {"J": -np.inf, "Z": -np.inf}
-        best: dict = {}
-        for t, sign, starts, scores, still in rows:
-            best.setdefault(t, []).append((sign, starts, scores, still))
-        for t in sorted(best):
+        frames: dict = {}
+        for t, sign, starts, scores, _ in rows:
+            frames.setdefault(t, []).append((sign, starts, scores))
+        streak = {"J": (0, -np.inf), "Z": (0, -np.inf)}
+        for t in sorted(frames):
             if t < until:
                 continue
-            top = (None, 0.0)
-            for sign, starts, scores, still in best[t]:
-                ok = (starts >= forget) & (np.nan_to_num(still, nan=1.0) >= min_still)
+            top, seen = (None, 0.0), set()
+            for sign, starts, scores in frames[t]:
+                ok = starts >= forget
                 if t < last[sign] + repeat_s or not ok.any():
                     continue
                 p = float(scores[ok].max())
-                if p >= thr[sign] and p > top[1]:
-                    top = (sign, p)
+                if p >= thr[sign]:
+                    n, t_last = streak[sign]
+                    streak[sign] = (n + 1 if t - t_last <= 0.12 else 1, t)
+                    seen.add(sign)
+                    if streak[sign][0] >= confirm and p > top[1]:
+                        top = (sign, p)
+            streak |= {s: (0, -np.inf) for s in ("J", "Z") if s not in seen}
             if top[0]:
                 onsets.append((t, top[0]))
                 until, forget, last[top[0]] = t + hold_s, t, t
+                streak = {"J": (0, -np.inf), "Z": (0, -np.inf)}
         seq = type("S", (), {"motions": motions, "duration": duration})
         sc = motion_varied.score(seq, onsets)
         for key in ("hits", "n", "double", "false", "other_s"):
             tot[(kind, key)] += sc[key]
             tot[key] += sc[key]
-        for lab in ("J", "Z"):
-            tot[(lab, "false_of")] += motion_varied.score(seq, [o for o in onsets if o[1] == lab])[
-                "false"
-            ]
     out = {s: tot[(s, "hits")] / max(tot[(s, "n")], 1) for s in ("J", "Z")}
     out["double"] = (tot[("J", "double")] + tot[("Z", "double")]) / max(tot["n"], 1)
     out["false_per_min"] = 60 * tot["false"] / max(tot["other_s"], 1e-9)
     out["still_false"] = tot[("I_still", "false")] + tot[("D_still", "false")]
-    for lab in ("J", "Z"):
-        out[f"false_{lab}"] = 60 * tot[(lab, "false_of")] / max(tot["other_s"], 1e-9)
     return out
 
 
@@ -165,13 +168,12 @@ def thresholds(args) -> None:
     if args.save:
         with open(args.save, "wb") as fh:
             pickle.dump(recs, fh)
-    for repeat_s, min_still in ((0.0, 0.0), (1.0, 0.0), (1.0, 0.1), (1.0, 0.2)):
-        for thr in (0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998):
-            r = simulate(recs, {"J": thr, "Z": thr}, repeat_s, min_still=min_still)
-            print(f"repeat {repeat_s:.1f} s, still {min_still:.1f}, threshold {thr:.3f}:"
-                  f" J {r['J']:6.1%}  Z {r['Z']:6.1%}  double {r['double']:5.1%}  false"
-                  f" {r['false_per_min']:.2f}/min (J {r['false_J']:.2f}, Z {r['false_Z']:.2f})"
-                  f"  I/D still {r['still_false']:.0f}")  # fmt: skip
+    for confirm in (1, 2, 3, 4):
+        for thr in (0.9, 0.95, 0.98, 0.99):
+            r = simulate(recs, {"J": thr, "Z": thr}, confirm)
+            print(f"{confirm} frames at {thr:.2f}: J {r['J']:6.1%}  Z {r['Z']:6.1%}  double"
+                  f" {r['double']:5.1%}  false {r['false_per_min']:.2f}/min  I/D still"
+                  f" {r['still_false']:.0f}")  # fmt: skip
 
 
 def train(args) -> None:
@@ -228,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=200, help="J and Z sequences each (look-alikes N/5)")
     p.add_argument("--scorer", default=None)
     p.add_argument("--save", default=None, help="keep the recording (pickle)")
+    p = sub.add_parser("merge", help="several trained scorers as one (logits averaged)")
+    p.add_argument("out")
+    p.add_argument("members", nargs="+")
     p = sub.add_parser("train")
     p.add_argument("out")
     p.add_argument("data", nargs="+")
@@ -235,6 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--alpha", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    if args.cmd == "merge":
+        out = {"members": np.array(len(args.members))}
+        for m, path in enumerate(args.members):
+            with np.load(path) as data:
+                out |= {f"m{m}/{k}": data[k] for k in data.files}
+        np.savez(args.out, **out)
+        return 0
     if args.cmd == "train":
         train(args)
         return 0

@@ -93,9 +93,12 @@ class MotionConfig:
     shape_fraction: float = 0.5  # of a segment's time with the handshape
     j_min_extent: float = 0.25  # palm lengths
     z_min_extent: float = 0.4
-    j_threshold: float = 0.98  # the scorer's probability from which a J is recognised
+    # The scorer's probability from which a sign is recognised, on ``confirm`` frames in a
+    # row: chosen on the tune set (J 90.7%, Z 95.3%, 0.52 false onsets a minute there;
+    # 1 frame at 0.9: 98.7%, 96.0%, 2.4 a minute): ``python -m tools.motion_scorer thresholds``
+    j_threshold: float = 0.98
     z_threshold: float = 0.98
-    confirm: int = 3  # frames in a row at the threshold before a sign is recognised
+    confirm: int = 3
 
     def __post_init__(self) -> None:
         for name in ("window_s", "min_motion_s", "hold_s", "max_gap_s"):

@@ -211,22 +211,35 @@ def vectorize(f: dict) -> np.ndarray:
 
 
 class MLPScorer:
-    """A small MLP per sign (standardise, ReLU layers, sigmoid), in numpy."""
+    """Small MLPs per sign (standardise, ReLU layers, a logit), in numpy; with several
+    members (``members`` in the file, keys prefixed ``m0/``, ``m1/``, ...) their logits are
+    averaged before the sigmoid, so one net's stray certainty is not enough."""
 
     def __init__(self, path: Path = SCORER) -> None:
         with np.load(path) as data:
-            self.nets = {}
-            for sign in ("J", "Z"):
-                n = int(data[f"{sign}_layers"])
-                layers = [(data[f"{sign}_W{i}"], data[f"{sign}_b{i}"]) for i in range(n)]
-                self.nets[sign] = (data[f"{sign}_mean"], data[f"{sign}_scale"], layers)
+            prefixes = (
+                [f"m{m}/" for m in range(int(data["members"]))] if "members" in data else [""]
+            )
+            self.nets: dict[str, list] = {"J": [], "Z": []}
+            for pre in prefixes:
+                for sign in ("J", "Z"):
+                    n = int(data[f"{pre}{sign}_layers"])
+                    layers = [
+                        (data[f"{pre}{sign}_W{i}"], data[f"{pre}{sign}_b{i}"]) for i in range(n)
+                    ]
+                    self.nets[sign].append(
+                        (data[f"{pre}{sign}_mean"], data[f"{pre}{sign}_scale"], layers)
+                    )
 
     def __call__(self, sign: str, f: dict) -> np.ndarray:
         """(K,) probability that each candidate is the whole motion of ``sign``."""
-        mean, scale, layers = self.nets[sign]
-        x = (vectorize(f) - mean) / scale
-        for i, (w, b) in enumerate(layers):
-            x = x @ w + b
-            if i < len(layers) - 1:
-                x = np.maximum(x, 0.0)
-        return 1.0 / (1.0 + np.exp(-x[:, -1]))
+        v = vectorize(f)
+        logit = np.zeros(len(v))
+        for mean, scale, layers in self.nets[sign]:
+            x = (v - mean) / scale
+            for i, (w, b) in enumerate(layers):
+                x = x @ w + b
+                if i < len(layers) - 1:
+                    x = np.maximum(x, 0.0)
+            logit += x[:, -1]
+        return 1.0 / (1.0 + np.exp(-logit / len(self.nets[sign])))
