@@ -94,10 +94,11 @@ class MotionConfig:
     j_min_extent: float = 0.25  # palm lengths
     z_min_extent: float = 0.4
     # The scorer's probability from which a sign is recognised, on ``confirm`` frames in a
-    # row: chosen on the tune set (J 90.7%, Z 95.3%, 0.52 false onsets a minute there;
-    # 1 frame at 0.9: 98.7%, 96.0%, 2.4 a minute): ``python -m tools.motion_scorer thresholds``
-    j_threshold: float = 0.98
-    z_threshold: float = 0.98
+    # row: chosen on the tune set, the fewest false onsets with J and Z both caught 90% or
+    # more (J 90.7%, Z 96.0%, 0.58 false onsets a minute there; 1 frame at 0.9: 99.3%,
+    # 97.3%, 2.2 a minute): ``python -m tools.motion_scorer thresholds --n 150``
+    j_threshold: float = 0.99
+    z_threshold: float = 0.99
     confirm: int = 3
 
     def __post_init__(self) -> None:
