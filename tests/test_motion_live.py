@@ -56,7 +56,9 @@ def onsets(results) -> list[tuple[float, str]]:
     ]
 
 
-@pytest.mark.parametrize("kind", ["J", "Z"])
+# Z only: these synthetic J are drawn by the fingertip alone, the hand never turning, and
+# the scorer learned J as people make it (tests/test_motion_varied.py)
+@pytest.mark.parametrize("kind", ["Z"])
 @pytest.mark.parametrize("fps", [15, 30, 60])
 def test_motion_shows_j_and_z_for_their_hold(kind, fps):
     hold = MotionConfig().hold_s

@@ -1,31 +1,42 @@
 """J and Z from their motion: a fingertip's path over the last moments, with the handshape.
 
 J is the I handshape (little finger out, the others curled) with the little fingertip
-drawing a hook; Z is a pointing index finger (D / 1) drawing a Z. :class:`MotionSigns` is
-fed every processed frame of one tracked hand. It keeps ``window_s`` of both fingertips in
-image coordinates, in palm lengths (a Z is drawn by the forearm carrying the whole hand;
-a J by the hand turning, so neither is measured against the wrist), and matches every
-segment that ends now against the J / Z templates (:mod:`handcam.signs.motion_templates`). A segment
-counts when the handshape held for most of it, it is big enough, the fingertip was nearly
-at rest where it starts and where it ends (a motion, not a piece of one), and, when the
-still model's labels are given, the still model agreed often enough (it need not say J
-or Z; an I or a D is what its still frames look like).
+drawing a hook while the hand turns and drops; Z is a pointing index finger (D / 1) drawing
+a Z. :class:`MotionSigns` is fed every processed frame of one tracked hand. It keeps
+``window_s`` of both fingertips in image coordinates, in palm lengths (a Z is drawn by the
+forearm carrying the whole hand; a J by the hand turning, so neither is measured against
+the wrist), the hand's turn, and what the still model said. Every frame, the segments that
+end within the last ``end_span_s`` and held the handshape (by the landmark test or the still
+model) are cut out as candidates (:mod:`handcam.signs.motion_candidates`) and rated by a
+small learned scorer; a sign is recognised when its best candidate reaches its threshold.
 
-A recognised sign is shown for ``hold_s`` and the track is cleared, so one motion triggers
-once. A single frame (a still photo) never gives J or Z: that stays the still model's call.
-Everything is measured in seconds, so 15-60 fps and dropped frames behave alike.
+The scorer (``motion_scorer.npz``) is trained by ``python -m tools.motion_scorer`` on varied
+synthetic J / Z motion and look-alikes made on real people's hands (:mod:`tools.synth.varied`),
+the thresholds chosen on a tune set of the same people; ``python -m tools.motion_bench
+--varied`` reports on people held out.
+
+A recognised sign is shown for ``hold_s``, the path before it is forgotten, and the same
+sign is not recognised again for ``repeat_s``, so one motion triggers once. A single frame
+(a still photo) never gives J or Z: that stays the still model's call. Everything is
+measured in seconds, so 15-60 fps and dropped frames behave alike.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from handcam.hands.hand import Hand
-from handcam.signs.motion_templates import TemplateBank, candidates, j_shapes, z_shapes
+from handcam.signs.motion_candidates import (
+    J_FAMILY,
+    Z_FAMILY,
+    MLPScorer,
+    family,
+    features,
+    hand_pose,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,32 +83,34 @@ def palm_size(landmarks: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class MotionConfig:
-    window_s: float = 1.6  # path kept; a motion may last up to about this long
-    min_motion_s: float = 0.3  # shortest segment matched
-    min_active_s: float = 0.25  # shortest time a matched segment spends moving
-    rest_ratio: float = 0.3  # fingertip speed at a segment's start and end over its peak
+    window_s: float = 2.0  # path kept; a motion may last up to about max_motion_s
+    min_motion_s: float = 0.3  # shortest segment rated
+    max_motion_s: float = 1.7  # longest
+    end_span_s: float = 0.15  # segments end up to this long before now
     hold_s: float = 0.6  # a recognised sign is shown this long
+    repeat_s: float = 1.0  # the same sign is not recognised again this soon after
     max_gap_s: float = 0.3  # a longer time without a hand clears the path
-    shape_fraction: float = 0.7  # of a segment's time with the handshape
-    still_agree: float = 0.3  # of its frames the still model must agree, when labels given
-    j_max_distance: float = 0.07  # template distance (path radii) up to which a J is seen
-    z_max_distance: float = 0.2
-    j_max_stretch: float = 1.5  # how far a template may be stretched or sheared to fit
-    z_max_stretch: float = 2.0
-    j_min_extent: float = 0.35  # palm lengths
-    z_min_extent: float = 0.6
-    use_handedness: bool = False  # match one drawing direction per hand, not both
-    j_still_labels: tuple[str, ...] = ("I", "J")
-    z_still_labels: tuple[str, ...] = ("D", "1", "Z", "G")
+    shape_fraction: float = 0.5  # of a segment's time with the handshape
+    j_min_extent: float = 0.25  # palm lengths
+    z_min_extent: float = 0.4
+    # The scorer's probability from which a sign is recognised, on ``confirm`` frames in a
+    # row: chosen on the tune set, the fewest false onsets with J and Z both caught 90% or
+    # more (J 90.7%, Z 96.0%, 0.58 false onsets a minute there; 1 frame at 0.9: 99.3%,
+    # 97.3%, 2.2 a minute): ``python -m tools.motion_scorer thresholds --n 150``
+    j_threshold: float = 0.99
+    z_threshold: float = 0.99
+    confirm: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("window_s", "min_motion_s", "hold_s", "max_gap_s", "rest_ratio"):
+        for name in ("window_s", "min_motion_s", "hold_s", "max_gap_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive")
-        if self.min_motion_s >= self.window_s:
-            raise ValueError("min_motion_s must be shorter than window_s")
-        if self.j_max_stretch < 1 or self.z_max_stretch < 1:
-            raise ValueError("max_stretch must be at least 1 (1: rotation only)")
+        if not self.min_motion_s < self.max_motion_s <= self.window_s:
+            raise ValueError("min_motion_s < max_motion_s <= window_s is needed")
+        if not (0 < self.j_threshold <= 1 and 0 < self.z_threshold <= 1):
+            raise ValueError("thresholds are probabilities in (0, 1]")
+        if self.confirm < 1:
+            raise ValueError("confirm must be at least 1")
 
 
 MOTION_LABELS = ("J", "Z")
@@ -110,8 +123,9 @@ def motion_config_for(labels: tuple[str, ...]) -> MotionConfig | None:
 
 @dataclass(frozen=True)
 class MotionResult:
-    """``label``: "J", "Z" or None. ``score``: its match, 0.5 (just) to 1 (exact template).
-    ``remaining_s``: how much longer it stays shown. ``onset``: the frame that recognised it."""
+    """``label``: "J", "Z" or None. ``score``: the scorer's probability of it (from the
+    threshold to 1). ``remaining_s``: how much longer it stays shown. ``onset``: the frame
+    that recognised it."""
 
     label: str | None
     score: float = 0.0
@@ -119,80 +133,83 @@ class MotionResult:
     onset: bool = False
 
 
-_SIDES = {None: (False, True), "Right": (False,), "Left": (True,)}
-
-
-@lru_cache(maxsize=8)
-def _bank(label: str, stretch: float, side: str | None) -> TemplateBank:
-    """Templates as drawn for a hand MediaPipe calls "Right" (its image chirality), mirrored
-    for "Left", both for None."""
-    shapes = j_shapes() if label == "J" else z_shapes()
-    return TemplateBank(label, shapes, max_stretch=stretch, sides=_SIDES[side])
+_COLUMNS = {"t": (), "unit": (), "tips": (2, 2), "shape": (2,), "still": (2,), "right": (),
+            "angle": (), "facing": ()}  # fmt: skip
 
 
 class _Track:
-    """The last frames of one hand in preallocated arrays (oldest first)."""
+    """The last frames of one hand in preallocated columns (oldest first): time, palm length
+    (pixels), index and little fingertip (pixels), the two handshape flags, the still model's
+    J-like and Z-like probability (nan: none given), "Right", in-plane angle and facing."""
 
     def __init__(self, capacity: int = 512) -> None:
-        self.t = np.zeros(capacity)
-        self.size = np.zeros(capacity)  # palm length, pixels
-        self.tips = np.zeros((capacity, 2, 2))  # index and little fingertip, pixels
-        self.shape = np.zeros((capacity, 2))  # I-like, pointing
-        self.agree = np.zeros((capacity, 2))  # the still model agrees with J / Z; nan: no label
-        self.right = np.zeros(capacity)  # 1 where MediaPipe called the hand "Right"
+        self.cols = {k: np.zeros((capacity, *shape)) for k, shape in _COLUMNS.items()}
         self.lo = self.hi = 0
+        self.capacity = capacity
 
     def __len__(self) -> int:
         return self.hi - self.lo
 
+    def last_t(self) -> float:
+        return float(self.cols["t"][self.hi - 1]) if self.hi > self.lo else -np.inf
+
     def clear(self) -> None:
         self.lo = self.hi = 0
 
-    def add(self, t: float, size: float, tips, shape, agree, right, keep_s: float) -> None:
-        if len(self) and t < self.t[self.hi - 1]:
+    def add(self, keep_s: float, **row) -> None:
+        t = row["t"]
+        if len(self) and t < self.last_t():
             self.clear()  # the clock went back: another source
-        elif len(self) and t == self.t[self.hi - 1]:
+        elif len(self) and t == self.last_t():
             self.hi -= 1  # a repeated time stamp replaces its frame
-        if self.hi == len(self.t):  # full: move the newest frames to the front
-            self.lo = max(self.lo, self.hi - len(self.t) // 2)
+        if self.hi == self.capacity:  # full: move the newest frames to the front
+            self.lo = max(self.lo, self.hi - self.capacity // 2)
             n = len(self)
-            for arr in (self.t, self.size, self.tips, self.shape, self.agree, self.right):
-                arr[:n] = arr[self.lo : self.hi]
+            for a in self.cols.values():
+                a[:n] = a[self.lo : self.hi]
             self.lo, self.hi = 0, n
-        i = self.hi
-        self.t[i], self.size[i], self.tips[i], self.shape[i] = t, size, tips, shape
-        self.agree[i], self.right[i] = agree, right
+        for k, v in row.items():
+            self.cols[k][self.hi] = v
         self.hi += 1
-        self.lo = max(
-            self.lo, int(np.searchsorted(self.t[self.lo : self.hi], t - keep_s)) + self.lo
-        )
+        times = self.cols["t"]
+        self.lo = self.lo + int(np.searchsorted(times[self.lo : self.hi], t - keep_s))
         self.lo = min(self.lo, self.hi - 1)
+
+    def view(self, since: float) -> dict:
+        lo = self.lo + int(np.searchsorted(self.cols["t"][self.lo : self.hi], since))
+        return {k: a[lo : self.hi] for k, a in self.cols.items()}
+
+
+_SCORERS: dict[str, MLPScorer] = {}
+
+
+def _scorer() -> MLPScorer:
+    if "default" not in _SCORERS:
+        _SCORERS["default"] = MLPScorer()
+    return _SCORERS["default"]
 
 
 class MotionSigns:
-    """Recognises J and Z for one tracked hand; feed it every processed frame."""
+    """Recognises J and Z for one tracked hand; feed it every processed frame.
 
-    def __init__(self, config: MotionConfig | None = None) -> None:
-        self.config = cfg = config or MotionConfig()
-        sides = ("Right", "Left") if cfg.use_handedness else (None,)
-        banks = [
-            {s: _bank(label, stretch, s) for s in sides}
-            for label, stretch in (("J", cfg.j_max_stretch), ("Z", cfg.z_max_stretch))
-        ]
-        # label, fingertip (index 0, little finger 1), templates, largest distance, extent
-        self._signs = (
-            ("J", 1, banks[0], cfg.j_max_distance, cfg.j_min_extent),
-            ("Z", 0, banks[1], cfg.z_max_distance, cfg.z_min_extent),
-        )
-        self._still = (set(cfg.j_still_labels), set(cfg.z_still_labels))
+    ``scorer``: (sign, candidate features) -> (K,) probabilities; the shipped MLP if None."""
+
+    def __init__(self, config: MotionConfig | None = None, scorer=None) -> None:
+        self.config = config or MotionConfig()
+        self._score = scorer or _scorer()
         self._track = _Track()
         self._shown: MotionResult = MotionResult(None)
         self._until = -np.inf
+        self._forget_before = -np.inf
+        self._last = {"J": -np.inf, "Z": -np.inf}
+        self._streak = {"J": 0, "Z": 0}
 
     def reset(self) -> None:
         """Forget the path and any sign shown."""
         self._track.clear()
-        self._shown, self._until = MotionResult(None), -np.inf
+        self._shown, self._until, self._forget_before = MotionResult(None), -np.inf, -np.inf
+        self._last = {"J": -np.inf, "Z": -np.inf}
+        self._streak = {"J": 0, "Z": 0}
 
     def update(
         self,
@@ -202,89 +219,63 @@ class MotionSigns:
         still_probs: dict[str, float] | None = None,
     ) -> MotionResult:
         """One processed frame at time ``t`` (seconds): the hand (None: none found) and what
-        the still model said for it (``still_probs``: label -> probability, optional)."""
+        the still model said for it (``still_probs``: label -> probability, optional; else
+        ``still_label``, its top label, optional)."""
         cfg, track = self.config, self._track
-        if len(track) and t - track.t[track.hi - 1] > cfg.max_gap_s:
+        if t < track.last_t():
+            self.reset()  # the clock went back: another source
+        if t - track.last_t() > cfg.max_gap_s:
             track.clear()
         if hand is not None:
-            self._add(t, hand, still_label, still_probs)
+            if not still_probs and still_label is not None:
+                still_probs = {still_label: 1.0}
+            self._add(t, hand, still_probs)
         if t < self._until:
             return MotionResult(self._shown.label, self._shown.score, self._until - t)
         if hand is None:
             return MotionResult(None)
-        label, score = self._recognise()
+        label, score = self._recognise(t)
         if label is None:
             return MotionResult(None)
         log.debug("motion sign %s at t=%.3f (score %.2f)", label, t, score)
         self._shown, self._until = MotionResult(label, score), t + cfg.hold_s
+        self._forget_before, self._last[label] = t, t
         track.clear()  # one motion, one sign
         return MotionResult(label, score, cfg.hold_s, onset=True)
 
-    def _add(self, t, hand, still_label, still_probs) -> None:
+    def _add(self, t: float, hand: Hand, still_probs) -> None:
         lms = np.asarray(hand.landmarks, dtype=np.float64)
-        shape = handshapes(lms)
-        agree = np.full(2, np.nan)
-        for k, labels in enumerate(self._still):
-            if still_probs:
-                agree[k] = sum(still_probs.get(lab, 0.0) for lab in labels) >= 0.25
-            elif still_label is not None:
-                agree[k] = still_label in labels
-        tips = lms[[INDEX_TIP, LITTLE_TIP], :2]
         right = hand.handedness.lower() == "right"
-        self._track.add(t, palm_size(lms), tips, shape, agree, right, self.config.window_s)
+        angle, facing = hand_pose(lms, right)
+        still = (family(still_probs, J_FAMILY), family(still_probs, Z_FAMILY))
+        self._track.add(self.config.window_s, t=t, unit=palm_size(lms), angle=angle,
+                        tips=lms[[INDEX_TIP, LITTLE_TIP], :2], shape=handshapes(lms),
+                        still=still, right=right, facing=facing)  # fmt: skip
 
-    def _recognise(self) -> tuple[str | None, float]:
-        """The best sign whose template matches a segment ending now, and its score."""
-        cfg, tr = self.config, self._track
-        sl = slice(tr.lo, tr.hi)
-        t = tr.t[sl]
-        if len(t) < 3 or t[-1] - t[0] < cfg.min_motion_s:
+    def _recognise(self, now: float) -> tuple[str | None, float]:
+        """The sign whose best candidate reaches its threshold (the higher of both), and its
+        probability."""
+        cfg = self.config
+        v = self._track.view(max(now - cfg.window_s, self._forget_before))
+        t = v["t"]
+        if len(t) < 4 or t[-1] - t[0] < cfg.min_motion_s:
             return None, 0.0
-        recent = t >= t[-1] - cfg.min_motion_s
+        recent = t >= t[-1] - cfg.end_span_s - cfg.min_motion_s
         best: tuple[str | None, float] = (None, 0.0)
-        unit = None
-        side = None
-        if cfg.use_handedness:
-            side = "Right" if tr.right[sl].mean() >= 0.5 else "Left"
-        for k, (label, tip, banks, max_d, min_extent) in enumerate(self._signs):
-            shape = tr.shape[sl, k]
-            if shape[recent].mean() < cfg.shape_fraction:
-                continue  # not this handshape now
-            unit = unit or max(float(np.median(tr.size[sl])), 1e-6)
-            xy = tr.tips[sl, tip] / unit
-            if np.ptp(xy, axis=0).max() < min_extent:
-                continue  # too little motion in the whole window
-            cand = candidates(
-                t,
-                xy,
-                shape,
-                min_shape=cfg.shape_fraction,
-                min_extent=min_extent,
-                max_rest=cfg.rest_ratio,
-                min_active=cfg.min_active_s,
-                min_s=cfg.min_motion_s,
-            )
-            if cand is None:
+        for k, sign in enumerate(MOTION_LABELS):
+            shape_ok = np.maximum(v["shape"][:, k], np.nan_to_num(v["still"][:, k]) >= 0.3)
+            feats = None
+            if shape_ok[recent].mean() >= 0.8 * cfg.shape_fraction and now >= (
+                self._last[sign] + cfg.repeat_s
+            ):
+                feats = features(v, sign, shape_ok, cfg)
+            p = float(self._score(sign, feats).max()) if feats is not None else 0.0
+            if p < (cfg.j_threshold if sign == "J" else cfg.z_threshold):
+                self._streak[sign] = 0
                 continue
-            ok = self._still_ok(t, tr.agree[sl, k], cand.start)
-            if not ok.any():
-                continue
-            d = self._match(k, banks[side], cand.paths[ok])
-            score = float(np.clip(1.0 - d / (2 * max_d), 0.0, 1.0))
-            if d <= max_d and score > best[1]:
-                best = (label, score)
+            self._streak[sign] += 1
+            if self._streak[sign] >= cfg.confirm and p > best[1]:
+                best = (sign, p)
+        if best[0] is not None:
+            self._streak = {"J": 0, "Z": 0}
         return best
-
-    def _match(self, k: int, bank: TemplateBank, paths: np.ndarray) -> float:
-        """The distance of the best of ``paths`` to sign ``k``'s templates."""
-        return float(bank.distance(paths).min())
-
-    def _still_ok(self, t: np.ndarray, agree: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """(K,) bool: the still model agreed on enough labelled frames after each start."""
-        known = ~np.isnan(agree)
-        if not known.any():
-            return np.ones(len(starts), bool)
-        yes = np.cumsum(np.where(known, agree, 0.0)[::-1])[::-1]
-        n = np.cumsum(known[::-1])[::-1]
-        i = np.minimum(np.searchsorted(t, starts), len(t) - 1)
-        return (n[i] == 0) | (yes[i] >= self.config.still_agree * n[i])

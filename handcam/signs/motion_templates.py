@@ -1,10 +1,10 @@
-"""Fingertip paths for the motion signs: candidate segments, templates, template matching.
+"""Fingertip paths for the motion signs: resampling, smoothing, templates, template matching.
 
 A path is a fingertip's track over the last second or so, in palm lengths. It is put on
-a regular time grid (any frame rate, dropped frames), smoothed, and cut into candidate
-segments that all end now and start at different times; each segment is resampled to
-``n`` points evenly spaced along its length (so speed and pauses do not matter), centred
-and scaled to unit size. :class:`TemplateBank` compares them with a letter's template
+a regular time grid (any frame rate, dropped frames) and smoothed; the candidate segments
+cut from it (:mod:`handcam.signs.motion_candidates`) are resampled to ``n`` points evenly
+spaced along their length (so speed and pauses do not matter), centred and scaled to unit
+size. :class:`TemplateBank` compares them with a letter's template
 paths point by point (the $1 recogniser's distance) after fitting each template by the
 best linear map in closed form: turned by up to 30 degrees and stretched or sheared
 within a limit, with templates of several proportions and their mirror images (a left
@@ -13,21 +13,7 @@ hand, an unmirrored camera).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Segments of one fingertip's path that end now, one row per start time."""
-
-    start: np.ndarray  # (K,) start times, seconds
-    paths: np.ndarray  # (K, n, 2) resampled and normalised (see normalise)
-    extent: np.ndarray  # (K,) largest side of the segment's box, palm lengths
-    shape: np.ndarray  # (K,) fraction of the segment's time with the handshape
-    rest: np.ndarray  # (K,) the larger fingertip speed at its start and now, over its peak
-    active: np.ndarray  # (K,) seconds between 5% and 95% of its length
 
 
 def normalise(paths: np.ndarray) -> np.ndarray:
@@ -71,73 +57,6 @@ def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
     k /= k.sum()
     padded = np.concatenate([np.repeat(x[:1], r, 0), x, np.repeat(x[-1:], r, 0)])
     return np.stack([np.convolve(padded[:, j], k, mode="valid") for j in range(x.shape[1])], 1)
-
-
-def candidates(
-    t: np.ndarray,
-    xy: np.ndarray,
-    shape: np.ndarray,
-    *,
-    min_shape: float = 0.7,
-    min_extent: float = 0.0,
-    max_rest: float = 1.0,
-    min_active: float = 0.0,
-    min_s: float = 0.3,
-    hz: float = 30.0,
-    smooth_s: float = 0.04,
-    step_s: float = 1 / 15,
-    n: int = 32,
-) -> Candidates | None:
-    """Segments ending at ``t[-1]`` of the path ``xy`` (m, 2) seen at times ``t`` (m,).
-
-    ``shape`` (m,) is 1 where the handshape fits. Only segments of at least ``min_s``
-    that pass every gate are kept: the handshape for ``min_shape`` of their time, a box
-    side of ``min_extent``, ``max_rest`` (see :class:`Candidates`), ``min_active``
-    seconds moving. None when none does: most frames stop at the cheap first gates.
-    """
-    base = max(1, int(round(0.1 * hz)))  # speeds over a tenth of a second
-    span = t[-1] - t[0]
-    if span < min_s or span * hz < base + 2:
-        return None
-    grid = t[-1] - np.arange(int(span * hz) + 1)[::-1] / hz
-    m = len(grid)
-    pts = _smooth(hermite(grid, t, xy), smooth_s * hz)
-    speed = np.linalg.norm(pts[base:] - pts[:-base], axis=1) * (hz / base)
-    if speed[-1] > max_rest * speed.max():
-        return None  # still moving fast: no segment can end at rest now
-    starts = np.arange(0, m - int(round(min_s * hz)), max(1, int(round(step_s * hz))))
-    first = np.minimum(starts, len(speed) - 1)
-    peak = np.maximum.accumulate(speed[::-1])[::-1][first]
-    rest = np.maximum(speed[first], speed[-1]) / np.maximum(peak, 1e-9)
-    fit = np.interp(grid, t, shape.astype(float))
-    fit_after = (np.cumsum(fit[::-1])[::-1] / np.arange(m, 0, -1))[starts]
-    hi = np.maximum.accumulate(pts[::-1], axis=0)[::-1][starts]
-    lo = np.minimum.accumulate(pts[::-1], axis=0)[::-1][starts]
-    extent = (hi - lo).max(axis=1)
-    keep = (rest <= max_rest) & (fit_after >= min_shape) & (extent >= min_extent)
-    if not keep.any():
-        return None
-    cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
-    cum += np.arange(m) * 1e-9  # strictly increasing for np.interp
-    s0 = cum[starts[keep], None]
-    at = s0 + np.linspace(0.0, 1.0, n) * (cum[-1] - s0)
-    i5 = int(round(0.05 * (n - 1)))
-    done = np.searchsorted(cum, at[:, [i5, n - 1 - i5]])  # grid index at 5% and 95%
-    active = (done[:, 1] - done[:, 0]) / hz
-    moving = active >= min_active
-    if not moving.any():
-        return None
-    at = at[moving]
-    paths = np.stack([np.interp(at, cum, pts[:, 0]), np.interp(at, cum, pts[:, 1])], axis=-1)
-    idx = starts[keep][moving]
-    return Candidates(
-        start=grid[idx],
-        paths=normalise(paths),
-        extent=extent[keep][moving],
-        shape=fit_after[keep][moving],
-        rest=rest[keep][moving],
-        active=active[moving],
-    )
 
 
 class TemplateBank:
