@@ -190,3 +190,35 @@ def test_config_is_checked():
         MotionConfig(j_threshold=0.0)
     with pytest.raises(ValueError):
         MotionConfig(max_motion_s=2.5)
+
+
+def test_three_frames_in_a_row_start_again_when_the_hand_is_lost(monkeypatch):
+    """A sign needs ``confirm`` scored frames in a row with the hand: two high frames
+    before the hand left must not count toward the first frames after it returns."""
+    import handcam.signs.motion as motion
+    from handcam.hands.hand import Hand
+
+    monkeypatch.setattr(motion, "features", lambda v, sign, shape_ok, cfg: {"x": 1})
+    level = {"Z": 0.0}
+
+    def scorer(sign, feats):
+        return np.array([level.get(sign, 0.0)])
+
+    hand = Hand(np.random.default_rng(0).random((21, 3)).astype(np.float32), "Right", 0.9)
+
+    def first_onset(stale: bool) -> int:
+        signs, clock = motion.MotionSigns(scorer=scorer), iter(np.arange(200) / 32)  # exact
+
+        def step(h, p):
+            level["Z"] = p
+            return signs.update(next(clock), h, "D", {"D": 1.0}).label
+
+        for _ in range(20):
+            step(hand, 0.0)
+        if stale:
+            step(hand, 1.0), step(hand, 1.0)
+        for _ in range(15):
+            step(None, 0.0)
+        return [step(hand, 1.0) for _ in range(20)].index("Z")
+
+    assert first_onset(stale=True) == first_onset(stale=False)

@@ -170,3 +170,25 @@ def test_shipped_digits_bundle_carries_an_active_people_measured_gate_for_its_fe
     assert isinstance(gate, ShapeGate) and gate.active
     assert gate.closed.all() and int(gate.people.min()) >= 100  # every digit: many signers
     assert max(gate.cols.max(), gate.axes.max(), gate.pointing.max()) < 389
+
+
+@pytest.mark.parametrize("damage", ["fewer labels", "threshold not one number"])
+def test_a_gate_file_that_does_not_fit_the_model_is_dropped_and_the_model_still_runs(
+    tmp_path, damage
+):
+    import shutil
+
+    from handcam.model.bundle import ModelBundle
+
+    bundle_dir = tmp_path / "digits"
+    shutil.copytree(ROOT / "models" / "digits", bundle_dir)
+    z = dict(np.load(bundle_dir / OPENSET_FILE))
+    assert bundle_gate(ModelBundle.load(bundle_dir)) is not None
+    if damage == "fewer labels":  # e.g. a gate from another model copied in
+        keep = z["bank_label"] < 5
+        z.update(labels=z["labels"][:5], scale=z["scale"][:5], people=z["people"][:5],
+                 bank=z["bank"][keep], bank_label=z["bank_label"][keep])  # fmt: skip
+    else:
+        z["threshold"] = np.array([1.0, 2.0])
+    np.savez(bundle_dir / OPENSET_FILE, **z)
+    assert bundle_gate(ModelBundle.load(bundle_dir)) is None

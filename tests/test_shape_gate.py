@@ -170,3 +170,16 @@ def test_old_mahalanobis_gates_still_load_unless_calibrated_on_their_own_hands(t
     shipped = load_gate(REPO / "models" / "digits", 389)
     assert shipped is not None and shipped.active
     assert describe_gate(None) == "not a sign: none (this model has no gate)"
+
+
+def test_a_recorded_new_label_beside_recorded_known_ones_fits_and_stays_open():
+    # the app's recorder adds "ZZ" (last label) and more A: the fold that leaves the
+    # recorder out has no ZZ at all, which once crashed the calibration after training
+    base = pick(LETTERS, ["A", "B", "C"])
+    mine = recorded(LETTERS, "P1", ["A", "D"], n=10)
+    mine = HandSet(mine.landmarks, mine.world, mine.handedness,
+                   np.where(mine.labels == "D", "ZZ", mine.labels), mine.groups, mine.parts,
+                   mine.origins)  # fmt: skip
+    gate, info = fit_shape_gate(HandSet.concat([base, mine]), ["A", "B", "C", "ZZ"], PRE)
+    assert info["open_labels"] == ["ZZ"] and gate.closed.tolist() == [True, True, True, False]
+    assert np.isfinite(gate.scale[:3]).all() and np.isfinite(gate.threshold)

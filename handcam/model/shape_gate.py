@@ -191,6 +191,8 @@ class ShapeGate:
     @classmethod
     def from_npz(cls, z, feature_size: int) -> ShapeGate:
         """From an opened ``openset.npz`` of this format; ValueError when it does not fit."""
+        if np.ndim(z["threshold"]) or np.ndim(z["pass_rate"]):
+            raise ValueError("threshold and pass_rate must be single numbers")
         gate = cls(
             tuple(str(s) for s in z["labels"]),
             np.asarray(z["cols"], np.int64),

@@ -72,10 +72,20 @@ def bundle_gate(bundle: ModelBundle) -> Gate | None:
     from handcam.model.gate import load_gate
 
     try:
-        return load_gate(bundle.path, feature_size(bundle.preprocess.features))
+        gate = load_gate(bundle.path, feature_size(bundle.preprocess.features))
     except BundleError as exc:
         log.warning("%s; running without the open-set gate", exc)
         return None
+    from handcam.model.shape_gate import ShapeGate
+
+    # a people-measured gate reads the classifier's top label: it must have the same labels
+    if isinstance(gate, ShapeGate) and tuple(gate.labels) != tuple(bundle.labels):
+        log.warning(
+            "%s: the open-set gate's labels are not the model's; running without it",
+            bundle.path,
+        )
+        return None
+    return gate
 
 
 def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:

@@ -226,7 +226,10 @@ class MotionSigns:
             self.reset()  # the clock went back: another source
         if t - track.last_t() > cfg.max_gap_s:
             track.clear()
-        if hand is not None:
+            self._streak = {"J": 0, "Z": 0}
+        if hand is None:
+            self._streak = {"J": 0, "Z": 0}  # "in a row" means frames with the hand
+        else:
             if not still_probs and still_label is not None:
                 still_probs = {still_label: 1.0}
             self._add(t, hand, still_probs)
@@ -259,6 +262,7 @@ class MotionSigns:
         v = self._track.view(max(now - cfg.window_s, self._forget_before))
         t = v["t"]
         if len(t) < 4 or t[-1] - t[0] < cfg.min_motion_s:
+            self._streak = {"J": 0, "Z": 0}
             return None, 0.0
         recent = t >= t[-1] - cfg.end_span_s - cfg.min_motion_s
         best: tuple[str | None, float] = (None, 0.0)
