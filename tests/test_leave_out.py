@@ -35,3 +35,16 @@ def test_left_out_signers_are_in_no_row_of_the_training_data():
 def test_a_left_out_signer_not_in_the_data_is_an_error():
     with pytest.raises(DatasetError, match="no samples of nobody"):
         gathered(("nobody",))
+
+
+def test_leaving_out_signers_the_start_bundle_learned_from_is_an_error(tmp_path, capsys):
+    from training.cli import main as train_main
+
+    letters = load_bundle_handset("models/letters")
+    trained_on = sorted(set(letters.groups[letters.parts == "train"].tolist()))[0]
+    code = train_main(
+        ["models/letters", "--init", "models/letters", "--leave-out", trained_on,
+         "--out", str(tmp_path / "m"), "--no-export"]
+    )  # fmt: skip
+    assert code != 0 and not (tmp_path / "m").exists()
+    assert "was trained on them" in capsys.readouterr().err

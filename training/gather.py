@@ -112,6 +112,22 @@ def check_loads(bundle: ModelBundle, option: str) -> None:
             ) from exc
 
 
+def check_never_saw(start: ModelBundle, groups, option: str) -> None:
+    """TrainingError when the bundle a run starts from learned from a signer the run
+    leaves out (its weights would carry them into the "holdout")."""
+    if not groups:
+        return
+    hs = load_bundle_handset(start.path)
+    if hs is None:
+        return
+    seen = sorted(set(hs.groups[np.isin(hs.groups, list(groups)) & (hs.parts != "test")]))
+    if seen:
+        raise TrainingError(
+            f"--leave-out {','.join(seen)}: the {option} bundle {start.path.name} was "
+            "trained on them; start from a bundle that never saw them"
+        )
+
+
 def check_features(cfg: TrainConfig, spec: ModelSpec) -> str:
     from handcam.features.preprocess import feature_size
 

@@ -23,6 +23,7 @@ from training.gather import (
     AUTO,
     check_features,
     check_loads,
+    check_never_saw,
     choose_labels,
     gather,
     pretrained_bundle,
@@ -53,6 +54,7 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     start = init or pretrained
     if start:
         check_loads(start, "--init" if init else "--pretrained")
+        check_never_saw(start, cfg.leave_out, "--init" if init else "--pretrained")
     preprocess = (
         start.preprocess
         if start
