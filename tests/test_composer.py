@@ -10,6 +10,7 @@ import pytest
 
 from handcam.signs.composer import Composer, ComposerConfig, compose_labels
 from handcam.signs.smoothing import SmootherConfig, TemporalSmoother
+from training.video_score import edit_distance
 
 DIGITS = tuple("0123456789")
 
@@ -269,15 +270,6 @@ def _issue_video_probs(sequence: str, fps: float, seed: int):
     return out
 
 
-def _edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
 @pytest.mark.parametrize("fps", [15, 30, 60])
 def test_issue_video_composes_the_sequence(fps):
     """The issue's bar: at most one error in 30 signs, through the app's smoother."""
@@ -292,7 +284,7 @@ def test_issue_video_composes_the_sequence(fps):
             stream.append((t, s.state, s.label))
             misread += digit is not None and s.state == "label" and s.label != digit
         assert misread > 10  # wrong shapes do get through the smoother, briefly
-        errors.append(_edit_distance(compose_labels(stream), sequence))
+        errors.append(edit_distance(compose_labels(stream), sequence))
     assert max(errors) <= 1 and sum(errors) <= 2, errors
 
 
@@ -303,7 +295,7 @@ def test_boundary_flicker_without_smoother_composes_exactly():
         other = DIGITS[(int(d) + 1 + i) % 10]
         segments += [L(other, 0.1), L(d, 1.3), L(other, 0.1), NH(0.5)]
     assert compose_labels(frames(segments, jitter=0.3, seed=3)) == sequence
-    assert _edit_distance("4207", "427") == 1 and _edit_distance("42", "24") == 2
+    assert edit_distance("4207", "427") == 1 and edit_distance("42", "24") == 2
 
 
 def _motion_stream(composer, segments, motion_at, label="J", still=("I", "J"), fps=30):

@@ -22,13 +22,12 @@ Measured (research scripts in /work/research/r2, leave-signers-out): see REPORT.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from handcam.features.preprocess import PreprocessConfig, feature_size, landmark_features
 from handcam.model.shape_gate import MIN_PEOPLE, NO_COLUMNS, ShapeGate, gate_inputs
 from handcam.model.trainset import HandSet
+from handcam.recording.samples import is_session_id
 from training.augment import LandmarkAugment, augment_hands
 from training.repose import random_pose
 
@@ -41,15 +40,13 @@ PASS_RATE = 0.99
 MAX_FOLDS = 10
 AXES, POINTING = np.r_[240:249], np.r_[249:264]  # shape features in camera coordinates
 ORIENTATION = np.r_[AXES, POINTING]
-# the app's recorder names its sessions like 20261204-165500-1a2b3c (handcam.recording)
-RECORDER_SESSION = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 
 
 def people_of(groups) -> np.ndarray:
     """(N,) who made each hand: the group (signer) as given, except that every session of
     the app's recorder, and a missing group, is the one unknown recorder."""
     g = np.asarray(groups, dtype=str)
-    recorder = np.array([not s or bool(RECORDER_SESSION.match(s)) for s in g.tolist()], bool)
+    recorder = np.array([not s or is_session_id(s) for s in g.tolist()], bool)
     return np.where(recorder, "(recorder)", g)
 
 

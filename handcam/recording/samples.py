@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,19 @@ from handcam.system.files import write_bytes_atomic
 log = logging.getLogger(__name__)
 
 
+SESSION_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")  # what new_session_id() makes
+
+
+def new_session_id() -> str:
+    """A recording session's id: its start time and six random hex digits."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+
+
+def is_session_id(group: str) -> bool:
+    """True for a group that is one of the recorder's sessions (not a named person)."""
+    return bool(SESSION_ID.match(group))
+
+
 @dataclass(frozen=True)
 class SavedSample:
     label: str
@@ -46,7 +60,7 @@ class SampleStore:
         self, root: Path, session: str | None = None, crop_config: PreprocessConfig | None = None
     ) -> None:
         self.root = Path(root).expanduser()
-        self.session = session or datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self.session = session or new_session_id()
         self.crop_config = crop_config or PreprocessConfig()
         self._counter = itertools.count()
 

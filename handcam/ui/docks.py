@@ -7,11 +7,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea
+from PySide6.QtWidgets import QDockWidget
 
 from handcam.ui.menus import add_panel_toggle
 from handcam.ui.practice_panel import SCORES_FILE, PracticePanel
 from handcam.ui.record_panel import RecordPanel, open_retrain_dialog
+from handcam.ui.side_panel import vertical_scroll
 from handcam.ui.sign_chart import SignChart
 
 
@@ -22,12 +23,7 @@ def add_dock(window, title: str, name: str, widget, key: str, scroll: bool = Tru
     dock = QDockWidget(title, window)
     dock.setObjectName(name)
     if scroll:
-        area = QScrollArea()
-        area.setWidget(widget)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        area.setMinimumWidth(widget.minimumSizeHint().width() + 16)
+        area = vertical_scroll(widget, widget.minimumSizeHint().width() + 16)
         dock.setWidget(area)
         # shown: as tall as the panel wants where the window has the room (not squeezed
         # under the sign chart); a short window still scrolls it

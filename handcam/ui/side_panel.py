@@ -52,11 +52,18 @@ def side_panel(window) -> QScrollArea:
     window.model_info.setWordWrap(True)
     layout.addWidget(window.model_info)
     layout.addStretch(1)
-    scroll = QScrollArea()
-    scroll.setWidget(side)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setMinimumWidth(side.sizeHint().width() + 12)
+    scroll = vertical_scroll(side, side.sizeHint().width() + 12)
     scroll.setMaximumWidth(side.sizeHint().width() + 60)  # the video takes the rest
     return scroll
+
+
+def vertical_scroll(widget: QWidget, min_width: int) -> QScrollArea:
+    """``widget`` in a frameless area that scrolls up and down only, at least
+    ``min_width`` wide (the side panel, and the docks that share a short window)."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumWidth(min_width)
+    return area

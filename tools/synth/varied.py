@@ -215,6 +215,14 @@ class Builder:
         self.t += dur
         self.state = fn(1.0)
 
+    def motion(self, sign: str, dur: float, fn: Callable[[float], State], after: float) -> None:
+        """A J or Z drawn by ``fn`` for ``dur`` s (recorded as ground truth), then a hold."""
+        t0 = self.t
+        self.add(dur, fn)
+        self.motions.append((sign, t0, self.t))
+        self.letters += sign
+        self.hold(after)
+
     def hold(self, dur: float) -> None:
         s = self.state
         if dur > 0:

@@ -66,11 +66,7 @@ def j_motion(b) -> None:
         wrist = s0.wrist + b._displace(path(tt)) - alpha * delta
         return State(s0.local, r, wrist, "J")
 
-    t0 = b.t
-    b.add(T, fn)
-    b.motions.append(("J", t0, b.t))
-    b.letters += "J"
-    b.hold(spec.hold_after)
+    b.motion("J", T, fn, spec.hold_after)
 
 
 def z_motion(b) -> None:
@@ -101,11 +97,7 @@ def z_motion(b) -> None:
         wrist = s0.wrist + b._displace(p) - alpha * delta
         return State(s0.local, r, wrist, "Z")
 
-    t0 = b.t
-    b.add(T, fn)
-    b.motions.append(("Z", t0, b.t))
-    b.letters += "Z"
-    b.hold(spec.hold_after)
+    b.motion("Z", T, fn, spec.hold_after)
 
 
 # -- negatives ------------------------------------------------------------------------
