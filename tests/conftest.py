@@ -90,9 +90,9 @@ def composite(
 ) -> tuple[np.ndarray, list[list[float]]]:
     """A frame with digits photos (path, centre, size px, flipped) pasted on a synthetic
     scene, as the composite test videos make them; returns it and the hand boxes."""
+    from benchmarks.scenes import make_scene
+    from benchmarks.videos import hand_patch, place
     from handcam.capture.images import read_image
-    from training.scenes import make_scene
-    from training.videos import hand_patch, place
 
     rng = np.random.default_rng(seed)
     img = make_scene(scene, (size[1], size[0]), rng).astype(np.float32)
@@ -105,7 +105,7 @@ def composite(
 
 def heldout_photo(label: str, signer_rank: int = 0) -> Path:
     """A photo of ``label`` by one of the bundled model's held-out test signers."""
-    from training.videos import heldout_signers, read_signers
+    from benchmarks.videos import heldout_signers, read_signers
 
     signers = read_signers(DATASET / "signers.csv")
     held = heldout_signers(MODEL, signers)

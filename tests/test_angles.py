@@ -99,9 +99,9 @@ def test_augment_settings_are_plain_data():
 def test_the_angle_command_scores_a_bundle_from_every_view(hands, tmp_path, capsys):
     import keras
 
+    from benchmarks.angles import main
     from handcam.features.preprocess import landmark_features
     from handcam.model.bundle import ModelBundle
-    from training.angles import main
 
     signers = sorted(set(hands.groups.tolist()))[:3]
     out = tmp_path / "angles.json"

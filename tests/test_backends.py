@@ -185,7 +185,7 @@ class Absent:
         if name.split(".")[0] in BLOCKED:
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 sys.meta_path.insert(0, Absent())
-from training.device_check import main
+from benchmarks.device_check import main
 status = main(["--models", "landmarks,crop_cnn", "--seconds", "2", "--landmark-seconds", "8",
                "--crops", "64", "--crop-size", "32", "--batch", "16"])
 print("status", status)

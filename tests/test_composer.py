@@ -8,9 +8,9 @@ import random
 import numpy as np
 import pytest
 
+from benchmarks.video_score import edit_distance
 from handcam.signs.composer import Composer, ComposerConfig, compose_labels
 from handcam.signs.smoothing import SmootherConfig, TemporalSmoother
-from training.video_score import edit_distance
 
 DIGITS = tuple("0123456789")
 

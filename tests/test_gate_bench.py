@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks import gate_bench
 from conftest import REPO
 from handcam.model.trainset import HandSet
-from training import gate_bench
 
 
 def test_the_benchmark_prints_the_trade_off_and_draws_it(tmp_path, capsys):

@@ -8,11 +8,11 @@ import pytest
 
 from handcam.features.preprocess import PreprocessConfig
 from handcam.model.trainset import load_bundle_handset
+from training.config import TrainConfig
 from training.data import DatasetError
 from training.gather import gather
 from training.models import get_spec
 from training.progress import Progress
-from training.run import TrainConfig
 
 DIGITS = "models/digits"
 

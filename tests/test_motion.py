@@ -3,7 +3,7 @@ Z detected at 15-60 fps, with either hand, mirrored or not, fast or slow; never 
 still or merely moving hands; once per motion; never from a single frame; robust to
 missing frames. These J paths are drawn by the fingertip alone, the hand never turning;
 the scorer learned J as people make it (the hand turns and drops: tests/test_motion_varied.py)
-and catches 88% of them (``python -m tools.motion_bench -n 200``), so only the mechanics
+and catches 88% of them (``python -m benchmarks.motion_bench -n 200``), so only the mechanics
 are checked with them here."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.motion_bench import evaluate, run_sequence
 from handcam.hands.hand import Hand
 from handcam.signs.motion import MotionConfig, MotionResult, MotionSigns, handshapes
 from handcam.signs.motion_templates import TemplateBank, j_shapes, normalise, resample, z_shapes
-from tools.motion_bench import evaluate, run_sequence
 from tools.synth.hand import hand_points, make_pose
 from tools.synth.motion import make_sequence
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks import motion_varied
 from handcam.signs.motion import MotionConfig, MotionSigns
 from handcam.signs.motion_candidates import FEATURES, SCORER, MLPScorer, range_max, vectorize
-from tools import motion_varied
 from tools.synth.realhands import RealHands
 from tools.synth.varied_scenes import make
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from benchmarks import nonsigns
 from conftest import REPO
 from handcam.model.trainset import HandSet
-from training import nonsigns
 
 LETTERS = HandSet.load(REPO / "models" / "letters" / "trainset.npz")
 DIGITS = HandSet.load(REPO / "models" / "digits" / "trainset.npz")

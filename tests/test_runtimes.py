@@ -13,7 +13,7 @@ from handcam.model.classifier import KerasClassifier, TFLiteClassifier, load_cla
 def test_tflite_and_keras_agree_on_real_hands():
     if not MODEL.is_dir():
         pytest.skip("models/digits not built")
-    from training.runtime_check import compare_runtimes
+    from benchmarks.runtime_check import compare_runtimes
 
     report = compare_runtimes(MODEL, limit=60)
     assert report["hands"] == 60

@@ -10,14 +10,15 @@ import json
 import numpy as np
 import pytest
 
+from benchmarks import nonsigns
 from conftest import REPO
 from handcam.errors import BundleError
 from handcam.features.preprocess import PreprocessConfig, landmark_features
 from handcam.model.gate import OPENSET_FILE, OpenSetGate, describe_gate, load_gate
 from handcam.model.shape_gate import ShapeGate
 from handcam.model.trainset import HandSet
-from training import nonsigns, repose
-from training.shape_gate import fit_shape_gate, gate_report, people_of
+from training import repose
+from training.gate_fit import fit_shape_gate, gate_report, people_of
 
 PRE = PreprocessConfig(features="shape")
 LETTERS = HandSet.load(REPO / "models" / "letters" / "trainset.npz")

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from benchmarks.soak import Sample, exit_code, rss_mb, summarize, thread_count
 from conftest import MODEL, REPO, write_video
 from handcam.capture.sources import VideoFileSource
-from tools.soak import Sample, exit_code, rss_mb, summarize, thread_count
 
 
 def samples(rss: list[float], every_min: float = 1.0, **kw) -> list[Sample]:
@@ -78,7 +78,7 @@ def test_a_short_soak_of_the_real_loop(tmp_path, how):
     out = tmp_path / "soak.csv"
     proc = subprocess.run(
         [
-            sys.executable, "-m", "tools.soak", "--source", str(video),
+            sys.executable, "-m", "benchmarks.soak", "--source", str(video),
             "--minutes", "0.08", "--interval", "1", "--warmup", "0.02", "--csv", str(out),
             *(["--window"] if how == "window" else []),
         ],

@@ -92,7 +92,7 @@ def test_one_hand_wanted_finds_one(dataset_dir, tracker_models):
 
 
 def test_a_still_empty_scene_costs_few_palm_runs(tracker_models):
-    from training.scenes import make_scene
+    from benchmarks.scenes import make_scene
 
     t = tracker(tracker_models)
     img = make_scene("clutter", (480, 640), np.random.default_rng(4))

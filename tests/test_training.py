@@ -233,7 +233,7 @@ def test_mirror_augmentation_is_the_other_hand():
 
 
 def test_background_mask_finds_the_wall_not_the_hand():
-    from training.robustness import background_mask
+    from benchmarks.robustness import background_mask
 
     img = np.full((100, 100, 3), 235, np.uint8)
     img[30:80, 35:65] = (180, 120, 90)  # a skin-coloured block in the middle

@@ -1,4 +1,4 @@
-"""Composite test videos (training.videos) and their scorer."""
+"""Composite test videos (benchmarks.videos) and their scorer."""
 
 import json
 import subprocess
@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
+from benchmarks.video_score import score_log
 from conftest import MODEL, REPO, composite, heldout_photo
-from training.video_score import score_log
 
 
 def write_truth(path, truth, appearances):
@@ -51,7 +51,7 @@ def test_make_a_short_two_hand_video_with_truth(dataset_dir, tmp_path):
         pytest.skip("models/digits not built")
     out = tmp_path / "v.mp4"
     proc = subprocess.run(
-        [sys.executable, "-m", "training.videos", "make", "--data", str(dataset_dir),
+        [sys.executable, "-m", "benchmarks.videos", "make", "--data", str(dataset_dir),
          "--out", str(out), "--seconds", "4", "--fps", "10", "--two-hands",
          "--holdout-of", str(MODEL)],
         capture_output=True, text=True, timeout=120, cwd=REPO,
@@ -99,7 +99,7 @@ def test_predict_reads_two_hands_in_a_still(dataset_dir, tmp_path):
 def test_the_scorer_counts_edits_of_the_composed_text(tmp_path):
     import json
 
-    from training.video_score import composed_score, edit_distance
+    from benchmarks.video_score import composed_score, edit_distance
 
     # the issue's example: a fingerspelled A-Z composed as ABCDEFJIKVLERNTUVWY
     assert edit_distance("ABCDEFJIKVLERNTUVWY", "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 12

@@ -22,9 +22,9 @@ import argparse
 
 import numpy as np
 
+from benchmarks import motion_varied
 from handcam.signs.motion import MotionConfig, MotionSigns
 from handcam.signs.motion_candidates import MLPScorer, vectorize
-from tools import motion_varied
 
 
 def label_of(sign: str, f: dict, motions) -> np.ndarray:
@@ -119,7 +119,7 @@ def simulate(recs: list, thr: dict, confirm: int = 1, repeat_s: float = 1.0, hol
     """Onsets as the recogniser would give them at thresholds ``thr`` (sign -> probability)
     reached on ``confirm`` recorded frames in a row (no more than 0.12 s apart): after one,
     candidates that start before it are gone, nothing for ``hold_s``, the same sign not for
-    ``repeat_s``; figures as :func:`tools.motion_varied.score` counts them."""
+    ``repeat_s``; figures as :func:`benchmarks.motion_varied.score` counts them."""
     from collections import defaultdict
 
     tot: dict = defaultdict(float)

@@ -101,7 +101,7 @@ def make_inputs(work: Path, video: Path | None) -> tuple[Path, Path]:
         video = work / "digits.mp4"
         if not video.is_file():
             subprocess.run(
-                [sys.executable, "-m", "training.videos", "make", "--data", str(DIGITS),
+                [sys.executable, "-m", "benchmarks.videos", "make", "--data", str(DIGITS),
                  "--out", str(video), "--seconds", "30", "--fps", "15", "--seed", "7",
                  "--holdout-of", str(REPO / "models" / "digits")],
                 check=True, cwd=REPO,

@@ -23,7 +23,7 @@ class LandmarkAugment:
 
     Bone lengths: +0.5 points leave-one-signer-out on the letters with a linear model, +2
     with the MLP. Views (turns about the camera's axes, distance, jitter): chosen by the
-    re-posing benchmark (``python -m training.angles``) on held-out signers of the letters
+    re-posing benchmark (``python -m benchmarks.angles``) on held-out signers of the letters
     and digits; roll is kept small because some letters differ by it alone (I and the
     still J lie about 30 degrees apart in the image plane; H and U, G and Q, K and P by
     where the hand points)."""

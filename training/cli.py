@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=(),
         help="comma-separated signers (groups of --groups, or of a carried set) kept out of "
         "the model entirely, for a final holdout that no choice has seen; score them "
-        "afterwards, e.g. python -m training.angles OUT --hands BUNDLE --signers GROUPS",
+        "afterwards, e.g. python -m benchmarks.angles OUT --hands BUNDLE --signers GROUPS",
     )
     p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the TFLite exports"

@@ -149,7 +149,7 @@ def has_random_layers(model) -> bool:
 
 def keras_random_layers(strength: float = 1.0) -> list:
     """Keras's five Random* layers as crop models held them before :class:`CropAugment`
-    (kept to measure the two against each other: ``python -m training.device_check``)."""
+    (kept to measure the two against each other: ``python -m benchmarks.device_check``)."""
     import keras
 
     return [

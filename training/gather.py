@@ -11,13 +11,13 @@ import numpy as np
 from handcam.errors import HandcamError
 from handcam.model.bundle import CONFIG_FILE, ModelBundle
 from handcam.model.trainset import HandSet, load_bundle_handset
+from training.config import TrainConfig, TrainingError
 from training.data import DatasetError, label_key, scan_dataset
-from training.features import extract_hands, hand_crops
 from training.fit import ModelData
+from training.hand_cache import extract_hands, hand_crops
 from training.models import ModelSpec
 from training.progress import Progress
 from training.report import data_report
-from training.run import TrainConfig, TrainingError
 
 AUTO = "auto"  # --pretrained's default: the bundled digits model where it fits
 NONE = "none"

@@ -9,10 +9,10 @@ from handcam.model.bundle import ModelBundle
 from training import evaluate
 from training.augment import landmark_augment
 from training.backend import set_seed
+from training.config import FIXED_BUDGET, Run, TrainConfig, TrainingError
 from training.crop_augment import with_crop_augment
 from training.fit import fit, init_model, predict, training_batches
 from training.models import ModelSpec, build_model, crop_augment_strength
-from training.run import FIXED_BUDGET, Run, TrainConfig, TrainingError
 from training.splits import SplitPlan, class_weights, kfold_indices, plan_split
 
 

@@ -8,7 +8,7 @@ from handcam.model.gate import OpenSetGate
 
 # Share of real signs that pass the gate, per frame (the live smoothing bridges a rejected
 # frame): measured on the digits, 95% of unseen people's signs pass while 0-1.4% of
-# unknown shapes do (`python -m training.benchmarks openset`).
+# unknown shapes do (`python -m benchmarks.retrain openset`).
 VALIDATION_PASS = 0.95
 AUGMENTED_PASS = 0.98  # without held-out people: augmented training hands, looser
 

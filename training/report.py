@@ -136,12 +136,12 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
 
 
 def _open_set(run, plan, evaluation: dict) -> dict:
-    """Fit and save the "not a sign" gate (training.shape_gate) on the hands of the people
+    """Fit and save the "not a sign" gate (training.gate_fit) on the hands of the people
     the model was not tested on (training and validation parts), calibrated on those
     people left out in turn; say how, which labels never reject and why, and how many of
     the test part's signs it lets pass (frontal and turned / moved)."""
     from handcam.model.gate import OPENSET_FILE
-    from training.shape_gate import PASS_RATE, fit_shape_gate, gate_report
+    from training.gate_fit import PASS_RATE, fit_shape_gate, gate_report
 
     rows = np.concatenate([plan.train, plan.validation]).astype(int)
     hands = run.data.subset(rows).hands

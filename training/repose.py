@@ -3,7 +3,7 @@
 The same turn is applied to a hand's image landmarks (pixels, z in the scale of x, about
 their centroid) and to its world landmarks (metres, about their centroid); a new distance
 changes the pinhole camera's perspective of the image landmarks, from the world
-landmarks' depth. Used by the angle benchmark (:mod:`training.angles`) to show held-out
+landmarks' depth. Used by the angle benchmark (:mod:`benchmarks.angles`) to show held-out
 people's hands from other views, and by the landmark augmentation
 (:mod:`training.augment`) to teach those views.
 
@@ -179,7 +179,7 @@ def random_pose(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each hand turned about x, y and z (uniform +-``max_deg`` each) and, for a share
     ``moved`` of them, seen from a random distance of 0.25-1.5 m with 0.5% landmark noise:
-    augmentation for fitting the "not a sign" gate (training.shape_gate)."""
+    augmentation for fitting the "not a sign" gate (training.gate_fit)."""
     n = len(landmarks)
     a = np.radians(rng.uniform(-max_deg, max_deg, (n, 3)))
     rots = axis_rotations(2, a[:, 2]) @ axis_rotations(1, a[:, 1]) @ axis_rotations(0, a[:, 0])

@@ -18,6 +18,7 @@ from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import TRAINSET_FILE
 from training import evaluate
 from training.backend import set_seed
+from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, Run, TrainConfig, TrainingError
 from training.fit import ModelData, select_device
 from training.gather import (
     AUTO,
@@ -33,7 +34,6 @@ from training.models import ModelSpec, get_spec
 from training.networks import cross_validate, member_count, train_members, training_length
 from training.progress import Progress
 from training.report import write_report
-from training.run import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, Run, TrainConfig, TrainingError
 from training.splits import SplitPlan, plan_split
 
 __all__ = ["TrainConfig", "TrainingError", "train", "train_on"]

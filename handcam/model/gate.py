@@ -6,7 +6,7 @@ was trained on: the Mahalanobis distance to each label's mean, with one shared, 
 covariance (Ledoit-Wolf) fitted on the training features. Shapes none of the labels
 look like lie far from every mean. Measured on the digits (signer-grouped, three digits
 held out as unknown shapes), it separates unknown from known shapes far better than the
-classifier's own confidence (`python -m training.benchmarks openset`). The threshold is
+classifier's own confidence (`python -m benchmarks.retrain openset`). The threshold is
 calibrated at training time so that a chosen share of real signs passes.
 
 File ``openset.npz`` in a bundle: ``means`` (K, D), ``precision`` (D, D), ``threshold``
@@ -25,7 +25,7 @@ frames: a person whose "1" is a little unusual is rejected on most frames, and s
 cannot bridge that. At 1.5x, 99.3% of unseen people's signs pass (97.4% at 1x) while the
 false accepts of unknown shapes rise from 10% to 21%, nearly all of them shapes one thumb
 away from a sign (5 taken for 4, 3 for 2); shapes unlike every sign stay rejected
-(``python -m training.benchmarks openset``).
+(``python -m benchmarks.retrain openset``).
 """
 
 from __future__ import annotations

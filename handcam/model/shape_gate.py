@@ -12,7 +12,7 @@ is min over labels L of d_L / s_L: d_L the squared distance to L's nearest proto
 s_L how far a person left out of training lies from L's prototypes (the 90% quantile of
 L's leave-people-out distances), so a sign people make differently gets more room.
 ``threshold``: the score below which ``pass_rate`` (99%) of the left-out people's hands
-lie, turned +-30 degrees and moved (training.shape_gate).
+lie, turned +-30 degrees and moved (training.gate_fit).
 
 Labels made by fewer than ``MIN_PEOPLE`` people (a personal recording: every session of
 the app's recorder counts as one person) are *open*: nothing can be said about how other

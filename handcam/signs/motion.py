@@ -12,7 +12,7 @@ small learned scorer; a sign is recognised when its best candidate reaches its t
 
 The scorer (``motion_scorer.npz``) is trained by ``python -m tools.motion_scorer`` on varied
 synthetic J / Z motion and look-alikes made on real people's hands (:mod:`tools.synth.varied`),
-the thresholds chosen on a tune set of the same people; ``python -m tools.motion_bench
+the thresholds chosen on a tune set of the same people; ``python -m benchmarks.motion_bench
 --varied`` reports on people held out.
 
 A recognised sign is shown for ``hold_s``, the path before it is forgotten, and the same
@@ -66,7 +66,7 @@ def handshapes(landmarks: np.ndarray) -> tuple[bool, bool]:
     out and the others curled (D, 1, Z, G, X). Either way the thumb tip stays within 0.75
     palm lengths of the middle finger's knuckle: on real photos (ASL-HG letters, 80 per
     letter; sign-language digits) Y and L hold it out (0.81 and 0.88 at least) while
-    I, J, D, Z, G and 1 stay under 0.65. ``python -m tools.motion_bench --shapes DIR``
+    I, J, D, Z, G and 1 stay under 0.65. ``python -m benchmarks.motion_bench --shapes DIR``
     measures both flags on such photos."""
     ext, curled = finger_states(landmarks)
     p = np.asarray(landmarks, dtype=np.float64)[:, :3]

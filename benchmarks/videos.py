@@ -1,8 +1,8 @@
 """Composite test videos with ground truth, and their scorer.
 
-    python -m training.videos make --data DIR --out VIDEO.mp4 [--seed N] [--two-hands]
+    python -m benchmarks.videos make --data DIR --out VIDEO.mp4 [--seed N] [--two-hands]
                                    [--holdout-of BUNDLE | --signers s001,s002]
-    python -m training.videos score --log LOG.jsonl --truth VIDEO.truth.json
+    python -m benchmarks.videos score --log LOG.jsonl --truth VIDEO.truth.json
 
 ``make`` pastes digits photos (the hand cut from its plain wall by a flood fill from
 the border, or with its wall, or with the forearm drawn on to the frame edge) at
@@ -10,7 +10,7 @@ the border, or with its wall, or with the forearm drawn on to the frame edge) at
 textures). Each sign is held 1.5 s after a 0.5 s gap without a hand, and moves (drift,
 sway, jitter, camera shake). A sidecar ``VIDEO.truth.json`` gives every frame's hands
 (label and box). ``score`` reads an app ``--log-predictions`` JSONL or
-``handcam predict --json`` output of the video; see :mod:`training.video_score`.
+``handcam predict --json`` output of the video; see :mod:`benchmarks.video_score`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.scenes import SCENE_KINDS, make_scene
+from benchmarks.scenes import SCENE_KINDS, make_scene
 
 PASTE_MODES = ("segmented", "arm", "box")
 SHAKE = 8  # pixels of scene margin for camera shake
@@ -77,7 +77,7 @@ def hand_patch(
     """
     import cv2
 
-    from training.robustness import background_mask
+    from benchmarks.robustness import background_mask
 
     hand = ~background_mask(photo)
     if paste != "box" and not 0.1 < hand.mean() < 0.85:  # the fill failed: keep the wall
@@ -266,7 +266,7 @@ def truth_path(video: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m training.videos", description=__doc__.split("\n")[0]
+        prog="python -m benchmarks.videos", description=__doc__.split("\n")[0]
     )
     sub = p.add_subparsers(dest="command", required=True)
     m = sub.add_parser("make", help="write a composite video and its truth sidecar")
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.command == "score":
-        from training.video_score import format_score, score_log
+        from benchmarks.video_score import format_score, score_log
 
         report = score_log(args.log, args.truth, args.skip)
         print(json.dumps(report) if args.json else format_score(report))

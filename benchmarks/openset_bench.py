@@ -1,4 +1,4 @@
-"""The "not a sign" gate on hand shapes a model never learnt (``python -m training.benchmarks
+"""The "not a sign" gate on hand shapes a model never learnt (``python -m benchmarks.retrain
 openset``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.from_hands import train_hands
+from benchmarks.from_hands import train_hands
 
 
 def openset(
@@ -33,16 +33,16 @@ def openset(
     set the models are trained on and the gate reads (default: that of new models, "shape").
     ``carried``: take the hands from this bundle's carried set instead of detecting them in
     ``data``'s photos. Each row is measured for the bundle's own gate ("new": the gate of
-    training.shape_gate, at its threshold) and for the Mahalanobis gate as fitted before
+    training.gate_fit, at its threshold) and for the Mahalanobis gate as fitted before
     ("before": calibrated on the run's validation people, live at 1.5 times that).
     """
+    from benchmarks.gate_bench import legacy_gate
     from handcam.features.preprocess import PreprocessConfig, feature_size
     from handcam.model.bundle import ModelBundle
     from handcam.model.gate import load_gate
     from handcam.model.trainset import load_bundle_handset
     from training.data import scan_dataset
-    from training.features import extract_hands
-    from training.gate_bench import legacy_gate
+    from training.hand_cache import extract_hands
     from training.models import DEFAULT_FEATURES
     from training.progress import Progress
 

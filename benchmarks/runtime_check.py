@@ -1,6 +1,6 @@
 """Do a bundle's classifier runtimes agree? Keras against each TFLite export.
 
-    python -m training.runtime_check BUNDLE [--all]
+    python -m benchmarks.runtime_check BUNDLE [--all]
 
 Runs every runtime on the hands of the test part of the training set the bundle
 carries (``--all``: every carried hand); no photos needed. Prints per runtime the
@@ -69,7 +69,7 @@ def compare_runtimes(bundle_path: Path, whole: bool = False, limit: int = 0) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m training.runtime_check")
+    p = argparse.ArgumentParser(prog="python -m benchmarks.runtime_check")
     p.add_argument("bundle", type=Path)
     p.add_argument("--all", action="store_true", help="every carried hand, not only the test")
     args = p.parse_args(argv)

@@ -1,10 +1,10 @@
 """Benchmarks that print figures (never run as timed tests). Data come as arguments.
 
-    python -m training.benchmarks personalise --data DIR [--per-class 20] [--init BUNDLE]
-    python -m training.benchmarks fewshot --data DIR --groups CSV [--shots 5 10 20]
-    python -m training.benchmarks openset --data DIR --groups CSV [--unknown 7,8,9 ...]
+    python -m benchmarks.retrain personalise --data DIR [--per-class 20] [--init BUNDLE]
+    python -m benchmarks.retrain fewshot --data DIR --groups CSV [--shots 5 10 20]
+    python -m benchmarks.retrain openset --data DIR --groups CSV [--unknown 7,8,9 ...]
                                           [--features shape | --bundle BUNDLE]
-    python -m training.benchmarks compare --data DIR --groups CSV --out DIR
+    python -m benchmarks.retrain compare --data DIR --groups CSV --out DIR
 
 ``personalise`` records N samples per class of DATA the way the app does (full frame +
 JSON sidecar, one session per label, as one ``handcam record`` call per label), then
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.from_hands import hands_accuracy, train_hands
+from benchmarks.from_hands import hands_accuracy, train_hands
 
 
 def build_recorded_set(data: Path, out: Path, per_class: int) -> int:
@@ -112,7 +112,7 @@ def fewshot(
     """
     from handcam.features.preprocess import PreprocessConfig
     from training.data import scan_dataset
-    from training.features import extract_hands
+    from training.hand_cache import extract_hands
     from training.progress import Progress
 
     progress = Progress()
@@ -221,19 +221,19 @@ def fewshot_table(rows: list[dict]) -> str:
 
 
 def openset(*args, **kwargs) -> list[dict]:
-    from training.openset_bench import openset as run
+    from benchmarks.openset_bench import openset as run
 
     return run(*args, **kwargs)
 
 
 def compare(*args, **kwargs) -> list[dict]:
-    from training.model_comparison import compare as run
+    from benchmarks.model_comparison import compare as run
 
     return run(*args, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m training.benchmarks")
+    p = argparse.ArgumentParser(prog="python -m benchmarks.retrain")
     sub = p.add_subparsers(dest="which", required=True)
     s = sub.add_parser("personalise", help="time a retrain on N recorded samples per class")
     s.add_argument("--data", type=Path, required=True, help="a folder with one folder per class")

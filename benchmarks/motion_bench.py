@@ -1,4 +1,4 @@
-"""``python -m tools.motion_bench``: J / Z recognition on seeded synthetic sequences.
+"""``python -m benchmarks.motion_bench``: J / Z recognition on seeded synthetic sequences.
 
 For every kind of :mod:`tools.synth.motion` sequence, runs a fresh
 :class:`~handcam.signs.motion.MotionSigns` over N sequences and reports: for J and Z, how often
@@ -6,7 +6,7 @@ the motion was recognised (the first sign shown, between the motion's start and 
 its end, is the right one), double triggers and the latency from the motion's end to the
 sign; for every negative kind, how often a J or Z was shown at all; and the cost of one
 ``update`` in CPU microseconds. These paths are the family the first (template) recogniser
-was built from; ``--varied`` instead runs :mod:`tools.motion_varied`: J / Z as people make
+was built from; ``--varied`` instead runs :mod:`benchmarks.motion_varied`: J / Z as people make
 them on real hands of people held out, with false onsets per minute of other letters (the
 figures the shipped recogniser is judged by). ``--shapes DIR`` instead checks the
 handshape test on real photos (one folder per label), with MediaPipe.
@@ -142,7 +142,7 @@ def shape_rates(root: Path, per_label: int = 0) -> dict[str, dict[str, float]]:
 
 
 def varied(args) -> int:
-    from tools import motion_varied
+    from benchmarks import motion_varied
 
     config = MotionConfig()
     for item in args.set:
@@ -157,7 +157,7 @@ def varied(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.motion_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.motion_bench", description=__doc__)
     parser.add_argument("-n", type=int, default=200, help="sequences per kind (default 200)")
     parser.add_argument("--seed", type=int, default=10_000, help="first seed (default 10000)")
     parser.add_argument("--still-labels", action="store_true", help="feed simulated still labels")
@@ -169,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-label", type=int, default=0, help="with --shapes: photos per label")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--varied", action="store_true",
-                        help="instead: varied motion on real hands (tools.motion_varied), N of J"
-                        " and of Z and N/5 of each look-alike")  # fmt: skip
+                        help="instead: varied motion on real hands (benchmarks.motion_varied), "
+                        "N of J and of Z and N/5 of each look-alike")  # fmt: skip
     parser.add_argument("--on", choices=("test", "tune"), default="test",
                         help="with --varied: the held-out test set (default) or tune")  # fmt: skip
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Robustness of a bundle on its own held-out split (the same split its training used).
 
-    python -m training.robustness BUNDLE [BUNDLE ...] --data DIR
+    python -m benchmarks.robustness BUNDLE [BUNDLE ...] --data DIR
 
 Four figures per bundle, on the test images of unseen signers (the test part of the
 bundle's carried training set; the photos are read from DIR):
@@ -138,7 +138,7 @@ def evaluate_bundle(bundle_path: Path, data: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m training.robustness")
+    p = argparse.ArgumentParser(prog="python -m benchmarks.robustness")
     p.add_argument("bundles", nargs="+", type=Path)
     p.add_argument(
         "--data", type=Path, required=True, help="the dataset folder the bundles were trained on"

@@ -1,5 +1,5 @@
 """Several model kinds trained on the same grouped split, side by side (``python -m
-training.benchmarks compare``)."""
+benchmarks.retrain compare``)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,19 @@
 """The "not a sign" trade-off, leave-signers-out: share of unseen people's true signs
 rejected against share of non-sign hand shapes accepted.
 
-    python -m training.gate_bench models/letters --holdout P2,P5 --others models/digits \
+    python -m benchmarks.gate_bench models/letters --holdout P2,P5 --others models/digits \
         --png OUT.png
-    python -m training.gate_bench models/digits --holdout-part test --others models/letters
+    python -m benchmarks.gate_bench models/digits --holdout-part test --others models/letters
 
 From a bundle's carried set (or a trainset.npz): the held-out people's hands are never
-fitted on. Both gates are fitted on the other people: the new one (training.shape_gate,
+fitted on. Both gates are fitted on the other people: the new one (training.gate_fit,
 its own leave-people-out calibration) and the Mahalanobis gate as models were shipped
 before (shape features, one mean per label, fitted on the people not in the validation
 part, threshold passing 95% of the validation people's signs, live at 1.5 times that).
 Measured on:
 - signs: the held-out people's hands seen frontal, turned +-15/30/45 degrees about x, y
   and z, near (0.25 m) and far (1.5 m, 1% landmark noise) (training.repose);
-- non-signs: shapes made from the held-out people's hands (training.nonsigns) minus those
+- non-signs: shapes made from the held-out people's hands (benchmarks.nonsigns) minus those
   that are a sign of the set's labels by the rule (all people's hands as the signs known);
 - others (``--others``): real hands of another bundle's carried set that the same rule
   calls no sign of this set (e.g. digits 3, 5, 7, 8 for the letters).
@@ -29,9 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import nonsigns
 from handcam.features.preprocess import PreprocessConfig, landmark_features
 from handcam.model.trainset import HandSet, load_bundle_handset
-from training import nonsigns, repose
+from training import repose
 
 RATES = (0.005, 0.01, 0.02, 0.05, 0.10)
 SEED = 1000  # the non-signs' seed: not the one training could use
@@ -82,7 +83,7 @@ def measure(
     features: str = "shape",
 ) -> dict:
     """Scores of both gates on signs (per view), non-signs and others; thresholds."""
-    from training.shape_gate import fit_shape_gate
+    from training.gate_fit import fit_shape_gate
 
     pre = PreprocessConfig(features=features)
     labels = sorted(set(hands.labels.tolist()))
@@ -201,7 +202,7 @@ def plot(res: dict, path: Path, title: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m training.gate_bench", description=__doc__.split("\n")[0]
+        prog="python -m benchmarks.gate_bench", description=__doc__.split("\n")[0]
     )
     p.add_argument("set", type=Path, help="a bundle (its carried set) or a trainset.npz")
     which = p.add_mutually_exclusive_group(required=True)

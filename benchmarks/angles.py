@@ -1,6 +1,6 @@
 """How a bundle reads held-out people's signs seen from other angles and distances.
 
-    python -m training.angles BUNDLE [--part test] [--signers P2,P5] [--hands BUNDLE2]
+    python -m benchmarks.angles BUNDLE [--part test] [--signers P2,P5] [--hands BUNDLE2]
                               [--data DIR [--groups CSV]] [--degrees 15 30 45] [--json OUT]
 
 The hands (by default the test part of the training set the bundle carries: people its
@@ -44,7 +44,7 @@ def load_hands(
     bundle = ModelBundle.load(bundle_path)
     if data:
         from training.data import scan_dataset
-        from training.features import extract_hands
+        from training.hand_cache import extract_hands
 
         dataset = scan_dataset(list(data), groups)
         hands = extract_hands(dataset.samples, bundle.preprocess).hands
@@ -199,7 +199,7 @@ def format_report(report: dict, label_degrees: float | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m training.angles", description=__doc__.split("\n\n")[0]
+        prog="python -m benchmarks.angles", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("bundle", type=Path)
     p.add_argument(

@@ -1,6 +1,6 @@
 """Soak: the recognition loop on a looping video for N minutes.
 
-    python -m tools.soak --source VIDEO --minutes 60 [--csv OUT] [--interval 60] [--window]
+    python -m benchmarks.soak --source VIDEO --minutes 60 [--csv OUT] [--interval 60] [--window]
 
 By default it runs the app's recognition session (the loop the window runs: a capture
 thread, the newest frame wins, the composer, the statistics) in a thread of its own,
@@ -122,7 +122,9 @@ def exit_code(summary: dict, events: list[str], max_growth_mb: float | None = No
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m tools.soak", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.soak", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--source", required=True, type=Path, help="a video file (played in a loop)")
     p.add_argument("--minutes", required=True, type=float, help="how long to run")
     p.add_argument("--interval", type=float, default=60.0, help="seconds between samples")

@@ -1,6 +1,6 @@
 """Cold start: how long a new user waits, and how much memory it takes.
 
-    python -m tools.cold_start --image PHOTO [--video VIDEO] [--runs 3] [--json]
+    python -m benchmarks.cold_start --image PHOTO [--video VIDEO] [--runs 3] [--json]
 
 For ``handcam predict PHOTO`` in a fresh process: seconds from launch to the first line
 printed, to the end, and the peak resident memory. With ``--video``, for the window
@@ -78,7 +78,7 @@ def _median(rows: list[dict], key: str) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m tools.cold_start", description=__doc__.split("\n")[0]
+        prog="python -m benchmarks.cold_start", description=__doc__.split("\n")[0]
     )
     p.add_argument("--image", type=Path, required=True, help="a photo with a hand")
     p.add_argument("--video", type=Path, help="also time the window on this video")

@@ -1,5 +1,5 @@
 """J / Z on varied motion (:mod:`tools.synth.varied`): recall, doubles, wrong signs, latency and
-false onsets per minute of other letters, as ``python -m tools.motion_bench --varied`` prints.
+false onsets per minute of other letters, as ``python -m benchmarks.motion_bench --varied`` prints.
 
 Sets are fixed by seeds and by whose real hands they use (the carried letters set's signers):
 ``tune`` (people P1, P3, P5, P6, P7, P8; narrower ranges) is where thresholds are chosen,

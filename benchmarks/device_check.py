@@ -1,4 +1,4 @@
-"""``python -m training.device_check``: how fast handcam's own training code trains on
+"""``python -m benchmarks.device_check``: how fast handcam's own training code trains on
 this machine's Keras backend and device, one JSON line per model.
 
 Needs only numpy, Keras and one backend (TensorFlow, JAX or PyTorch): no MediaPipe,
@@ -40,7 +40,7 @@ from training.progress import Progress
 
 CROP_MODELS = ("crop_cnn", "mobilenetv3", "efficientnetb0")
 DEFAULT_BUNDLE = Path(__file__).resolve().parent.parent / "models" / "digits"
-LANDMARK_EPOCHS = 60  # the fixed budget handcam-train uses (training.run.FIXED_BUDGET)
+LANDMARK_EPOCHS = 60  # the fixed budget handcam-train uses (training.config.FIXED_BUDGET)
 
 
 class Quiet(Progress):
@@ -209,7 +209,7 @@ def _run_one(name: str, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m training.device_check", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m benchmarks.device_check", description=__doc__)
     p.add_argument(
         "--models",
         default=",".join(("landmarks", *CROP_MODELS)),
