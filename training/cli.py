@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--groups",
         metavar="CSV",
-        help="CSV with path and a group column (signer/session) for grouped splits",
+        nargs="+",
+        help="CSV(s) with path and a group column (signer/session) for grouped splits; one "
+        "per data folder when several are given",
     )
     p.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
     p.add_argument("--batch-size", type=int, default=32)
@@ -106,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated signers (groups of --groups, or of a carried set) kept out of "
         "the model entirely, for a final holdout that no choice has seen; score them "
         "afterwards, e.g. python -m benchmarks.angles OUT --hands BUNDLE --signers GROUPS",
+    )
+    p.add_argument(
+        "--webcam-copies",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also learn from N webcam-like copies of every photo (the hand small, soft and "
+        "compressed in a room, found again by the app's video tracker), so the model reads "
+        "webcams as well as photos; recorded samples are webcam frames already and get none. "
+        "About 0.3 s a copy on 2 cores the first time, cached after",
     )
     p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the TFLite exports"

@@ -38,7 +38,7 @@ class TrainConfig:
     model: str = DEFAULT_MODEL
     init: str | None = None
     pretrained: str | None = None  # a bundle whose network(s) every new network starts from
-    groups: str | None = None
+    groups: str | list[str] | None = None  # group CSV(s)
     epochs: int | None = None
     batch_size: int = 32
     learning_rate: float | None = None
@@ -58,6 +58,8 @@ class TrainConfig:
     members: int | None = None  # networks averaged in the model; None: the init's, else 1
     # signers (groups) kept out of the model entirely: a final holdout scored afterwards
     leave_out: tuple[str, ...] = ()
+    # webcam-like copies of each photo (training.webcam_hands); None: as --webcam-copies says
+    webcam_copies: int = 0
     export: bool = True
     overwrite: bool = False
     command: str = field(default_factory=lambda: " ".join(["handcam-train", *sys.argv[1:]]))

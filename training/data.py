@@ -49,14 +49,16 @@ class Dataset:
         return {label: c.get(label, 0) for label in self.labels}
 
 
-def scan_dataset(roots: list[Path], groups_csv: Path | None = None) -> Dataset:
+def scan_dataset(roots: list[Path], groups_csv: Path | list[Path] | None = None) -> Dataset:
     """All images directly inside each class folder of each root; labels = folder names.
 
     Several roots merge (same folder name = same class). One class is fine here (a new
     sign added to a base model); training checks the merged classes. Raises DatasetError
     when a root holds no images at all.
     """
-    groups = read_groups(groups_csv) if groups_csv else {}
+    groups: dict[str, str] = {}
+    for csv_path in [groups_csv] if isinstance(groups_csv, (str, Path)) else groups_csv or []:
+        groups.update(read_groups(csv_path))
     samples: list[Sample] = []
     ignored: list[str] = []
     bad_sidecars: list[str] = []

@@ -156,7 +156,8 @@ def gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progre
     new = HandSet.empty()
     samples = []
     if folders:
-        dataset = scan_dataset(folders, Path(cfg.groups) if cfg.groups else None)
+        csvs = [cfg.groups] if isinstance(cfg.groups, str) else list(cfg.groups or [])
+        dataset = scan_dataset(folders, [Path(c) for c in csvs])
         if cfg.leave_out:
             dropped = {s.group for s in dataset.samples if s.group in cfg.leave_out}
             dataset.samples = [s for s in dataset.samples if s.group not in cfg.leave_out]
@@ -164,6 +165,8 @@ def gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progre
         extracted = extract_hands(dataset.samples, preprocess, progress)
         info.update(data_report(dataset, extracted, progress))
         new, samples = extracted.hands, extracted.ok_samples
+        if cfg.webcam_copies > 0 and "crop" not in spec.inputs:
+            new, info["webcam"] = _with_webcam_copies(cfg, samples, new, preprocess, progress)
     if init is not None and cfg.carried:
         hs = load_bundle_handset(init.path)
         if hs is None:
@@ -202,6 +205,24 @@ def gather(cfg: TrainConfig, init, spec: ModelSpec, preprocess, progress: Progre
     if len(hands) == 0:
         raise DatasetError("no usable samples: no hand was found in any image")
     return ModelData(hands, crops, preprocess, spec.inputs), info
+
+
+def _with_webcam_copies(cfg: TrainConfig, samples, hands: HandSet, preprocess, progress):
+    """The photos' hands and those found in their webcam copies (recorded samples, which
+    are webcam frames already, get none)."""
+    from training.webcam_hands import webcam_hands
+
+    photos = np.array([s.sidecar is None for s in samples], dtype=bool)
+    chosen = [s for s, p in zip(samples, photos, strict=True) if p]
+    copies, info = webcam_hands(
+        chosen, hands.subset(np.flatnonzero(photos)), cfg.webcam_copies,
+        preprocess.detector_complexity, progress, seed=cfg.seed,
+    )  # fmt: skip
+    progress.message(
+        f"webcam copies: {info['hands_found']} hands found in {info['scenes']} scenes "
+        f"({info['made_now']} made now, {info['seconds']:.0f} s)"
+    )
+    return HandSet.concat([hands, copies]), info
 
 
 def _leave_out(hands: HandSet, crops, groups: tuple[str, ...], dropped: set, progress: Progress):

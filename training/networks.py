@@ -14,6 +14,7 @@ from training.crop_augment import with_crop_augment
 from training.fit import fit, init_model, predict, training_batches
 from training.models import ModelSpec, build_model, crop_augment_strength
 from training.splits import SplitPlan, class_weights, kfold_indices, plan_split
+from training.webcam_hands import is_copy, without_leaks
 
 
 def training_length(run: Run, plan: SplitPlan, quiet: bool = False) -> dict:
@@ -149,7 +150,10 @@ def cross_validate(run: Run) -> dict | None:
         run.progress.message("cross-validation skipped: a label has fewer than 2 samples")
         return None
     truth, guess = [], []
+    origins = run.data.hands.origins
     for k, (rows, held) in enumerate(folds):
+        rows = without_leaks(rows, held, origins)
+        held = held[~is_copy(origins[held])]  # a fold is scored on photos as taken
         inner = plan_split(
             run.y[rows], run.data.hands.groups[rows], run.labels, None, cfg.val_fraction, 0.0,
             cfg.seed,

@@ -34,7 +34,8 @@ from training.models import ModelSpec, get_spec
 from training.networks import cross_validate, member_count, train_members, training_length
 from training.progress import Progress
 from training.report import write_report
-from training.splits import SplitPlan, plan_split
+from training.splits import SplitPlan
+from training.webcam_hands import plan_split_with_copies, source_names
 
 __all__ = ["TrainConfig", "TrainingError", "train", "train_on"]
 
@@ -96,11 +97,10 @@ def train_on(
     labels, rows = choose_labels(data.hands, init, data_info, progress)
     data = data.subset(rows)
     y = np.array([labels.index(lab) for lab in data.hands.labels], dtype=np.int64)
-    plan = plan_split(
+    plan = plan_split_with_copies(
         y,
-        data.hands.groups,
+        data.hands,
         labels,
-        data.hands.parts,
         cfg.val_fraction,
         cfg.test_fraction,
         cfg.seed,
@@ -128,7 +128,7 @@ def train_on(
         lr=cfg.learning_rate or (3e-4 if init else 1e-3),
         progress=progress,
         work=work,
-        sources=np.array([o.split("/")[0] for o in data.hands.origins], dtype=str),
+        sources=source_names(data.hands.origins),
         members=members,
         pretrained=pretrained,
         device=device,
