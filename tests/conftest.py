@@ -64,7 +64,8 @@ def make_sidecar_dataset(
     """
     import cv2
 
-    from handcam.hands.hand import Hand, synthetic_hand
+    from handcam.hands.hand import Hand
+    from handcam.testing import synthetic_hand
 
     rng = np.random.default_rng(seed)
     for label, spread in classes.items():

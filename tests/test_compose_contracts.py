@@ -14,11 +14,11 @@ import pytest
 
 from conftest import MODEL, REPO, write_video
 from handcam.capture.sources import Frame
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
-from handcam.signs.composer import ComposerConfig, TextComposer
+from handcam.signs.compose_stage import TextComposer
+from handcam.signs.composer import ComposerConfig
 from handcam.signs.smoothing import NO_HAND, SmoothedPrediction
+from handcam.testing import FakeClassifier, FakeHandDetector, synthetic_hand
 
 FPS = 15
 
@@ -195,7 +195,7 @@ def test_predict_compose_with_the_real_model(tmp_path):
 def test_stage_writes_a_motion_sign_at_its_onset():
     from types import SimpleNamespace as NS
 
-    from handcam.signs.composer import TextComposer
+    from handcam.signs.compose_stage import TextComposer
     from handcam.signs.motion import MotionResult
     from handcam.signs.smoothing import SmoothedPrediction
 

@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
-from handcam.capture.sources import FakeSource
-from handcam.hands.hand import FakeHandDetector
 from handcam.model.bundle import ModelBundle
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
@@ -62,7 +60,8 @@ def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
 
 
 def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
-    from handcam.hands.hand import Hand, synthetic_hand
+    from handcam.hands.hand import Hand
+    from handcam.testing import synthetic_hand
 
     def two(mode, pre):
         def fn(img):

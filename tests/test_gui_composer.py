@@ -9,9 +9,8 @@ import pytest
 
 from conftest import MODEL, frame
 from handcam.capture.sources import FrameSource
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
+from handcam.testing import FakeClassifier, FakeHandDetector, synthetic_hand
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
@@ -267,7 +266,7 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
 
 
 def test_a_long_text_does_not_widen_the_window(make_window, qtbot):
-    from handcam.signs.composer import ComposedText
+    from handcam.signs.compose_stage import ComposedText
 
     w = make_window()
     w.resize(1000, 700)

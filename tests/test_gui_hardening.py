@@ -14,10 +14,8 @@ import pytest
 
 from conftest import REPO, frame
 from handcam.capture.grabber import LatestSlot
-from handcam.capture.sources import FakeSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, frame
-from handcam.capture.sources import FakeSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel, load_model
 from handcam.recognition.events import SessionStats
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from PySide6.QtGui import QAction  # noqa: E402

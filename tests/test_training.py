@@ -8,9 +8,9 @@ import pytest
 
 from conftest import make_sidecar_dataset
 from handcam.features.preprocess import hand_features
-from handcam.hands.hand import synthetic_hand
 from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import KerasClassifier
+from handcam.testing import synthetic_hand
 from training.cli import main as train_main
 from training.splits import class_weights, kfold_indices, plan_split
 
@@ -244,7 +244,7 @@ def test_background_mask_finds_the_wall_not_the_hand():
 
 def test_a_class_without_hands_is_dropped_with_a_warning(tmp_path, capsys, monkeypatch):
     import handcam.hands.still
-    from handcam.hands.hand import FakeHandDetector
+    from handcam.testing import FakeHandDetector
 
     data = make_sidecar_dataset(tmp_path / "d", {"A": 1.0, "B": 0.5, "nothing": 0.2}, per_class=6)
     for sidecar in (data / "nothing").glob("*.json"):

@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, frame
-from handcam.capture.sources import FakeSource, FrameSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
+from handcam.capture.sources import FrameSource
 from handcam.recognition.assemble import LoadedModel, load_model
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402

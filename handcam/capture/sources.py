@@ -195,44 +195,6 @@ class ImageFolderSource(FrameSource):
         return None, None
 
 
-class FakeSource(FrameSource):
-    """Frames from a list of arrays (tests, demos). ``loop`` repeats them forever."""
-
-    def __init__(
-        self,
-        images: Sequence[np.ndarray],
-        loop: bool = False,
-        name: str = "fake",
-        live: bool = False,
-        fps: float | None = None,
-        fail_after: int | None = None,
-    ) -> None:
-        super().__init__()
-        if not images:
-            raise SourceError("fake source: no images given")
-        self.images = list(images)
-        self.loop = loop
-        self.name = name
-        self.is_live = live
-        self.fps = fps
-        self.fail_after = fail_after
-        self.closed = False
-
-    def _read(self) -> tuple[np.ndarray | None, str | None]:
-        if self.closed:
-            raise SourceError(f"{self.name}: read after close")
-        if self.fail_after is not None and self._index >= self.fail_after:
-            raise SourceError(f"{self.name}: stopped delivering frames")
-        if self.fps:
-            time.sleep(1.0 / self.fps)
-        if self._index >= len(self.images) and not self.loop:
-            return None, None
-        return self.images[self._index % len(self.images)], None
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def frame_problem(image: object) -> str | None:
     """Why ``image`` is not a usable RGB frame (height x width x 3, uint8), or None.
 

@@ -1,7 +1,7 @@
 """``handcam predict``: classify the hand in images, folders of images, or videos.
 
 With ``compose`` a video's smoothed signs are also composed into text (the same
-:class:`~handcam.signs.composer.TextComposer` the app uses): each per-frame JSON line carries
+:class:`~handcam.signs.compose_stage.TextComposer` the app uses): each per-frame JSON line carries
 ``text`` so far, and the video ends with one line of its composed text: alone without
 ``--json``, or a JSON object ``{"path", "frames", "text"}`` with it.
 """
@@ -23,7 +23,7 @@ from handcam.recognition.events import ModelFailed, Problem, Processed, SourceFa
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import result_record
 from handcam.recognition.session import DetectorFactory, RecognitionSession
-from handcam.signs.composer import TextComposer
+from handcam.signs.compose_stage import TextComposer
 
 log = logging.getLogger(__name__)
 

@@ -136,14 +136,3 @@ def assemble(
         gate=model.gate,
         motion=model.motion,
     )
-
-
-def build_pipeline(
-    bundle_path: str | os.PathLike,
-    kind: str = "video",
-    smoother: SmootherConfig | None = None,
-    max_hands: int = 2,
-    runtime: str = "auto",
-) -> Pipeline:
-    """:func:`load_model` then :func:`assemble`, for callers that need one pipeline."""
-    return assemble(load_model(bundle_path, runtime), kind, smoother, max_hands=max_hands)

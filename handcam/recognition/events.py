@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handcam.errors import HandcamError
 from handcam.recognition.pipeline import FrameResult
-from handcam.signs.composer import ComposedText
+from handcam.signs.compose_stage import ComposedText
 
 
 @dataclass(frozen=True)

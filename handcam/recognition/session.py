@@ -45,7 +45,7 @@ from handcam.recognition.events import (
 )
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import PredictionLog
-from handcam.signs.composer import TextComposer
+from handcam.signs.compose_stage import TextComposer
 from handcam.signs.smoothing import SmootherConfig
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from handcam.recognition.events import (
 )
 from handcam.recognition.pipeline import FrameResult
 from handcam.recognition.session import DetectorFactory, ModelLoader, RecognitionSession
-from handcam.signs.composer import TextComposer
+from handcam.signs.compose_stage import TextComposer
 from handcam.signs.smoothing import SmootherConfig
 
 log = logging.getLogger(__name__)
