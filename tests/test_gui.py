@@ -11,12 +11,12 @@ import pytest
 from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
 from handcam.model.bundle import ModelBundle
 from handcam.recognition.assemble import LoadedModel
+from handcam.recognition.events import Processed
+from handcam.signs.compose_stage import EMPTY_TEXT
 from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
-
-from handcam.ui.docks import attach_record_panel  # noqa: E402
 
 
 def fake_classifier(path):
@@ -48,8 +48,8 @@ def fake(n=None, value=90, name="fake"):
 def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
     w = make_window()
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
-    assert w.labels == ("A", "B") and "90%" in w.confidence_label.text()
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
+    assert w.labels == ("A", "B") and "90%" in w.side.confidence_label.text()
     qtbot.waitUntil(lambda: "processing" in w.status.text(), timeout=3000)
     assert "model on fake" in w.status.text()
     w.close()
@@ -83,7 +83,7 @@ def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
     w.worker.session._load = by_hand
     w.set_model("two-hands")
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() in ("A · B", "B · A"), timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() in ("A · B", "B · A"), timeout=5000)
     w.grab().save(str(tmp_path / "two.png"))
     w.close()
     rec = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
@@ -96,13 +96,13 @@ def test_no_hand_state(make_window, qtbot):
     w = make_window(detector=no_hands)
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.frames_shown > 5, timeout=5000)
-    assert w.big_label.text() == "" and w.confidence_label.text() == "no hand"
+    assert w.side.big_label.text() == "" and w.side.confidence_label.text() == "no hand"
 
 
 def test_no_camera_state_and_switching_source(make_window, qtbot, tmp_path):
     w = make_window()
     w.show_no_camera()
-    assert w.source_combo.itemText(0) == "No camera found"
+    assert w.toolbar.source_combo.itemText(0) == "No camera found"
     assert "No camera found" in w.video._message
     video = write_video(tmp_path / "v.mp4", frames=30)
     w.set_source(str(video))
@@ -128,16 +128,16 @@ def test_camera_loss_is_reported_and_retried(make_window, qtbot):
 
 def test_settings_persist(make_window, qtbot, tmp_path):
     w = make_window()
-    w.mirror_action.setChecked(False)
-    w.enter_spin.setValue(0.75)
+    w.menus.mirror_action.setChecked(False)
+    w.side.smoothing.enter_spin.setValue(0.75)
     w.close()
     w2 = make_window()
-    assert not w2.mirror_action.isChecked() and w2.enter_spin.value() == 0.75
+    assert not w2.menus.mirror_action.isChecked() and w2.side.smoothing.enter_spin.value() == 0.75
 
 
 def test_record_panel_capture_undo_and_burst(make_window, qtbot, tmp_path):
     w = make_window()
-    panel = attach_record_panel(w, tmp_path)
+    panel = w.add_record_dock(tmp_path)
     panel.set_dataset_dir(tmp_path / "ds")
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.frames_shown > 2, timeout=5000)
@@ -173,7 +173,7 @@ def test_a_burst_saves_each_frame_once_and_writes_off_the_gui_thread(
 
     monkeypatch.setattr(SampleStore, "save", spy)
     w = make_window()
-    panel = attach_record_panel(w, tmp_path)
+    panel = w.add_record_dock(tmp_path)
     panel.set_dataset_dir(tmp_path / "ds")
     # a slideshow: 4 different images, 4 frames a second, under a 20/s burst of 8
     images = [frame(value=v) for v in (10, 60, 110, 160)]
@@ -293,7 +293,7 @@ def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qt
     qtbot.waitUntil(lambda: w.model_path == new, timeout=5000)
     dialog.roll_back()
     qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
-    assert w.model_combo.findData(new) >= 0  # the new bundle stays available
+    assert w.toolbar.model_combo.findData(new) >= 0  # the new bundle stays available
 
 
 def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
@@ -309,11 +309,11 @@ def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
 
     w.worker.session._load = broken
     w.set_model("broken")
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
-    assert "5 outputs" in w.model_info.text() and w.worker.isRunning()
-    assert w.model_combo.currentData() == "fake-model"  # the picker shows the model in use
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=5000)
+    assert "5 outputs" in w.side.model_info.text() and w.worker.isRunning()
+    assert w.toolbar.model_combo.currentData() == "fake-model"  # the picker shows the model in use
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # old model still works
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)  # old model still works
 
 
 def test_folders_use_still_image_detection_and_videos_tracking(make_window, qtbot, tmp_path):
@@ -404,7 +404,7 @@ def test_a_hand_that_is_not_a_sign_says_so(make_window, qtbot):
         labels=("A", "B"),
         smoothed=SmoothedPrediction("not_a_sign", None, 0.5, None, sign=0.1),
     )
-    w.results.put(result)
-    qtbot.waitUntil(lambda: w.confidence_label.text() == "not a sign", timeout=5000)
-    assert w.big_label.text() == "\u2013"
+    w.show_update(Processed(result, EMPTY_TEXT))
+    qtbot.waitUntil(lambda: w.side.confidence_label.text() == "not a sign", timeout=5000)
+    assert w.side.big_label.text() == "\u2013"
     w.grab()  # the video overlay draws the state too

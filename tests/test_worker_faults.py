@@ -20,7 +20,6 @@ pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
 
 from handcam.recognition import session as session_module  # noqa: E402
-from handcam.ui.docks import attach_record_panel  # noqa: E402
 
 
 def fake_classifier(path):
@@ -55,7 +54,7 @@ def shown_messages(w) -> str:
 def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qtbot):
     w = make_window()
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
 
     def factory(path):
         if path == "broken":  # e.g. config.json with "training": null
@@ -64,12 +63,12 @@ def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qt
 
     w.worker.session._load = factory
     w.set_model("broken")
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
-    assert "TypeError" in w.model_info.text() and "previous model" in w.model_info.text()
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=5000)
+    assert "TypeError" in w.side.model_info.text() and "previous model" in w.side.model_info.text()
     assert w.worker.isRunning()
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 3, timeout=5000)  # the old model runs
-    assert w.big_label.text() == "B" and w.labels == ("A", "B")
+    assert w.side.big_label.text() == "B" and w.labels == ("A", "B")
 
 
 def test_a_detector_that_does_not_start_is_reported_and_a_new_model_retries(make_window, qtbot):
@@ -86,7 +85,7 @@ def test_a_detector_that_does_not_start_is_reported_and_a_new_model_retries(make
     qtbot.waitUntil(lambda: "hand detector did not start" in shown_messages(w), timeout=5000)
     assert "tflite missing" in shown_messages(w) and w.worker.isRunning()
     w.set_model("again")  # a new request tries again
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
 
 
 def test_pipeline_errors_skip_the_frame_and_the_loop_goes_on(make_window, qtbot):
@@ -105,7 +104,7 @@ def test_pipeline_errors_skip_the_frame_and_the_loop_goes_on(make_window, qtbot)
     qtbot.waitUntil(
         lambda: "landmarks out of range" in w.statusBar().currentMessage(), timeout=5000
     )
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
 
 
 def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
@@ -130,7 +129,7 @@ def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
     assert "not height x width x 3" in skipped or "not uint8" in skipped  # says why
     assert any(skipped in m for m in shown)  # and the window showed it
     assert w.worker.isRunning()
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # good frames go on
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)  # good frames go on
 
 
 def test_a_source_that_fails_mid_stream_is_reported(make_window, qtbot):
@@ -182,7 +181,7 @@ def test_an_unwritable_prediction_log_is_reported_and_recognition_goes_on(
 ):
     w = make_window(log=tmp_path / "no such folder" / "log.jsonl")
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     assert "prediction log not written" in w.statusBar().currentMessage()
 
 
@@ -194,7 +193,7 @@ def test_a_full_disk_under_the_prediction_log_is_reported(make_window, qtbot):
     assert "No space left" in w.statusBar().currentMessage()
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 3, timeout=5000)
-    assert w.worker.isRunning() and w.big_label.text() == "B"
+    assert w.worker.isRunning() and w.side.big_label.text() == "B"
 
 
 def test_a_disk_that_fills_mid_burst_keeps_the_saved_samples(
@@ -213,7 +212,7 @@ def test_a_disk_that_fills_mid_burst_keeps_the_saved_samples(
 
     monkeypatch.setattr(recording, "write_bytes_atomic", filling)
     w = make_window()
-    panel = attach_record_panel(w, tmp_path)
+    panel = w.add_record_dock(tmp_path)
     panel.set_dataset_dir(tmp_path / "ds")
     images = [frame(value=v) for v in range(10, 250, 20)]
     w.set_source("slides", factory=lambda: FakeSource(images, loop=True, fps=20, name="s"))
@@ -252,7 +251,7 @@ def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)  # still recognising
     w.set_model(str(model))  # picking it again: said, and the loaded one stays
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=10000)
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)
     assert w.worker.isRunning() and w.labels
@@ -272,7 +271,7 @@ def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtb
     w = make_window()
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     assert w.worker.isRunning() and len(tries) == 2
 
 
@@ -281,7 +280,7 @@ def test_a_failing_source_is_said_while_no_model_is_loaded(make_window, qtbot):
         raise OSError(f"{path}: no such model")
 
     w = make_window(classifier=no_model)
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=5000)
     w.set_source("clip", factory=fake(name="clip", fail_after=0))
     qtbot.waitUntil(lambda: "stopped delivering frames" in shown_messages(w), timeout=5000)
     assert w.worker.isRunning()
@@ -303,11 +302,11 @@ def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, m
     monkeypatch.setattr(Pipeline, "configure_smoother", lambda self, c: given.append(c))
     w = make_window()
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     n_built = len(built)
-    w.tau_spin.setValue(w.tau_spin.value() + 0.05)
+    w.side.smoothing.tau_spin.setValue(w.side.smoothing.tau_spin.value() + 0.05)
     qtbot.waitUntil(lambda: len(given) >= 1, timeout=5000)
     assert isinstance(given[-1], SmootherConfig)
-    assert abs(given[-1].tau_s - w.tau_spin.value()) < 1e-6
+    assert abs(given[-1].tau_s - w.side.smoothing.tau_spin.value()) < 1e-6
     qtbot.wait(300)
     assert len(built) == n_built  # the pipeline (its tracks and J/Z paths) was kept

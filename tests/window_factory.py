@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handcam.capture.grabber import LatestSlot
 from handcam.ui.main_window import MainWindow
 from handcam.ui.settings import open_settings
 from handcam.ui.worker import RecognitionWorker
@@ -23,14 +22,12 @@ def build_window(
     list_models: bool = False,
 ) -> MainWindow:
     """A shown window whose worker runs and has been asked for ``model``."""
-    results = LatestSlot()
     log = (tmp_path / "log.jsonl") if log_path is True else (log_path or None)
-    worker = RecognitionWorker(results, classifier, detector, log_path=log)
+    worker = RecognitionWorker(classifier, detector, log_path=log)
     settings = open_settings(str(tmp_path / settings_name))
     w = MainWindow(
         settings,
         worker,
-        results,
         model_dirs=model_dirs or [tmp_path],
         cameras=cameras or [],
         data_dir=tmp_path,

@@ -209,6 +209,13 @@ def frame_problem(image: object) -> str | None:
     return None
 
 
+def detection_kind(source: FrameSource | type[FrameSource] | None) -> str:
+    """How hands are found in a source's frames: "image" for unrelated stills (an image
+    folder: each detected on its own), "video" for a stream (tracked)."""
+    kind = source if isinstance(source, type) else type(source)
+    return "image" if issubclass(kind, ImageFolderSource) else "video"
+
+
 def list_images(root: Path) -> list[Path]:
     """All image files under ``root`` (recursive, sorted, hidden files excluded)."""
     return sorted(

@@ -55,7 +55,17 @@ class Problem(Event):
 
 @dataclass(frozen=True, eq=False)
 class Processed(Event):
+    """One frame, recognised: the result and the composed text after it (what the window
+    shows of the frame; frozen, it crosses threads whole)."""
+
     result: FrameResult
+    text: ComposedText
+
+
+@dataclass(frozen=True)
+class TextEdited(Event):
+    """A text edit or new composing settings were applied: the text now."""
+
     text: ComposedText
 
 

@@ -5,8 +5,11 @@ A session owns a frame source, a loaded model, the hand detectors and the pipeli
 text composer, the prediction log and the running figures. Requests (a new source, model
 or smoothing) may come from any thread and are applied at the start of the next step.
 :meth:`RecognitionSession.run` is a plain generator of :class:`Event` objects, as napari's
-workers wrap plain generators: the window's Qt worker turns them into signals; ``predict``
-reads them in its own thread.
+workers wrap plain generators: the window's Qt worker turns them into signals and puts each
+frame's frozen :class:`Processed` (the result and the text after it) in its mailbox;
+``predict`` reads them in its own thread. The composer is the loop's alone: the window's
+edits (backspace, clear) and composing settings are requests too, and what they did comes
+back as a :class:`TextEdited`. :func:`open_session` is the one way to build a session.
 
 Nothing that goes wrong ends the loop: a model that fails to load is said and the previous
 one kept; a frame that cannot be processed is skipped and said (the pipeline starts afresh
@@ -25,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handcam.capture.grabber import FrameGrabber, InlineReader
-from handcam.capture.sources import Frame, FrameSource, ImageFolderSource, frame_problem
+from handcam.capture.sources import Frame, FrameSource, detection_kind, frame_problem
 from handcam.errors import HandcamError
 from handcam.hands.hand import HandDetector
 from handcam.model.gate import describe_gate
-from handcam.recognition.assemble import LoadedModel, assemble, load_model, make_detector
+from handcam.recognition.assemble import LoadedModel, assemble, detector_for, load_model
 from handcam.recognition.events import (
     Event,
     ModelFailed,
@@ -41,11 +44,13 @@ from handcam.recognition.events import (
     SourceEnded,
     SourceFailed,
     SourceStarted,
+    TextEdited,
     describe,
 )
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import PredictionLog
-from handcam.signs.compose_stage import TextComposer
+from handcam.signs.compose_stage import TEXT_EDITS, TextComposer
+from handcam.signs.composer import ComposerConfig
 from handcam.signs.smoothing import SmootherConfig
 
 log = logging.getLogger(__name__)
@@ -95,30 +100,31 @@ class _State:
 
 
 class RecognitionSession:
-    """Frames of one source through one model, step by step.
+    """Frames of one source through one model, step by step (build it with
+    :func:`open_session`).
 
     ``realtime``: read sources in a capture thread where the newest frame wins (the
     window); otherwise every frame is read and processed in the loop's thread (``predict``,
-    ``bench``). ``model_loader`` and ``detector_factory`` are the real ones by default;
-    tests pass fakes.
+    ``bench``). ``model_loader`` and ``detector_factory``: tests pass fakes.
     """
 
     def __init__(
         self,
-        model_loader: ModelLoader = load_model,
-        detector_factory: DetectorFactory = make_detector,
+        model_loader: ModelLoader,
+        detector_factory: DetectorFactory,
         log_path: Path | None = None,
         realtime: bool = True,
-        composer: TextComposer | None = None,
     ) -> None:
         self._load = model_loader
         self._make_detector = detector_factory
         self.realtime = realtime
-        self.composer = composer or TextComposer()  # the GUI edits it from its thread
+        self.composer = TextComposer()  # the loop's own: others ask (edit_text, ...)
         self._lock = threading.Lock()
         self._pending_source: SourceRequest | None = None
         self._pending_model: str | LoadedModel | None = None
         self._pending_smoother: SmootherConfig | None = None
+        self._pending_composing: ComposerConfig | None = None
+        self._pending_edits: list[str] = []
         self._smoother = SmootherConfig()
         self._log_path = log_path
         self._log: PredictionLog | None = None  # opened at the first step
@@ -140,6 +146,19 @@ class RecognitionSession:
     def set_smoother(self, config: SmootherConfig) -> None:
         with self._lock:
             self._pending_smoother = config
+
+    def set_composing(self, config: ComposerConfig) -> None:
+        """New hold / end-of-word times for the composer (the text stays)."""
+        with self._lock:
+            self._pending_composing = config
+
+    def edit_text(self, edit: str) -> None:
+        """Ask for a text edit (one of ``TEXT_EDITS``: backspace, clear), applied in order
+        between frames; a :class:`TextEdited` says the text after it."""
+        if edit not in TEXT_EDITS:
+            raise ValueError(f"unknown text edit {edit!r}; expected one of {TEXT_EDITS}")
+        with self._lock:
+            self._pending_edits.append(edit)
 
     def stats(self) -> SessionStats:
         with self._lock:
@@ -220,6 +239,14 @@ class RecognitionSession:
             new_model, self._pending_model = self._pending_model, None
             new_source, self._pending_source = self._pending_source, None
             new_smoother, self._pending_smoother = self._pending_smoother, None
+            composing, self._pending_composing = self._pending_composing, None
+            edits, self._pending_edits = self._pending_edits, []
+        if composing is not None or edits:
+            if composing is not None:
+                self.composer.set_config(composing)
+            for edit in edits:
+                self.composer.edit(edit)
+            self._events.append(TextEdited(self.composer.snapshot()))
         if new_smoother is not None:
             self._smoother = new_smoother
             if state.pipeline is not None:  # tracks, smoothed state and J/Z paths go on
@@ -341,8 +368,7 @@ class RecognitionSession:
     def _ensure_pipeline(self, state: _State) -> Pipeline | None:
         """The pipeline for this source kind; None (said once) if no detector starts."""
         assert state.reader is not None and state.model is not None
-        # Unrelated stills (a folder) are detected one by one; streams are tracked.
-        wanted = "image" if state.reader.source_kind is ImageFolderSource else "video"
+        wanted = detection_kind(state.reader.source_kind)
         if state.pipeline is not None and wanted == state.kind:
             return state.pipeline
         if state.detector_error is not None and wanted == state.kind:
@@ -393,5 +419,30 @@ class RecognitionSession:
                 state.model.device,
                 state.processed,
                 state.failed,
-                live=reader.source_kind is not ImageFolderSource,
+                live=detection_kind(reader.source_kind) == "video",
             )
+
+
+def open_session(
+    model: str | Path | LoadedModel | None = None,
+    *,
+    realtime: bool = True,
+    log_path: Path | None = None,
+    max_hands: int = 2,
+    model_loader: ModelLoader = load_model,
+    detector_factory: DetectorFactory | None = None,
+) -> RecognitionSession:
+    """The one way to build a recognition session (the window's worker, ``predict``,
+    ``bench``, the soak): ``model``, a bundle path (loaded in the loop by
+    ``model_loader``) or a model already loaded, may also come later through
+    :meth:`RecognitionSession.set_model`. Hand detectors come from the model's detection
+    settings (:func:`~handcam.recognition.assemble.detector_for`) unless
+    ``detector_factory`` (tests: fakes) is given."""
+
+    def detectors(kind: str, loaded: LoadedModel) -> HandDetector:
+        return detector_for(kind, loaded.preprocess, max_hands)
+
+    session = RecognitionSession(model_loader, detector_factory or detectors, log_path, realtime)
+    if model is not None:
+        session.set_model(model)
+    return session
