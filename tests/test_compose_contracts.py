@@ -18,7 +18,7 @@ from handcam.recognition.assemble import LoadedModel
 from handcam.signs.compose_stage import TextComposer
 from handcam.signs.composer import ComposerConfig
 from handcam.signs.smoothing import NO_HAND, SmoothedPrediction
-from handcam.testing import FakeClassifier, FakeHandDetector, synthetic_hand
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource, synthetic_hand
 
 FPS = 15
 
@@ -53,18 +53,33 @@ def test_stage_composes_results_and_reports_the_hold():
     assert snap.text == "42 7" and snap.history == ("42",)
 
 
-def test_stage_tolerates_unknown_states_and_restarts_timing_per_source():
+def test_an_unknown_state_pauses_the_hold_and_does_not_end_it():
     stage = TextComposer()
     n = feed(stage, [("4", 0.3)])
     stage.feed(result(n, None, state="moving"))  # a state it does not know: not a sign
-    # another source, its frames from 0 again: the hold does not carry over
-    feed(stage, [("4", 0.2)], source="video")
+    feed(stage, [("4", 0.2)], start=n + 1)
+    assert stage.text == "4"  # 0.3 s + 0.2 s of the same sign, a short pause between
+
+
+def test_another_source_restarts_the_timing_even_when_its_frames_go_on_counting():
+    stage = TextComposer()
+    n = feed(stage, [("4", 0.3)], source="cam")
+    # frames of another source that carry on from the same index and time: only its name
+    # says it is another source, and the hold must not carry over
+    n = feed(stage, [("4", 0.2)], start=n, source="video")
     assert stage.text == ""
-    feed(stage, [("4", 0.5)], start=3, source="video")
+    feed(stage, [("4", 0.3)], start=n, source="video")
     assert stage.text == "4"
 
 
-def test_stage_edits_and_settings_are_thread_safe_and_keep_the_text():
+def test_a_source_restarted_from_its_first_frame_restarts_the_timing():
+    stage = TextComposer()
+    feed(stage, [("4", 0.3)], start=30)
+    feed(stage, [("4", 0.2)])  # the same source from frame 0 (a video played again)
+    assert stage.text == ""
+
+
+def test_edits_keep_the_text_and_settings_keep_the_text():
     stage = TextComposer()
     feed(stage, [("1", 0.6), (None, 0.4), ("2", 0.6)])
     assert stage.text == "12"
@@ -73,29 +88,52 @@ def test_stage_edits_and_settings_are_thread_safe_and_keep_the_text():
     assert stage.backspace() == "2" and stage.snapshot().text == "1"
     stage.clear()
     assert stage.snapshot().text == ""
+    with pytest.raises(ValueError, match="unknown text edit"):
+        stage.edit("undo")
 
-    removed = []
 
-    def edit():  # backspaces while frames are composed: no edit may be lost or doubled
-        for _ in range(200):
-            token = stage.backspace()
-            if token is not None:
-                removed.append(token)
-            time.sleep(0.0005)
+class PacedSource(FakeSource):
+    """Frames read every 2 ms whose own time runs at 30 frames/s."""
 
-    worker = threading.Thread(target=edit)
-    committed = 0
-    i = 100
-    worker.start()
-    for _ in range(10):
-        for label, seconds in (("1", 1.2), (None, 0.4)):
-            for _ in range(round(seconds * FPS)):
-                committed += stage.feed(result(i, label)).committed == "1"
-                i += 1
-    worker.join()
-    assert committed == 10 and len(removed) > 0
-    assert stage.text.count("1") == committed - removed.count("1")
-    assert set(stage.text) <= {"1"}
+    def _media_time(self, t_read: float) -> float:
+        return self._index / 30
+
+
+def test_edits_asked_from_another_thread_while_frames_compose_are_each_applied_once():
+    """The window's Backspace reaches the loop's composer as a request: asked from another
+    thread while the loop writes signs, every edit is applied exactly once, between
+    frames, and said with the text after it."""
+    from handcam.recognition.events import Processed, TextEdited
+    from handcam.recognition.session import open_session
+
+    sign, away = np.full((8, 8, 3), 200, np.uint8), np.zeros((8, 8, 3), np.uint8)
+    frames = [sign] * 20 + [away] * 8  # a 1 held 0.67 s, then 0.27 s without a hand
+    model = LoadedModel.of(FakeClassifier(["0", "1"], fn=lambda f: [0.0, 1.0]))
+    detect = FakeHandDetector(lambda img: [synthetic_hand(8, 8)] if img[0, 0, 0] else [])
+    session = open_session(model, realtime=False, detector_factory=lambda k, m: detect)
+    session.set_source(lambda: PacedSource(frames * 40, fps=500), "signs", live=False)
+    asked, halfway = 15, threading.Event()
+
+    def backspaces():  # asked while the second half of the signs is written
+        halfway.wait(30)
+        for _ in range(asked):
+            session.edit_text("backspace")
+            time.sleep(0.005)
+
+    editor = threading.Thread(target=backspaces)
+    editor.start()
+    committed, edits_said, texts = 0, 0, []
+    for event in session.run(until_source_ends=True):
+        if isinstance(event, Processed):
+            committed += event.text.committed == "1"
+            if committed == 20:
+                halfway.set()
+        edits_said += isinstance(event, TextEdited)
+        if isinstance(event, Processed | TextEdited):
+            texts.append(event.text.text)
+    editor.join()
+    assert committed == 40 and 0 < edits_said <= asked
+    assert texts[-1] == "1" * (40 - asked)  # each edit once: none lost, none doubled
 
 
 # --- predict --compose -------------------------------------------------------------

@@ -19,7 +19,7 @@ from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
 
-from handcam.recognition import session as session_module  # noqa: E402
+from handcam.recognition import feed as feed_module  # noqa: E402
 
 
 def fake_classifier(path):
@@ -161,7 +161,7 @@ class BlockingCamera(FrameSource):
 def test_a_blocking_camera_is_reported_and_another_source_can_be_picked(
     make_window, qtbot, monkeypatch
 ):
-    monkeypatch.setattr(session_module, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(feed_module, "STALL_SECONDS", 0.5)
     release = threading.Event()
     try:
         w = make_window()
@@ -258,7 +258,7 @@ def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
 
 
 def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtbot, monkeypatch):
-    real = session_module.FrameGrabber
+    real = feed_module.FrameGrabber
     tries = []
 
     def grabber_once_broken(*args, **kwargs):
@@ -267,7 +267,7 @@ def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtb
             raise MemoryError("cannot allocate the frame buffer")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(session_module, "FrameGrabber", grabber_once_broken)
+    monkeypatch.setattr(feed_module, "FrameGrabber", grabber_once_broken)
     w = make_window()
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)

@@ -1,9 +1,10 @@
 """The recognition session: the one Qt-free loop that the window, ``handcam predict`` on a
 video, ``handcam bench`` and the soak run.
 
-A session owns a frame source, a loaded model, the hand detectors and the pipeline, the
-text composer, the prediction log and the running figures. Requests (a new source, model
-or smoothing) may come from any thread and are applied at the start of the next step.
+A session owns a frame source (:mod:`handcam.recognition.feed`), a loaded model, the hand
+detectors and the pipeline, the text composer, the prediction log and the running figures.
+Requests (a new source, model, smoothing or text edit) may come from any thread and are
+applied at the start of the next step.
 :meth:`RecognitionSession.run` is a plain generator of :class:`Event` objects, as napari's
 workers wrap plain generators: the window's Qt worker turns them into signals and puts each
 frame's frozen :class:`Processed` (the result and the text after it) in its mailbox;
@@ -27,7 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handcam.capture.grabber import FrameGrabber, InlineReader
 from handcam.capture.sources import Frame, FrameSource, detection_kind, frame_problem
 from handcam.errors import HandcamError
 from handcam.hands.hand import HandDetector
@@ -41,12 +41,10 @@ from handcam.recognition.events import (
     Problem,
     Processed,
     SessionStats,
-    SourceEnded,
-    SourceFailed,
-    SourceStarted,
     TextEdited,
     describe,
 )
+from handcam.recognition.feed import SourceFeed, SourceRequest
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import PredictionLog
 from handcam.signs.compose_stage import TEXT_EDITS, TextComposer
@@ -57,25 +55,16 @@ log = logging.getLogger(__name__)
 
 ModelLoader = Callable[[str], LoadedModel]
 DetectorFactory = Callable[[str, LoadedModel], HandDetector]
-RETRY_SECONDS = 2.0
 STATS_INTERVAL_S = 0.25
-STALL_SECONDS = 5.0  # no frame for this long: say so
 REPORT_EVERY_S = 5.0  # the same kind of problem is said at most this often
 RESET_AFTER_FAILURES = 3  # frames failing in a row: the pipeline (tracking) starts afresh
-
-
-SourceRequest = tuple[Callable[[], FrameSource], str, bool]  # factory, name, live
 
 
 @dataclass
 class _State:
     """What the loop holds between steps (the loop's thread only)."""
 
-    reader: FrameGrabber | InlineReader | None = None
-    source: SourceRequest | None = None
-    retry_at: float = 0.0
-    last_frame_at: float = 0.0
-    stalled: bool = False
+    feed: SourceFeed
     model: LoadedModel | None = None
     detectors: dict[str, HandDetector] = field(default_factory=dict)
     pipeline: Pipeline | None = None
@@ -130,8 +119,8 @@ class RecognitionSession:
         self._log: PredictionLog | None = None  # opened at the first step
         self._reported: dict[str, float] = {}
         self._stats = SessionStats("", 0.0, 0.0, 0, {}, "")
-        self._state = _State()
         self._events: list[Event] = []
+        self._state = _State(SourceFeed(realtime, self._events.append))
 
     # --- requests (any thread) ----------------------------------------------------------
     def set_source(self, factory: Callable[[], FrameSource], name: str, live: bool) -> None:
@@ -188,14 +177,15 @@ class RecognitionSession:
             self._report("step", f"recognition error: {describe(exc)}", exc)
             self._state.pipeline = None
             time.sleep(0.1)
-        events, self._events = self._events, []
+        events = list(self._events)
+        self._events.clear()  # the feed says into this same list
         return events
 
     def close(self) -> None:
         """Stop the source (in this thread), close the detectors and the log."""
         state = self._state
         try:
-            self._stop_reader(state)
+            state.feed.stop()
         finally:
             state.close_detectors()
             if self._log is not None:
@@ -215,24 +205,22 @@ class RecognitionSession:
         """No source is running or asked for: it ended or failed for good."""
         with self._lock:
             pending = self._pending_source is not None
-        return not pending and self._state.source is None
+        return not pending and self._state.feed.source is None
 
     def _step(self, state: _State) -> None:
         self._apply_requests(state)
-        self._ensure_reader(state)
-        if state.reader is None or state.model is None:
+        feed = state.feed
+        feed.ensure()
+        if feed.reader is None or state.model is None:
             # no model yet: frames wait, but a source that ends or fails is still said
-            if state.reader is not None and state.reader.done.is_set():
-                self._check_source(state)
-            if state.source is None or state.model is None or self.realtime:
+            if feed.reader is not None and feed.reader.done.is_set():
+                feed.check()
+            if feed.source is None or state.model is None or self.realtime:
                 time.sleep(0.02)
             return
-        item = state.reader.take(timeout=0.1)
-        if item is None:
-            self._check_source(state)
-            return
-        state.last_frame_at, state.stalled = time.monotonic(), False
-        self._process(state, *item)
+        item = feed.take(timeout=0.1)
+        if item is not None:
+            self._process(state, *item)
 
     def _apply_requests(self, state: _State) -> None:
         with self._lock:
@@ -254,8 +242,7 @@ class RecognitionSession:
         if new_model is not None:
             self._load_model(state, new_model)
         if new_source is not None:
-            self._stop_reader(state)
-            state.source, state.retry_at = new_source, 0.0
+            state.feed.switch(new_source)
             state.pipeline, state.detector_error = None, None
 
     def _load_model(self, state: _State, request: str | LoadedModel) -> None:
@@ -277,60 +264,10 @@ class RecognitionSession:
                 return
         state.model = model
         state.close_detectors()  # built for the old model's preprocessing
-        state.last_frame_at = time.monotonic()  # loading is not a stalled source
+        state.feed.waited()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
         gate = describe_gate(model.gate)
         self._events.append(ModelReady(ModelInfo(path, model.labels, model.device, gate)))
-
-    def _ensure_reader(self, state: _State) -> None:
-        if state.source is None or state.reader is not None:
-            return
-        if time.monotonic() < state.retry_at:
-            return
-        factory = state.source[0]
-        reader = FrameGrabber(factory, realtime=True) if self.realtime else InlineReader(factory)
-        state.reader = reader.start()
-        state.last_frame_at, state.stalled = time.monotonic(), False
-        self._events.append(SourceStarted(state.source[1]))
-
-    def _stop_reader(self, state: _State) -> None:
-        if state.reader is not None:
-            # a blocked source is abandoned quickly (its thread ends when the read returns)
-            state.reader.stop(timeout=1.0 if state.stalled else 5.0)
-            state.reader = None
-
-    def _check_source(self, state: _State) -> None:
-        """No frame came: the source ended, failed, or stalls."""
-        reader = state.reader
-        assert reader is not None and state.source is not None
-        if reader.done.is_set():
-            state.retry_at = self._source_finished(state.source, reader)
-            state.reader = None
-            if state.retry_at == float("inf"):
-                state.source = None
-            return
-        waited = time.monotonic() - state.last_frame_at
-        if not state.stalled and waited >= STALL_SECONDS:
-            state.stalled = True
-            name = reader.source_name or state.source[1]
-            self._events.append(
-                Problem(f"{name}: no frame for {waited:.0f} s (blocked or busy?) - waiting")
-            )
-
-    def _source_finished(self, source: SourceRequest, reader) -> float:
-        """A source ended or failed: retry live ones (returns when), say the rest."""
-        reader.stop()
-        error = reader.error
-        _, name, live = source
-        if error is not None and live:
-            message = f"{describe(error)} - retrying every {RETRY_SECONDS:.0f} s"
-            self._events.append(SourceFailed(message))
-            return time.monotonic() + RETRY_SECONDS
-        if error is not None:
-            self._events.append(SourceFailed(describe(error)))
-        else:
-            self._events.append(SourceEnded(f"{name}: end of source"))
-        return float("inf")
 
     def _process(self, state: _State, frame: Frame, decode_ms: float) -> None:
         """Recognise one frame; an unusable frame or a failing pipeline skips it."""
@@ -367,8 +304,8 @@ class RecognitionSession:
 
     def _ensure_pipeline(self, state: _State) -> Pipeline | None:
         """The pipeline for this source kind; None (said once) if no detector starts."""
-        assert state.reader is not None and state.model is not None
-        wanted = detection_kind(state.reader.source_kind)
+        assert state.feed.reader is not None and state.model is not None
+        wanted = detection_kind(state.feed.reader.source_kind)
         if state.pipeline is not None and wanted == state.kind:
             return state.pipeline
         if state.detector_error is not None and wanted == state.kind:
@@ -399,7 +336,7 @@ class RecognitionSession:
             self._events.append(Problem(message))
 
     def _update_stats(self, state: _State) -> None:
-        reader, done_times, stage_hist = state.reader, state.done_times, state.stage_hist
+        reader, done_times, stage_hist = state.feed.reader, state.done_times, state.stage_hist
         assert reader is not None and state.model is not None
         span = done_times[-1] - done_times[0] if len(done_times) > 1 else 0.0
         proc_fps = (len(done_times) - 1) / span if span > 0 else 0.0
