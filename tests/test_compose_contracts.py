@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import MODEL, REPO, write_video
+from conftest import MODEL, REPO
 from handcam.capture.sources import Frame
 from handcam.recognition.assemble import LoadedModel
 from handcam.signs.compose_stage import TextComposer
@@ -213,10 +213,30 @@ def test_cli_passes_compose(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out == "422 7\n"
 
 
-def test_predict_compose_with_the_real_model(tmp_path):
+def real_signing_video(path, fps=15):
+    """Held-out signers' 1 and 5 (digits photos on a synthetic scene), each held 1.2 s, the
+    hand away 2 s between them: 30 frames of the scene alone, then 8 more at the end."""
+    import cv2
+
+    from conftest import composite, heldout_photo
+
+    frames = []
+    for label in ("1", "5"):
+        img, _ = composite([(heldout_photo(label, 2), (320, 250), 240, False)], "gradient", 1)
+        frames += [img] * round(1.2 * fps)
+        empty, _ = composite([], "gradient", 1)
+        frames += [empty] * (30 if label == "1" else 8)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
+    for img in frames:
+        out.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    out.release()
+    return path, len(frames)
+
+
+def test_predict_compose_with_the_real_model(tmp_path, dataset_dir):
     if not MODEL.is_dir():
         pytest.skip("models/digits not built")
-    video = write_video(tmp_path / "v.mp4", frames=8)  # no hand in it: nothing composed
+    video, n = real_signing_video(tmp_path / "signs.mp4")
     proc = subprocess.run(
         [sys.executable, "-m", "handcam", "predict", str(video), "--compose", "--json"],
         capture_output=True,
@@ -226,8 +246,10 @@ def test_predict_compose_with_the_real_model(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(rows) == 9 and all(r["text"] == "" for r in rows[:-1])
-    assert rows[-1] == {"path": str(video), "frames": 8, "text": ""}
+    assert len(rows) == n + 1 and rows[0]["text"] == ""
+    texts = [r["text"] for r in rows[:-1]]
+    assert "1" in texts and texts[-1] == "1 5"  # the 1, a word end while away, the 5
+    assert rows[-1] == {"path": str(video), "frames": n, "text": "1 5"}
 
 
 def test_stage_writes_a_motion_sign_at_its_onset():

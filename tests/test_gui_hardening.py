@@ -192,7 +192,9 @@ def test_camera_candidates_on_each_system(monkeypatch, tmp_path):
         monkeypatch.setattr(sys, "platform", platform)
         assert camera_candidates(4) == [0, 1, 2, 3]  # no device files: numbered from 0
     monkeypatch.setattr(sys, "platform", "linux")
-    assert all(isinstance(i, int) for i in camera_candidates())
+    for name in ("video2", "video0", "video10", "video63", "video64", "videoX", "video", "vcs"):
+        (tmp_path / name).touch()
+    assert camera_candidates(4, dev=tmp_path) == [0, 2, 10, 63]  # the devices there, in order
 
 
 def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
 
 from handcam.recognition import feed as feed_module  # noqa: E402
+from handcam.recognition import session as session_module  # noqa: E402
 
 
 def fake_classifier(path):
@@ -105,6 +106,52 @@ def test_pipeline_errors_skip_the_frame_and_the_loop_goes_on(make_window, qtbot)
         lambda: "landmarks out of range" in w.statusBar().currentMessage(), timeout=5000
     )
     qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
+
+
+def run_failing_frames(monkeypatch, failing: set[int], n: int = 16):
+    """A session over ``n`` frames whose hand detector raises on the ``failing`` ones;
+    returns (the frames at which a pipeline was built, the problems said)."""
+    from handcam.recognition.events import Problem
+
+    seen = [0]
+
+    def detect(image):
+        seen[0] += 1
+        if seen[0] - 1 in failing:
+            raise ValueError("landmarks out of range")
+        return FakeHandDetector().fn(image)
+
+    built = []
+    real = session_module.assemble
+
+    def assemble(*args, **kwargs):
+        built.append(seen[0])  # the frames read before this pipeline
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "assemble", assemble)
+    session = session_module.open_session(
+        fake_classifier(""), realtime=False,
+        detector_factory=lambda kind, model: FakeHandDetector(detect),
+    )  # fmt: skip
+    session.set_source(lambda: FakeSource([frame()] * n), "clip", live=False)
+    said = [e.message for e in session.run(until_source_ends=True) if isinstance(e, Problem)]
+    return built, said
+
+
+def test_three_failing_frames_in_a_row_start_the_pipeline_afresh(monkeypatch):
+    built, _ = run_failing_frames(monkeypatch, {3, 4, 8, 9, 10})
+    # two in a row (frames 3, 4) keep the pipeline; the third in a row (frame 10) drops it,
+    # and frame 11 is read by a new one
+    assert session_module.RESET_AFTER_FAILURES == 3
+    assert built == [0, 11]
+
+
+def test_a_failure_every_frame_is_said_once_per_report_interval(monkeypatch):
+    _, said = run_failing_frames(monkeypatch, {3, 4, 8, 9, 10})
+    assert len(said) == 1 and "frame 3 not recognised: ValueError" in said[0]
+    monkeypatch.setattr(session_module, "REPORT_EVERY_S", 0.0)
+    _, said = run_failing_frames(monkeypatch, {3, 4, 8, 9, 10})
+    assert [m.split(" not")[0] for m in said] == [f"frame {i}" for i in (3, 4, 8, 9, 10)]
 
 
 def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
@@ -288,9 +335,7 @@ def test_a_failing_source_is_said_while_no_model_is_loaded(make_window, qtbot):
 
 def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, monkeypatch):
     from handcam.recognition.pipeline import Pipeline
-    from handcam.signs.smoothing import SmootherConfig
 
-    given = []
     built = []
     real_init = Pipeline.__init__
 
@@ -299,14 +344,14 @@ def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, m
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(Pipeline, "__init__", counting_init)
-    monkeypatch.setattr(Pipeline, "configure_smoother", lambda self, c: given.append(c))
-    w = make_window()
+    w = make_window()  # the classifier is 90% sure of B on every frame
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     n_built = len(built)
-    w.side.smoothing.tau_spin.setValue(w.side.smoothing.tau_spin.value() + 0.05)
-    qtbot.waitUntil(lambda: len(given) >= 1, timeout=5000)
-    assert isinstance(given[-1], SmootherConfig)
-    assert abs(given[-1].tau_s - w.side.smoothing.tau_spin.value()) < 1e-6
-    qtbot.wait(300)
-    assert len(built) == n_built  # the pipeline (its tracks and J/Z paths) was kept
+    smoothing = w.side.smoothing
+    smoothing.enter_spin.setValue(1.0)  # show above 100%, hide below 95%: B is no longer
+    smoothing.exit_spin.setValue(0.95)  # sure enough to be shown
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "?", timeout=5000)
+    assert "unsure (90%)" in w.side.confidence_label.text()
+    assert built[-1].smoother_config.exit == 0.95
+    assert len(built) == n_built  # the same pipeline (its tracks and J/Z paths) goes on

@@ -257,12 +257,11 @@ def camera_backend() -> int:
     return cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
 
 
-def camera_candidates(max_index: int = 5) -> list[int]:
-    """Indexes worth probing: the /dev/video* devices on Linux, 0..max_index-1 elsewhere
-    (macOS and Windows have no device files; they number cameras from 0)."""
+def camera_candidates(max_index: int = 5, dev: Path = Path("/dev")) -> list[int]:
+    """Indexes worth probing: the ``dev``/video* devices on Linux (below 64), 0..max_index-1
+    elsewhere (macOS and Windows have no device files; they number cameras from 0)."""
     import sys
 
-    dev = Path("/dev")
     if sys.platform.startswith("linux") and dev.is_dir():
         found = sorted(int(p.name[5:]) for p in dev.glob("video*") if p.name[5:].isdigit())
         return [i for i in found if i < 64]
