@@ -75,8 +75,8 @@ def test_another_source_restarts_the_timing_even_when_its_frames_go_on_counting(
 def test_a_source_restarted_from_its_first_frame_restarts_the_timing():
     stage = TextComposer()
     feed(stage, [("4", 0.3)], start=30)
-    feed(stage, [("4", 0.2)])  # the same source from frame 0 (a video played again)
-    assert stage.text == ""
+    feed(stage, [("4", 0.3)])  # the same source from frame 0 (a video played again)
+    assert stage.text == ""  # 0.3 s and 0.3 s: neither hold is long enough alone
 
 
 def test_edits_keep_the_text_and_settings_keep_the_text():
