@@ -82,6 +82,15 @@ def make_sidecar_dataset(
     return root
 
 
+TINY_CLASSES = {"open": 1.0, "half": 0.55, "closed": 0.15}  # finger spreads
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """A tiny sidecar dataset of three classes (training tests)."""
+    return make_sidecar_dataset(tmp_path_factory.mktemp("tiny"), TINY_CLASSES)
+
+
 def composite(
     hands: list[tuple[Path, tuple[float, float], int, bool]],
     scene: str = "clutter",
