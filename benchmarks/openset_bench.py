@@ -23,18 +23,19 @@ def openset(
     """The "not a sign" gate on hand shapes the model never learnt.
 
     Signers are split (seeded) 70/30. For each set of "unknown" labels, handcam's training
-    learns the other labels from the first 70% of signers (grouped validation inside
-    them); on the other 30%: the known labels' accuracy with the gate (a known sign the
-    gate rejects counts as wrong), the share of known signs the gate lets pass, the
-    false-accept rate (unknown shapes the gate lets through as a sign) at the app's
-    operating threshold (``handcam.model.gate.LIVE_MARGIN`` times the calibrated one; the
+    learns the other labels from the first 70% of signers (grouped validation inside them);
+    on the other 30%: the known labels' accuracy with the gate (a known sign the gate
+    rejects counts as wrong), the share of known signs the gate lets pass, the false-accept
+    rate (unknown shapes the gate lets through as a sign) at the app's operating threshold
+    (the old gate: ``handcam.model.legacy_gate.LIVE_MARGIN`` times the calibrated one; the
     figures at 1x-2x the calibrated threshold too), and AUROC of the gate's distance and,
     for comparison, of the classifier's top probability. ``features``: the landmark feature
     set the models are trained on and the gate reads (default: that of new models, "shape").
     ``carried``: take the hands from this bundle's carried set instead of detecting them in
     ``data``'s photos. Each row is measured for the bundle's own gate ("new": the gate of
     training.gate_fit, at its threshold) and for the Mahalanobis gate as fitted before
-    ("before": calibrated on the run's validation people, live at 1.5 times that).
+    ("before": calibrated on the run's validation people, live at 1.5 times that; fitted
+    by ``benchmarks.gate_bench.legacy_gate``, for this comparison only).
     """
     from benchmarks.gate_bench import legacy_gate
     from handcam.features.preprocess import PreprocessConfig, feature_size
@@ -82,9 +83,15 @@ def openset(
     return rows
 
 
-def _row(name, gate, x, probs, y, unk, test, unknown, features, test_s) -> dict:
-    from training.openset import auroc
+def auroc(known_scores: np.ndarray, unknown_scores: np.ndarray) -> float:
+    """Area under the ROC curve for telling unknown (higher score) from known."""
+    from sklearn.metrics import roc_auc_score
 
+    y = np.r_[np.zeros(len(known_scores)), np.ones(len(unknown_scores))]
+    return float(roc_auc_score(y, np.r_[known_scores, unknown_scores]))
+
+
+def _row(name, gate, x, probs, y, unk, test, unknown, features, test_s) -> dict:
     dist = gate.scores(x, probs)
     passed = dist <= gate.operating_threshold  # where the app's sign-ness is 0.5
     right = (probs.argmax(1) == y) & passed

@@ -199,10 +199,9 @@ def _soak_session(args) -> tuple[list[Sample], list[str]]:
     from handcam.capture.sources import VideoFileSource
     from handcam.model.bundle import default_model_path
     from handcam.recognition.events import ModelFailed, Problem, SourceEnded, SourceFailed
-    from handcam.recognition.session import RecognitionSession
+    from handcam.recognition.session import open_session
 
-    session = RecognitionSession()
-    session.set_model(args.model or default_model_path())
+    session = open_session(args.model or default_model_path())
     session.set_source(
         lambda: VideoFileSource(args.source, loop=True), str(args.source), live=False
     )

@@ -64,7 +64,8 @@ def make_sidecar_dataset(
     """
     import cv2
 
-    from handcam.hands.hand import Hand, synthetic_hand
+    from handcam.hands.hand import Hand
+    from handcam.testing import synthetic_hand
 
     rng = np.random.default_rng(seed)
     for label, spread in classes.items():
@@ -79,6 +80,15 @@ def make_sidecar_dataset(
             sidecar = {"hand": hand.to_dict(), "session": f"sess{i % 3}"}
             (folder / f"s{i:03d}.json").write_text(json.dumps(sidecar))
     return root
+
+
+TINY_CLASSES = {"open": 1.0, "half": 0.55, "closed": 0.15}  # finger spreads
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """A tiny sidecar dataset of three classes (training tests)."""
+    return make_sidecar_dataset(tmp_path_factory.mktemp("tiny"), TINY_CLASSES)
 
 
 def composite(

@@ -137,7 +137,7 @@ JAX_TRAINING = """
 import json, sys
 import numpy as np
 from handcam.features.preprocess import hand_features
-from handcam.hands.hand import synthetic_hand
+from handcam.testing import synthetic_hand
 from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import KerasClassifier
 from training.cli import main

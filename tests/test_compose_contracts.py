@@ -12,13 +12,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import MODEL, REPO, write_video
+from conftest import MODEL, REPO
 from handcam.capture.sources import Frame
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
-from handcam.signs.composer import ComposerConfig, TextComposer
+from handcam.signs.compose_stage import TextComposer
+from handcam.signs.composer import ComposerConfig
 from handcam.signs.smoothing import NO_HAND, SmoothedPrediction
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource, synthetic_hand
 
 FPS = 15
 
@@ -53,18 +53,33 @@ def test_stage_composes_results_and_reports_the_hold():
     assert snap.text == "42 7" and snap.history == ("42",)
 
 
-def test_stage_tolerates_unknown_states_and_restarts_timing_per_source():
+def test_an_unknown_state_pauses_the_hold_and_does_not_end_it():
     stage = TextComposer()
     n = feed(stage, [("4", 0.3)])
     stage.feed(result(n, None, state="moving"))  # a state it does not know: not a sign
-    # another source, its frames from 0 again: the hold does not carry over
-    feed(stage, [("4", 0.2)], source="video")
+    feed(stage, [("4", 0.2)], start=n + 1)
+    assert stage.text == "4"  # 0.3 s + 0.2 s of the same sign, a short pause between
+
+
+def test_another_source_restarts_the_timing_even_when_its_frames_go_on_counting():
+    stage = TextComposer()
+    n = feed(stage, [("4", 0.3)], source="cam")
+    # frames of another source that carry on from the same index and time: only its name
+    # says it is another source, and the hold must not carry over
+    n = feed(stage, [("4", 0.2)], start=n, source="video")
     assert stage.text == ""
-    feed(stage, [("4", 0.5)], start=3, source="video")
+    feed(stage, [("4", 0.3)], start=n, source="video")
     assert stage.text == "4"
 
 
-def test_stage_edits_and_settings_are_thread_safe_and_keep_the_text():
+def test_a_source_restarted_from_its_first_frame_restarts_the_timing():
+    stage = TextComposer()
+    feed(stage, [("4", 0.3)], start=30)
+    feed(stage, [("4", 0.3)])  # the same source from frame 0 (a video played again)
+    assert stage.text == ""  # 0.3 s and 0.3 s: neither hold is long enough alone
+
+
+def test_edits_keep_the_text_and_settings_keep_the_text():
     stage = TextComposer()
     feed(stage, [("1", 0.6), (None, 0.4), ("2", 0.6)])
     assert stage.text == "12"
@@ -73,29 +88,52 @@ def test_stage_edits_and_settings_are_thread_safe_and_keep_the_text():
     assert stage.backspace() == "2" and stage.snapshot().text == "1"
     stage.clear()
     assert stage.snapshot().text == ""
+    with pytest.raises(ValueError, match="unknown text edit"):
+        stage.edit("undo")
 
-    removed = []
 
-    def edit():  # backspaces while frames are composed: no edit may be lost or doubled
-        for _ in range(200):
-            token = stage.backspace()
-            if token is not None:
-                removed.append(token)
-            time.sleep(0.0005)
+class PacedSource(FakeSource):
+    """Frames read every 2 ms whose own time runs at 30 frames/s."""
 
-    worker = threading.Thread(target=edit)
-    committed = 0
-    i = 100
-    worker.start()
-    for _ in range(10):
-        for label, seconds in (("1", 1.2), (None, 0.4)):
-            for _ in range(round(seconds * FPS)):
-                committed += stage.feed(result(i, label)).committed == "1"
-                i += 1
-    worker.join()
-    assert committed == 10 and len(removed) > 0
-    assert stage.text.count("1") == committed - removed.count("1")
-    assert set(stage.text) <= {"1"}
+    def _media_time(self, t_read: float) -> float:
+        return self._index / 30
+
+
+def test_edits_asked_from_another_thread_while_frames_compose_are_each_applied_once():
+    """The window's Backspace reaches the loop's composer as a request: asked from another
+    thread while the loop writes signs, every edit is applied exactly once, between
+    frames, and said with the text after it."""
+    from handcam.recognition.events import Processed, TextEdited
+    from handcam.recognition.session import open_session
+
+    sign, away = np.full((8, 8, 3), 200, np.uint8), np.zeros((8, 8, 3), np.uint8)
+    frames = [sign] * 20 + [away] * 8  # a 1 held 0.67 s, then 0.27 s without a hand
+    model = LoadedModel.of(FakeClassifier(["0", "1"], fn=lambda f: [0.0, 1.0]))
+    detect = FakeHandDetector(lambda img: [synthetic_hand(8, 8)] if img[0, 0, 0] else [])
+    session = open_session(model, realtime=False, detector_factory=lambda k, m: detect)
+    session.set_source(lambda: PacedSource(frames * 40, fps=500), "signs", live=False)
+    asked, halfway = 15, threading.Event()
+
+    def backspaces():  # asked while the second half of the signs is written
+        halfway.wait(30)
+        for _ in range(asked):
+            session.edit_text("backspace")
+            time.sleep(0.005)
+
+    editor = threading.Thread(target=backspaces)
+    editor.start()
+    committed, edits_said, texts = 0, 0, []
+    for event in session.run(until_source_ends=True):
+        if isinstance(event, Processed):
+            committed += event.text.committed == "1"
+            if committed == 20:
+                halfway.set()
+        edits_said += isinstance(event, TextEdited)
+        if isinstance(event, Processed | TextEdited):
+            texts.append(event.text.text)
+    editor.join()
+    assert committed == 40 and 0 < edits_said <= asked
+    assert texts[-1] == "1" * (40 - asked)  # each edit once: none lost, none doubled
 
 
 # --- predict --compose -------------------------------------------------------------
@@ -175,10 +213,30 @@ def test_cli_passes_compose(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().out == "422 7\n"
 
 
-def test_predict_compose_with_the_real_model(tmp_path):
+def real_signing_video(path, fps=15):
+    """Held-out signers' 1 and 5 (digits photos on a synthetic scene), each held 1.2 s, the
+    hand away 2 s between them: 30 frames of the scene alone, then 8 more at the end."""
+    import cv2
+
+    from conftest import composite, heldout_photo
+
+    frames = []
+    for label in ("1", "5"):
+        img, _ = composite([(heldout_photo(label, 2), (320, 250), 240, False)], "gradient", 1)
+        frames += [img] * round(1.2 * fps)
+        empty, _ = composite([], "gradient", 1)
+        frames += [empty] * (30 if label == "1" else 8)
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
+    for img in frames:
+        out.write(cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    out.release()
+    return path, len(frames)
+
+
+def test_predict_compose_with_the_real_model(tmp_path, dataset_dir):
     if not MODEL.is_dir():
         pytest.skip("models/digits not built")
-    video = write_video(tmp_path / "v.mp4", frames=8)  # no hand in it: nothing composed
+    video, n = real_signing_video(tmp_path / "signs.mp4")
     proc = subprocess.run(
         [sys.executable, "-m", "handcam", "predict", str(video), "--compose", "--json"],
         capture_output=True,
@@ -188,14 +246,16 @@ def test_predict_compose_with_the_real_model(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(rows) == 9 and all(r["text"] == "" for r in rows[:-1])
-    assert rows[-1] == {"path": str(video), "frames": 8, "text": ""}
+    assert len(rows) == n + 1 and rows[0]["text"] == ""
+    texts = [r["text"] for r in rows[:-1]]
+    assert "1" in texts and texts[-1] == "1 5"  # the 1, a word end while away, the 5
+    assert rows[-1] == {"path": str(video), "frames": n, "text": "1 5"}
 
 
 def test_stage_writes_a_motion_sign_at_its_onset():
     from types import SimpleNamespace as NS
 
-    from handcam.signs.composer import TextComposer
+    from handcam.signs.compose_stage import TextComposer
     from handcam.signs.motion import MotionResult
     from handcam.signs.smoothing import SmoothedPrediction
 

@@ -9,10 +9,19 @@ import numpy as np
 import pytest
 
 from benchmarks.video_score import edit_distance
-from handcam.signs.composer import Composer, ComposerConfig, compose_labels
+from handcam.signs.composer import Composer, ComposerConfig
+from handcam.signs.motion import MOTION_STILL_LABELS
 from handcam.signs.smoothing import SmootherConfig, TemporalSmoother
 
 DIGITS = tuple("0123456789")
+
+
+def compose_labels(stream, config: ComposerConfig | None = None) -> str:
+    """Compose a whole stream of (t, state, label); the final word-ending space dropped."""
+    composer = Composer(config)
+    for t, state, label in stream:
+        composer.update(t, state, label)
+    return composer.text.rstrip(" ")
 
 
 def L(label, seconds):  # noqa: N802 - reads like the stream it writes
@@ -298,7 +307,9 @@ def test_boundary_flicker_without_smoother_composes_exactly():
     assert edit_distance("4207", "427") == 1 and edit_distance("42", "24") == 2
 
 
-def _motion_stream(composer, segments, motion_at, label="J", still=("I", "J"), fps=30):
+def _motion_stream(
+    composer, segments, motion_at, label="J", still=MOTION_STILL_LABELS["J"], fps=30
+):
     """Feed ``segments``; the motion ``label`` is recognised at time ``motion_at``."""
     done = False
     for t, state, shown in frames(segments, fps=fps):
@@ -326,7 +337,7 @@ def test_a_still_shape_written_long_before_the_motion_stays():
 
 def test_z_blocks_its_pointing_shapes_until_another_shape():
     segments = [L("Z", 0.6), L("D", 1.0), L("A", 0.8)]
-    text = _motion_stream(Composer(), segments, 0.0, label="Z", still=("D", "1", "G", "Z"))
+    text = _motion_stream(Composer(), segments, 0.0, label="Z", still=MOTION_STILL_LABELS["Z"])
     assert text == "ZA"
 
 

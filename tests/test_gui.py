@@ -1,28 +1,21 @@
-"""The window with fakes (pytest-qt, offscreen), and the automation contract for real."""
+"""The window with fakes (pytest-qt, offscreen): labels per hand, sources and cameras,
+settings, bad models, stills and videos, "not a sign"; and the automation contract for real."""
 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import MODEL, REPO, frame, make_sidecar_dataset, write_video
-from handcam.capture.sources import FakeSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.bundle import ModelBundle
-from handcam.model.classifier import FakeClassifier
+from conftest import MODEL, REPO, frame, write_video
 from handcam.recognition.assemble import LoadedModel
+from handcam.recognition.events import Processed
+from handcam.signs.compose_stage import EMPTY_TEXT
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
-from window_factory import build_window  # noqa: E402
-
-from handcam.ui.docks import attach_record_panel  # noqa: E402
-
-
-def fake_classifier(path):
-    return LoadedModel.of(FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]))
+from window_factory import fake, fake_classifier, window_maker  # noqa: E402
 
 
 def no_hands(mode, pre):
@@ -31,27 +24,14 @@ def no_hands(mode, pre):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
-    made = []
-
-    def make(detector=lambda mode, pre: FakeHandDetector(), cameras=None):
-        w = build_window(qtbot, tmp_path, fake_classifier, detector, cameras=cameras)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        w.worker.stop()
-
-
-def fake(n=None, value=90, name="fake"):
-    return lambda: FakeSource([frame(value=value)], loop=n is None, fps=60, name=name)
+    yield from window_maker(qtbot, tmp_path)
 
 
 def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
     w = make_window()
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
-    assert w.labels == ("A", "B") and "90%" in w.confidence_label.text()
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
+    assert w.labels == ("A", "B") and "90%" in w.side.confidence_label.text()
     qtbot.waitUntil(lambda: "processing" in w.status.text(), timeout=3000)
     assert "model on fake" in w.status.text()
     w.close()
@@ -62,7 +42,8 @@ def test_labels_appear_for_a_fake_classifier(make_window, qtbot):
 
 
 def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
-    from handcam.hands.hand import Hand, synthetic_hand
+    from handcam.hands.hand import Hand
+    from handcam.testing import synthetic_hand
 
     def two(mode, pre):
         def fn(img):
@@ -84,7 +65,7 @@ def test_two_hands_get_a_label_each(make_window, qtbot, tmp_path):
     w.worker.session._load = by_hand
     w.set_model("two-hands")
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() in ("A · B", "B · A"), timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() in ("A · B", "B · A"), timeout=5000)
     w.grab().save(str(tmp_path / "two.png"))
     w.close()
     rec = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
@@ -97,13 +78,13 @@ def test_no_hand_state(make_window, qtbot):
     w = make_window(detector=no_hands)
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: w.frames_shown > 5, timeout=5000)
-    assert w.big_label.text() == "" and w.confidence_label.text() == "no hand"
+    assert w.side.big_label.text() == "" and w.side.confidence_label.text() == "no hand"
 
 
 def test_no_camera_state_and_switching_source(make_window, qtbot, tmp_path):
     w = make_window()
     w.show_no_camera()
-    assert w.source_combo.itemText(0) == "No camera found"
+    assert w.toolbar.source_combo.itemText(0) == "No camera found"
     assert "No camera found" in w.video._message
     video = write_video(tmp_path / "v.mp4", frames=30)
     w.set_source(str(video))
@@ -129,107 +110,11 @@ def test_camera_loss_is_reported_and_retried(make_window, qtbot):
 
 def test_settings_persist(make_window, qtbot, tmp_path):
     w = make_window()
-    w.mirror_action.setChecked(False)
-    w.enter_spin.setValue(0.75)
+    w.menus.mirror_action.setChecked(False)
+    w.side.smoothing.enter_spin.setValue(0.75)
     w.close()
     w2 = make_window()
-    assert not w2.mirror_action.isChecked() and w2.enter_spin.value() == 0.75
-
-
-def test_record_panel_capture_undo_and_burst(make_window, qtbot, tmp_path):
-    w = make_window()
-    panel = attach_record_panel(w, tmp_path)
-    panel.set_dataset_dir(tmp_path / "ds")
-    w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.frames_shown > 2, timeout=5000)
-    panel.label_combo.setCurrentText("my sign")
-    assert panel.capture()
-    qtbot.waitUntil(lambda: panel.counts == {"my sign": 1} and panel.thumbs.count() == 1)
-    panel.undo()
-    qtbot.waitUntil(lambda: panel.counts == {"my sign": 0})
-    assert panel.store.counts() == {"my sign": 0}
-    panel.burst_delay.setValue(0)
-    panel.burst_count.setValue(3)
-    panel.burst_rate.setValue(20)
-    panel.start_burst()
-    qtbot.waitUntil(lambda: panel.counts.get("my sign") == 3, timeout=5000)
-    panel.label_combo.setCurrentText("../escape")
-    assert not panel.capture() and "not saved" in panel.message.text()
-    assert not (tmp_path / "escape").exists()
-
-
-def test_a_burst_saves_each_frame_once_and_writes_off_the_gui_thread(
-    make_window, qtbot, tmp_path, monkeypatch
-):
-    import threading
-
-    from handcam.recording.samples import SampleStore
-
-    writers = []
-    original = SampleStore.save
-
-    def spy(self, *args, **kwargs):
-        writers.append(threading.current_thread() is threading.main_thread())
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SampleStore, "save", spy)
-    w = make_window()
-    panel = attach_record_panel(w, tmp_path)
-    panel.set_dataset_dir(tmp_path / "ds")
-    # a slideshow: 4 different images, 4 frames a second, under a 20/s burst of 8
-    images = [frame(value=v) for v in (10, 60, 110, 160)]
-    w.set_source("slides", factory=lambda: FakeSource(images, fps=4, name="slides"))
-    qtbot.waitUntil(lambda: w.frames_shown >= 1, timeout=5000)
-    panel.label_combo.setCurrentText("slide")
-    panel.burst_delay.setValue(0)
-    panel.burst_count.setValue(8)
-    panel.burst_rate.setValue(20)
-    panel.start_burst()
-    qtbot.waitUntil(lambda: not panel._burst_timer.isActive(), timeout=15000)
-    qtbot.waitUntil(lambda: panel.pending == 0, timeout=5000)
-    indexes = [s.sidecar for s in panel.history]
-    frames = [__import__("json").loads(p.read_text())["frame_index"] for p in indexes]
-    assert len(frames) == len(set(frames)) and len(frames) <= 4  # no frame saved twice
-    assert writers and not any(writers)  # never on the GUI thread
-
-
-def test_retrain_runner_produces_a_bundle_and_keeps_the_old(qtbot, tmp_path):
-    from handcam.ui.retrain import RetrainRunner
-
-    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
-    runner = RetrainRunner()
-    epochs, done = [], []
-    runner.epoch.connect(epochs.append)
-    runner.finished.connect(lambda ok, detail: done.append((ok, detail)))
-    runner.start([str(data)], tmp_path / "new", epochs=2, extra=["--no-export"])
-    qtbot.waitUntil(lambda: bool(done), timeout=120000)
-    assert done[0][0], done[0][1]
-    assert len(epochs) == 2 and (tmp_path / "new" / "model.keras").is_file()
-    # a failing run (one class) reports why and writes nothing
-    one = make_sidecar_dataset(tmp_path / "one", {"a": 1.0}, per_class=3)
-    done.clear()
-    runner2 = RetrainRunner()
-    runner2.finished.connect(lambda ok, detail: done.append((ok, detail)))
-    runner2.start([str(one)], tmp_path / "bad")  # one class and no base model
-    qtbot.waitUntil(lambda: bool(done), timeout=120000)
-    assert not done[0][0] and "one class" in done[0][1]
-    assert not (tmp_path / "bad").exists() and (tmp_path / "new" / "model.keras").is_file()
-
-
-def test_retrain_cancel_leaves_nothing(qtbot, tmp_path):
-    from handcam.ui.retrain import RetrainRunner
-
-    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
-    runner = RetrainRunner()
-    done, epochs = [], []
-    runner.epoch.connect(epochs.append)
-    runner.finished.connect(lambda ok, detail: done.append((ok, detail)))
-    runner.start([str(data)], tmp_path / "new", epochs=500, extra=["--patience", "1000"])
-    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=120000)
-    runner.cancel()
-    qtbot.waitUntil(lambda: bool(done), timeout=30000)
-    assert not done[0][0] and "cancelled" in done[0][1]
-    assert [p.name for p in tmp_path.iterdir()] == ["rec"]
+    assert not w2.menus.mirror_action.isChecked() and w2.side.smoothing.enter_spin.value() == 0.75
 
 
 def test_automation_contract_with_the_real_models(tmp_path):
@@ -266,37 +151,6 @@ def test_automation_contract_with_the_real_models(tmp_path):
     assert np.all(np.diff([r["frame"] for r in rows]) > 0)
 
 
-def test_retrain_dialog_switches_to_the_new_model_and_rolls_back(make_window, qtbot, tmp_path):
-    from handcam.ui.retrain import RetrainDialog
-
-    w = make_window()
-    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
-    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
-    dialog = RetrainDialog(w, data, w.model_path, tmp_path / "models", w.set_model)
-    assert not dialog.merge_edit.text()  # no developer paths: nothing extra by default
-    assert dialog.pretrained_check.isChecked() and not dialog.pretrained_check.isEnabled()
-    dialog.scratch_radio.setChecked(True)
-    assert dialog.pretrained_check.isEnabled()  # a new model starts from the digits' layers
-    dialog.keep_signs_check.setChecked(False)  # the fake model carries no samples
-    dialog.epochs_spin.setValue(2)
-    dialog.start()
-    qtbot.waitUntil(lambda: dialog.use_button.isEnabled(), timeout=120000)
-    new = dialog.new_model
-    assert Path(new).parent == tmp_path / "models" and (Path(new) / "model.keras").is_file()
-    assert ModelBundle.load(new).training["pretrained"] == str(MODEL.resolve())
-    assert dialog.bar.value() == 2 and dialog.tabs.currentWidget() is dialog.result_page
-    legend = [item.text for _, item in dialog.curves_legend.items]  # named once epochs ran
-    assert legend == ["loss", "validation accuracy"] and not dialog.curves_placeholder.isVisible()
-    view = dialog.report_view  # the result: a headline, each label, the details
-    assert view.headline.title and view.table.rowCount() == 2
-    assert "split" in view.details.toPlainText() and "Saved as" in dialog.result_label.text()
-    dialog.use_new()
-    qtbot.waitUntil(lambda: w.model_path == new, timeout=5000)
-    dialog.roll_back()
-    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
-    assert w.model_combo.findData(new) >= 0  # the new bundle stays available
-
-
 def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
     from handcam.errors import BundleError
 
@@ -310,11 +164,11 @@ def test_a_bad_model_is_reported_and_the_app_keeps_running(make_window, qtbot):
 
     w.worker.session._load = broken
     w.set_model("broken")
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
-    assert "5 outputs" in w.model_info.text() and w.worker.isRunning()
-    assert w.model_combo.currentData() == "fake-model"  # the picker shows the model in use
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=5000)
+    assert "5 outputs" in w.side.model_info.text() and w.worker.isRunning()
+    assert w.toolbar.model_combo.currentData() == "fake-model"  # the picker shows the model in use
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # old model still works
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)  # old model still works
 
 
 def test_folders_use_still_image_detection_and_videos_tracking(make_window, qtbot, tmp_path):
@@ -352,42 +206,6 @@ def test_an_image_folder_plays_as_a_slideshow_without_skipping(make_window, qtbo
     assert [r["frame"] for r in rows] == [0, 1, 2, 3]
 
 
-def test_retrain_dialog_cancels_on_esc_restarts_and_runs_one_at_a_time(
-    make_window, qtbot, tmp_path
-):
-    from PySide6.QtCore import Qt
-
-    from handcam.ui.retrain import RetrainDialog
-
-    w = make_window()
-    qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
-    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
-    dialog = RetrainDialog(w, data, "", tmp_path / "models", w.set_model)
-    other = RetrainDialog(w, data, "", tmp_path / "models", w.set_model)
-    messages = []
-    other.runner.message.connect(messages.append)
-    dialog.show()
-    dialog.epochs_spin.setValue(500)
-    epochs = []
-    dialog.runner.epoch.connect(epochs.append)
-    dialog.start()
-    assert not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()
-    other.start()  # a second training while one runs is refused
-    assert other.start_button.isEnabled() and "already running" in messages[-1]
-    qtbot.waitUntil(lambda: len(epochs) >= 1 or dialog.start_button.isEnabled(), timeout=120000)
-    assert epochs, dialog.log_view.toPlainText()[-2000:]
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc cancels, the dialog stays
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
-    assert dialog.isVisible() and "cancelled" in dialog.result_label.text()
-    dialog.epochs_spin.setValue(2)
-    dialog.start()  # and it can be started again
-    qtbot.wait(11000)  # past the first run's kill timer: it must not touch this run
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=120000)
-    assert dialog.report_view is not None and "cancelled" not in dialog.result_label.text()
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing running: Esc closes
-    assert not dialog.isVisible()
-
-
 def test_a_hand_that_is_not_a_sign_says_so(make_window, qtbot):
     import time
 
@@ -405,7 +223,7 @@ def test_a_hand_that_is_not_a_sign_says_so(make_window, qtbot):
         labels=("A", "B"),
         smoothed=SmoothedPrediction("not_a_sign", None, 0.5, None, sign=0.1),
     )
-    w.results.put(result)
-    qtbot.waitUntil(lambda: w.confidence_label.text() == "not a sign", timeout=5000)
-    assert w.big_label.text() == "\u2013"
+    w.show_update(Processed(result, EMPTY_TEXT))
+    qtbot.waitUntil(lambda: w.side.confidence_label.text() == "not a sign", timeout=5000)
+    assert w.side.big_label.text() == "\u2013"
     w.grab()  # the video overlay draws the state too

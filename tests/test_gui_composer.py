@@ -9,9 +9,8 @@ import pytest
 
 from conftest import MODEL, frame
 from handcam.capture.sources import FrameSource
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
+from handcam.testing import FakeClassifier, FakeHandDetector, synthetic_hand
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
@@ -114,31 +113,36 @@ def test_signs_compose_text_logged_every_frame_and_keys_edit_it(make_window, qtb
     texts = [r["text"] for r in lines]
     assert texts[0] == "" and texts[-1] == "42 13"
     assert "4" in texts and "42" in texts and "42 1" in texts  # grows sign by sign
-    w.composer_actions["Ctrl+C"].trigger()
+    w.composer_keys.actions["Ctrl+C"].trigger()
     assert QGuiApplication.clipboard().text() == "42 13"
     w.composer_view.setFocus()
-    qtbot.keyClick(w.composer_view, Qt.Key.Key_Backspace)
-    assert w.composer_view.text == "42 1" and w.worker.composer.text == "42 1"
+    qtbot.keyClick(w.composer_view, Qt.Key.Key_Backspace)  # asked of the loop, shown back
+    qtbot.waitUntil(lambda: w.composer_view.text == "42 1", timeout=3000)
     w.practice_dock.show()
-    w.practice.sequence_edit.setText("12")
-    w.practice.sequence_edit.setFocus()
-    qtbot.keyClick(w.practice.sequence_edit, Qt.Key.Key_Backspace)  # the field keeps it
-    assert w.practice.sequence_edit.text() == "1" and w.composer_view.text == "42 1"
-    w.composer_actions["Ctrl+Shift+Backspace"].trigger()
-    assert w.composer_view.text == "" and w.composer_view.history == ("42",)
+    w.practice_dock.panel.sequence_edit.setText("12")
+    w.practice_dock.panel.sequence_edit.setFocus()
+    field = w.practice_dock.panel.sequence_edit
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)  # the field keeps it
+    qtbot.wait(300)  # no edit reaches the loop
+    assert field.text() == "1" and w.composer_view.text == "42 1"
+    w.composer_keys.actions["Ctrl+Shift+Backspace"].trigger()
+    qtbot.waitUntil(lambda: w.composer_view.text == "", timeout=3000)
+    assert w.composer_view.history == ("42",)
 
 
 def test_hold_and_word_end_times_are_settings(make_window, qtbot, tmp_path):
     w = make_window()
-    w.hold_spin.setValue(1.2)
-    w.space_spin.setValue(3.0)
-    config = w.worker.composer.config
-    assert (config.commit_after_s, config.space_after_s) == (1.2, 3.0)
-    assert w.practice.composer_config.commit_after_s == 1.2  # practice holds alike
+    w.side.composing.hold_spin.setValue(1.2)
+    w.side.composing.space_spin.setValue(3.0)
+    composer = w.worker.session.composer  # the loop's; read here once it took the change
+    qtbot.waitUntil(lambda: composer.config.space_after_s == 3.0, timeout=3000)
+    assert composer.config.commit_after_s == 1.2
+    assert w.practice_dock.panel.composer_config.commit_after_s == 1.2  # practice holds alike
     w.close()
     w2 = make_window()
-    assert (w2.hold_spin.value(), w2.space_spin.value()) == (1.2, 3.0)
-    assert w2.worker.composer.config.commit_after_s == 1.2
+    assert (w2.side.composing.hold_spin.value(), w2.side.composing.space_spin.value()) == (1.2, 3.0)
+    composer = w2.worker.session.composer
+    qtbot.waitUntil(lambda: composer.config.commit_after_s == 1.2, timeout=3000)
 
 
 def stand_in_bundle(path, labels=None, extra=None):
@@ -170,55 +174,55 @@ def test_sign_chart_for_a_retrained_bundle_with_a_new_label(make_window, qtbot, 
     w = make_window(signs)
     w.set_model(str(bundle))
     # the fake classifier has these labels for any path: wait for the bundle's own shapes
-    qtbot.waitUntil(lambda: set(w.chart.shapes) == set(labels), timeout=5000)
-    assert w.chart.labels == labels  # every label drawn, the new one too
+    qtbot.waitUntil(lambda: set(w.chart_dock.chart.shapes) == set(labels), timeout=5000)
+    assert w.chart_dock.chart.labels == labels  # every label drawn, the new one too
     assert w.chart_dock.isVisible()
     play(w, signing("7", hold_s=1.0, labels=labels) + [frame(64, 48, 40 + 20 * 10)] * 60)
-    qtbot.waitUntil(lambda: w.chart.current == "thumbs up", timeout=10000)
-    w.chart.grab().save(str(tmp_path / "chart.png"))
+    qtbot.waitUntil(lambda: w.chart_dock.chart.current == "thumbs up", timeout=10000)
+    w.chart_dock.chart.grab().save(str(tmp_path / "chart.png"))
     qtbot.waitUntil(lambda: w.composer_view.text == "7 thumbs up", timeout=10000)
 
 
 def test_practice_round_driven_by_a_fake_source(make_window, qtbot, tmp_path):
     w = make_window()
-    qtbot.waitUntil(lambda: w.practice.labels == LABELS, timeout=5000)
+    qtbot.waitUntil(lambda: w.practice_dock.panel.labels == LABELS, timeout=5000)
     w.practice_dock.show()
-    w.practice.sequence_radio.setChecked(True)
-    w.practice.sequence_edit.setText("4-2-4")
-    assert w.practice.start()
-    assert w.practice.session.prompt == "4" and w.chart.wanted == "4"
+    w.practice_dock.panel.sequence_radio.setChecked(True)
+    w.practice_dock.panel.sequence_edit.setText("4-2-4")
+    assert w.practice_dock.panel.start()
+    assert w.practice_dock.panel.session.prompt == "4" and w.chart_dock.chart.wanted == "4"
     # a wrong sign first, then the three asked for
     play(w, signing("1424", hold_s=0.8, gap_s=0.5))
-    qtbot.waitUntil(lambda: w.practice.session is None, timeout=15000)
-    assert "3 asked" in w.practice.message.text()
-    assert w.chart.wanted is None
+    qtbot.waitUntil(lambda: w.practice_dock.panel.session is None, timeout=15000)
+    assert "3 asked" in w.practice_dock.panel.message.text()
+    assert w.chart_dock.chart.wanted is None
     data = json.loads((tmp_path / "practice_scores.json").read_text(encoding="utf-8"))
     attempts = data["labels"]
     assert sorted(attempts) == ["2", "4"] and len(attempts["4"]) == 2
     first, second = attempts["4"]
     assert not first["first_try"] and second["first_try"]  # the 1 came first
     assert all(0.4 <= a["seconds"] < 3.0 for a in attempts["4"] + attempts["2"])
-    assert w.practice.table.rowCount() == 2
+    assert w.practice_dock.panel.table.rowCount() == 2
 
 
 def test_random_practice_asks_more_for_slow_signs(make_window, qtbot, tmp_path):
     from handcam.signs.scores import Attempt
 
     w = make_window()
-    qtbot.waitUntil(lambda: w.practice.labels == LABELS, timeout=5000)
+    qtbot.waitUntil(lambda: w.practice_dock.panel.labels == LABELS, timeout=5000)
     for label in LABELS:
         for _ in range(3):
-            w.practice.store.add(Attempt(label, 6.0 if label == "3" else 1.0, True))
-    w.practice._rng = random.Random(1)
-    assert w.practice.start()
+            w.practice_dock.panel.store.add(Attempt(label, 6.0 if label == "3" else 1.0, True))
+    w.practice_dock.panel._rng = random.Random(1)
+    assert w.practice_dock.panel.start()
     asked = []
     for _ in range(200):
-        asked.append(w.practice.session.prompt)
-        w.practice.skip()
-        w.practice.store._attempts.clear()  # keep the weights as set up above
+        asked.append(w.practice_dock.panel.session.prompt)
+        w.practice_dock.panel.skip()
+        w.practice_dock.panel.store._attempts.clear()  # keep the weights as set up above
         for label in LABELS:
             for _ in range(3):
-                w.practice.store.add(Attempt(label, 6.0 if label == "3" else 1.0, True))
+                w.practice_dock.panel.store.add(Attempt(label, 6.0 if label == "3" else 1.0, True))
     assert asked.count("3") > 1.5 * max(asked.count(x) for x in LABELS if x != "3")
 
 
@@ -237,7 +241,7 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
     stand_in_bundle(root / "digits")
     stand_in_bundle(root / "letters", ["A", "B", "C"])
     w = make_window(ByBundle(), model_dirs=[root])
-    modes = w.modes
+    modes = w.toolbar.modes
     assert modes.actions["digits"].isEnabled() and modes.actions["letters"].isEnabled()
     missing = modes.actions["alphanumeric"]
     assert not missing.isEnabled() and "no 'alphanumeric' model bundle" in missing.toolTip()
@@ -247,7 +251,9 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
     assert modes.current.key == "digits" and modes.actions["digits"].isChecked()
     modes.actions["letters"].trigger()  # the toolbar button
     qtbot.waitUntil(lambda: w.labels == ("A", "B", "C"), timeout=5000)
-    assert w.model_path == str(root / "letters") and w.model_combo.currentText() == "letters"
+    assert (
+        w.model_path == str(root / "letters") and w.toolbar.model_combo.currentText() == "letters"
+    )
     assert modes.actions["letters"].isChecked() and not modes.actions["digits"].isChecked()
     w._update_status()
     assert w.status.text().startswith("mode: Letters")
@@ -256,18 +262,20 @@ def test_modes_switch_from_toolbar_and_shortcut_and_are_remembered(make_window, 
     assert modes.current.key == "digits"
     modes.cycle()
     qtbot.waitUntil(lambda: w.labels == ("A", "B", "C"), timeout=5000)
-    assert w.chart.labels == ("A", "B", "C")
+    assert w.chart_dock.chart.labels == ("A", "B", "C")
     w.close()
     w2 = make_window(ByBundle(), model_dirs=[root])
-    assert w2.modes.current.key == "letters"  # remembered between runs
+    assert w2.toolbar.modes.current.key == "letters"  # remembered between runs
     assert w2.settings.value("model/path") == str(root / "letters")
     w2.set_model(str(MODEL))  # a model of no mode: none lit
     qtbot.waitUntil(lambda: w2.model_path == str(MODEL), timeout=5000)
-    assert w2.modes.current is None and not any(a.isChecked() for a in w2.modes.actions.values())
+    assert w2.toolbar.modes.current is None and not any(
+        a.isChecked() for a in w2.toolbar.modes.actions.values()
+    )
 
 
 def test_a_long_text_does_not_widen_the_window(make_window, qtbot):
-    from handcam.signs.composer import ComposedText
+    from handcam.signs.compose_stage import ComposedText
 
     w = make_window()
     w.resize(1000, 700)

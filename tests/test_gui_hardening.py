@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO, frame
-from handcam.capture.grabber import LatestSlot
-from handcam.capture.sources import FakeSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
+from handcam.recognition.events import Processed
+from handcam.signs.compose_stage import EMPTY_TEXT
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
@@ -33,14 +32,12 @@ from handcam.ui.worker import RecognitionWorker  # noqa: E402
 
 
 def window_with(qtbot, tmp_path, labels, probs):
-    results = LatestSlot()
     worker = RecognitionWorker(
-        results,
         lambda path: LoadedModel.of(FakeClassifier(labels, fn=lambda f: probs)),
         lambda mode, pre: FakeHandDetector(),
     )
     settings = open_settings(str(tmp_path / "settings.ini"))
-    w = MainWindow(settings, worker, results, model_dirs=[tmp_path], data_dir=tmp_path)
+    w = MainWindow(settings, worker, model_dirs=[tmp_path], data_dir=tmp_path)
     qtbot.addWidget(w)
     w.set_model("fake-model")
     worker.start()
@@ -104,9 +101,11 @@ def test_a_label_like_html_is_shown_as_text(qtbot, tmp_path):
     evil = "<img src=x>"
     w = window_with(qtbot, tmp_path, [evil, "<b>B</b>"], [0.95, 0.05])
     w.set_source("fake", factory=lambda: FakeSource([frame()], loop=True, fps=60))
-    qtbot.waitUntil(lambda: w.big_label.text() == evil, timeout=5000)
-    qtbot.waitUntil(lambda: "labels:" in w.model_info.text(), timeout=5000)
-    assert "&lt;img src=x&gt;" in w.model_info.text() and "&lt;b&gt;B" in w.model_info.text()
+    qtbot.waitUntil(lambda: w.side.big_label.text() == evil, timeout=5000)
+    qtbot.waitUntil(lambda: "labels:" in w.side.model_info.text(), timeout=5000)
+    assert (
+        "&lt;img src=x&gt;" in w.side.model_info.text() and "&lt;b&gt;B" in w.side.model_info.text()
+    )
     for label in w.findChildren(QLabel):  # no label shows a model's label as markup
         if renders_as_html(label):
             assert evil not in label.text() and "<b>B</b>" not in label.text(), label
@@ -120,8 +119,8 @@ def test_a_label_like_html_is_shown_as_text(qtbot, tmp_path):
 def test_a_failed_model_message_is_escaped(qtbot, tmp_path):
     w = window_with(qtbot, tmp_path, ["A", "B"], [0.1, 0.9])
     w._on_model_failed("<img src=x>: no such folder")
-    assert "&lt;img src=x&gt;" in w.model_info.text()
-    assert "<img" not in w.model_info.text().replace("&lt;img", "")
+    assert "&lt;img src=x&gt;" in w.side.model_info.text()
+    assert "<img" not in w.side.model_info.text().replace("&lt;img", "")
     w.close()
 
 
@@ -134,8 +133,7 @@ def test_gui_and_latency_timings_keep_a_bounded_window(qtbot, tmp_path, monkeypa
     result = w.latest
     w._timer.stop()
     for _ in range(80):
-        w.results.put(result)
-        w._on_tick()
+        w.show_update(Processed(result, EMPTY_TEXT))
     assert len(w.gui_ms) == 50 and len(w.latency_ms) == 50
     assert w.display_stats()["gui_ms"]["n"] == 50
     w.close()
@@ -163,7 +161,7 @@ def test_startup_lists_cameras_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
     try:
         assert time.perf_counter() - t0 < 1.2  # the window did not wait for the listing
         assert "Looking for cameras" in window.video._message
-        qtbot.waitUntil(lambda: window.source_combo.findData("7") >= 0, timeout=5000)
+        qtbot.waitUntil(lambda: window.toolbar.source_combo.findData("7") >= 0, timeout=5000)
         assert calls == [False]  # listed once, not on the GUI thread
         qtbot.waitUntil(lambda: window.frames_shown > 0, timeout=5000)  # camera 7 opened
         assert window.latest.frame.source == "camera 7"
@@ -179,7 +177,7 @@ def test_no_camera_found_is_said_after_the_listing(qtbot, tmp_path, monkeypatch)
     _, window, worker, _ = start_app(tmp_path)
     try:
         qtbot.waitUntil(lambda: "No camera found" in window.video._message, timeout=5000)
-        assert window.source_combo.itemText(0) == "No camera found"
+        assert window.toolbar.source_combo.itemText(0) == "No camera found"
     finally:
         window.close()
         worker.stop()
@@ -194,7 +192,9 @@ def test_camera_candidates_on_each_system(monkeypatch, tmp_path):
         monkeypatch.setattr(sys, "platform", platform)
         assert camera_candidates(4) == [0, 1, 2, 3]  # no device files: numbered from 0
     monkeypatch.setattr(sys, "platform", "linux")
-    assert all(isinstance(i, int) for i in camera_candidates())
+    for name in ("video2", "video0", "video10", "video63", "video64", "videoX", "video", "vcs"):
+        (tmp_path / name).touch()
+    assert camera_candidates(4, dev=tmp_path) == [0, 2, 10, 63]  # the devices there, in order
 
 
 def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monkeypatch):
@@ -209,7 +209,7 @@ def test_a_source_opened_while_cameras_are_listed_is_kept(qtbot, tmp_path, monke
     _, window, worker, lister = start_app(tmp_path)
     try:
         window.set_source("clip.mp4")  # the user opens a video before the listing ends
-        qtbot.waitUntil(lambda: window.source_combo.findData("7") >= 0, timeout=5000)
+        qtbot.waitUntil(lambda: window.toolbar.source_combo.findData("7") >= 0, timeout=5000)
         qtbot.wait(300)
         assert window.source_spec == "clip.mp4"
         qtbot.waitUntil(lambda: window.frames_shown > 0, timeout=5000)

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, frame
-from handcam.capture.sources import FakeSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel, load_model
 from handcam.recognition.events import SessionStats
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from PySide6.QtGui import QAction  # noqa: E402
@@ -22,9 +20,8 @@ from window_factory import build_window  # noqa: E402
 
 from handcam.ui import composer_view  # noqa: E402
 from handcam.ui.confidence_plot import PLACEHOLDER, RAW_NAME  # noqa: E402
-from handcam.ui.docks import attach_record_panel  # noqa: E402
-from handcam.ui.main_window import IDLE_TEXT  # noqa: E402
 from handcam.ui.settings import open_settings  # noqa: E402
+from handcam.ui.side_panel import IDLE_TEXT  # noqa: E402
 from handcam.ui.status_line import status_text  # noqa: E402
 
 
@@ -73,27 +70,32 @@ def test_a_bad_model_at_start_leaves_a_whole_window_that_says_why_and_recovers(
     try:
         qtbot.waitUntil(lambda: w.model_state == "failed", timeout=10000)
         # whole: the picker lists the models that load, and asks for one
-        names = [w.model_combo.itemText(i) for i in range(w.model_combo.count())]
+        names = [w.toolbar.model_combo.itemText(i) for i in range(w.toolbar.model_combo.count())]
         assert "digits" in names and "not-a-model" not in names
-        assert w.model_combo.currentIndex() == -1 and "pick" in w.model_combo.placeholderText()
+        assert (
+            w.toolbar.model_combo.currentIndex() == -1
+            and "pick" in w.toolbar.model_combo.placeholderText()
+        )
         # said: which folder, what is wrong, what to do; the source waits for a model
         notice = w.video.shown_message()
         assert notice.startswith("No model loaded") and "clip.mp4 plays as soon" in notice
-        for text in (notice, w.model_info.text()):
+        for text in (notice, w.side.model_info.text()):
             assert str(bad) in text and "missing model.keras" in text and "Ctrl+Shift+M" in text
-        assert not w.big_label.isVisible() and "No model loaded" in w.confidence_label.text()
+        assert (
+            not w.side.big_label.isVisible() and "No model loaded" in w.side.confidence_label.text()
+        )
         # the status line is true: no mode is in use
         qtbot.waitUntil(lambda: w.status.text().startswith("no model loaded"), timeout=3000)
         assert "waits for a model" in w.status.text() and "mode:" not in w.status.text()
-        assert not any(a.isChecked() for a in w.modes.actions.values())
+        assert not any(a.isChecked() for a in w.toolbar.modes.actions.values())
         # recovers: picking a good model from the picker; the video starts again (it ran
         # on, unread, while no model was loaded)
         qtbot.waitUntil(lambda: len(opened) == 1, timeout=5000)
-        w.model_combo.activated.emit(w.model_combo.findText("digits"))
+        w.toolbar.model_combo.activated.emit(w.toolbar.model_combo.findText("digits"))
         qtbot.waitUntil(lambda: len(opened) == 2, timeout=10000)
-        qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=10000)
+        qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=10000)
         assert w.model_state == "ready" and w.video.shown_message() == ""
-        assert w.model_combo.currentText() == "digits"
+        assert w.toolbar.model_combo.currentText() == "digits"
         qtbot.waitUntil(lambda: w.status.text().startswith("mode: Digits"), timeout=3000)
     finally:
         w.close()
@@ -117,15 +119,15 @@ def test_the_idle_window_says_what_each_panel_shows_until_a_hand_gives_it_someth
     try:
         qtbot.waitUntil(lambda: w.model_path == "fake-model", timeout=5000)
         w.plot.refresh()
-        assert not w.big_label.isVisible()  # no empty box (nor a "-" drawn as a black bar)
-        assert w.confidence_label.text() == IDLE_TEXT
+        assert not w.side.big_label.isVisible()  # no empty box (nor a "-" drawn as a black bar)
+        assert w.side.confidence_label.text() == IDLE_TEXT
         assert w.composer_view.text_label.text() == composer_view.PLACEHOLDER  # not "…"
         assert not w.composer_view.hold.isVisible()  # no unlabelled box
         assert w.plot.legend_names() == [] and w.plot.placeholder.isVisible()  # no "#1 #2"
         assert w.plot.placeholder.toPlainText() == PLACEHOLDER
         w.set_source("fake", factory=fake_source("fake"))
-        qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
-        assert w.big_label.isVisible() and "confident" in w.confidence_label.text()
+        qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
+        assert w.side.big_label.isVisible() and "confident" in w.side.confidence_label.text()
         qtbot.waitUntil(lambda: "B" in w.plot.legend_names(), timeout=3000)
         assert RAW_NAME in w.plot.legend_names() and not w.plot.placeholder.isVisible()
         qtbot.waitUntil(lambda: w.composer_view.text.startswith("B"), timeout=5000)
@@ -174,11 +176,11 @@ def readme_keys() -> list[str]:
 def test_the_window_fits_1280_by_720_and_every_readme_key_has_one_action(qtbot, tmp_path):
     w = build_window(qtbot, tmp_path, fake_model, hands)
     try:
-        attach_record_panel(w, tmp_path)
+        w.add_record_dock(tmp_path)
         w.resize(1280, 720)
         assert w.toolbar.sizeHint().width() <= 1200  # nothing behind an overflow arrow
         w.set_source("fake", factory=fake_source("a-video-with-a-rather-long-file-name.mp4"))
-        qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+        qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
         w.record_dock.show()
         w.practice_dock.show()
         qtbot.wait(100)
@@ -226,6 +228,6 @@ def test_a_source_without_hands_keeps_the_plot_placeholder_and_an_empty_legend(q
         qtbot.waitUntil(lambda: w.frames_shown > 5, timeout=5000)
         w.plot.refresh()
         assert w.plot.legend_names() == [] and w.plot.placeholder.isVisible()
-        assert w.confidence_label.text() == "no hand"
+        assert w.side.confidence_label.text() == "no hand"
     finally:
         w.worker.stop()

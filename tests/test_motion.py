@@ -14,7 +14,8 @@ import pytest
 from benchmarks.motion_bench import evaluate, run_sequence
 from handcam.hands.hand import Hand
 from handcam.signs.motion import MotionConfig, MotionResult, MotionSigns, handshapes
-from handcam.signs.motion_templates import TemplateBank, j_shapes, normalise, resample, z_shapes
+from handcam.signs.motion_candidates import j_small, z_small
+from handcam.signs.motion_templates import TemplateBank, normalise, resample
 from tools.synth.hand import hand_points, make_pose
 from tools.synth.motion import make_sequence
 
@@ -151,7 +152,7 @@ def test_handshapes_of_synthetic_poses():
 
 
 def test_templates_match_themselves_turned_and_mirrored_but_not_a_line():
-    for shapes, label, limit in ((j_shapes(), "J", 0.07), (z_shapes(), "Z", 0.2)):
+    for shapes, label, limit in ((j_small(), "J", 0.07), (z_small(), "Z", 0.2)):
         bank = TemplateBank(label, shapes)
         base = resample(shapes[0], 32)
         c, s = np.cos(np.radians(20)), np.sin(np.radians(20))

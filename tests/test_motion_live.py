@@ -11,10 +11,9 @@ import pytest
 from conftest import frame
 from handcam.capture.sources import Frame
 from handcam.features.preprocess import PreprocessConfig
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.pipeline import Pipeline
 from handcam.signs.motion import MotionConfig
+from handcam.testing import FakeClassifier, FakeHandDetector
 from tools.synth.motion import make_sequence
 
 LABELS = ("A", "D", "I", "J", "Y", "Z")

@@ -13,13 +13,19 @@ import pytest
 from conftest import frame
 from handcam.capture.sources import Frame
 from handcam.features.preprocess import PreprocessConfig, hand_features
-from handcam.hands.hand import FakeHandDetector, Hand, synthetic_hand
-from handcam.model.classifier import FakeClassifier
-from handcam.model.gate import LIVE_MARGIN, OPENSET_FILE, OpenSetGate
+from handcam.hands.hand import Hand
+from handcam.model.gate import OPENSET_FILE
+from handcam.model.legacy_gate import LIVE_MARGIN, MahalanobisGate
 from handcam.recognition.assemble import LoadedModel, assemble, bundle_gate
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import hand_record, result_record
 from handcam.signs.smoothing import SmootherConfig, TemporalSmoother, still_prediction
+from handcam.testing import (
+    FakeClassifier,
+    FakeHandDetector,
+    synthetic_hand,
+    write_mahalanobis_gate,
+)
 
 PRE = PreprocessConfig()  # coords features: 63 numbers
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,12 +43,16 @@ def feats(hand: Hand) -> np.ndarray:
     return hand_features(frame(), hand, PRE, with_crop=False).landmarks
 
 
-def make_gate() -> OpenSetGate:
+def make_gate() -> MahalanobisGate:
     """One sign, the open hand: the squeezed hand lies far outside its threshold."""
     known = feats(known_hand()).astype(np.float64)
-    gate = OpenSetGate(known[None], np.eye(len(known)), 1.0, ("x",))
+    gate = MahalanobisGate(known[None], np.eye(len(known)), 1.0, ("x",))
     far = float(gate.distance(feats(unknown_hand()))[0])  # 4x the operating threshold:
-    return OpenSetGate(known[None], np.eye(len(known)), far / 4 / LIVE_MARGIN, ("x",))
+    return MahalanobisGate(known[None], np.eye(len(known)), far / 4 / LIVE_MARGIN, ("x",))
+
+
+def write_gate(gate: MahalanobisGate, path: Path) -> None:
+    write_mahalanobis_gate(path, gate.means, gate.precision, gate.threshold, gate.labels)
 
 
 def frames(n: int, fps: float = 30.0) -> list[Frame]:
@@ -141,7 +151,7 @@ def test_the_assembly_takes_the_gate_from_the_bundle(tmp_path):
     bundle = SimpleNamespace(path=tmp_path, inputs=("landmarks",), preprocess=PRE)
     assert bundle_gate(bundle) is None  # a bundle without openset.npz
     assert bundle_gate(SimpleNamespace(path=tmp_path, inputs=("crop",), preprocess=PRE)) is None
-    gate.save(tmp_path / OPENSET_FILE)
+    write_gate(gate, tmp_path / OPENSET_FILE)
     loaded = bundle_gate(bundle)
     assert loaded is not None and loaded.threshold == pytest.approx(gate.threshold)
     model = LoadedModel.of(FakeClassifier(["x", "y"]), PRE, loaded)

@@ -10,9 +10,8 @@ import numpy as np
 
 from conftest import MODEL
 from handcam.cli.predict import Predictor, run_predict
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.assemble import LoadedModel
+from handcam.testing import FakeClassifier, FakeHandDetector, synthetic_hand
 
 
 class FixedGate:

@@ -8,8 +8,9 @@ from handcam.features.preprocess import (
     hand_features,
     normalize_landmarks,
 )
-from handcam.hands.hand import Hand, synthetic_hand
+from handcam.hands.hand import Hand
 from handcam.hands.still import pad_for_still
+from handcam.testing import synthetic_hand
 
 CFG = PreprocessConfig()
 
@@ -92,7 +93,7 @@ def test_hand_dict_round_trip():
 
 def test_shape_features_are_the_same_for_one_hand_and_a_batch_and_ignore_hand_size():
     from handcam.features.preprocess import PreprocessConfig, feature_size, landmark_features
-    from handcam.hands.hand import synthetic_hand
+    from handcam.testing import synthetic_hand
 
     cfg = PreprocessConfig(features="shape")
     rng = np.random.default_rng(0)

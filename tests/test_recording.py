@@ -6,10 +6,10 @@ import pytest
 from conftest import frame, write_video
 from handcam.cli.record import run_record
 from handcam.errors import LabelError, StorageError
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
 from handcam.labels import validate_label
 from handcam.recording import samples as recording
 from handcam.recording.samples import SampleStore, hand_is_steady
+from handcam.testing import FakeHandDetector, synthetic_hand
 
 
 def test_save_writes_frame_crop_and_sidecar(tmp_path):

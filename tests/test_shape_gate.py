@@ -14,9 +14,11 @@ from benchmarks import nonsigns
 from conftest import REPO
 from handcam.errors import BundleError
 from handcam.features.preprocess import PreprocessConfig, landmark_features
-from handcam.model.gate import OPENSET_FILE, OpenSetGate, describe_gate, load_gate
+from handcam.model.gate import OPENSET_FILE, describe_gate, load_gate
+from handcam.model.legacy_gate import MahalanobisGate
 from handcam.model.shape_gate import ShapeGate
 from handcam.model.trainset import HandSet
+from handcam.testing import write_mahalanobis_gate
 from training import repose
 from training.gate_fit import fit_shape_gate, gate_report, people_of
 
@@ -159,12 +161,11 @@ def test_an_unknown_gate_format_is_a_clear_error(tmp_path):
 
 
 def test_old_mahalanobis_gates_still_load_unless_calibrated_on_their_own_hands(tmp_path):
-    old = OpenSetGate(np.zeros((1, 4)), np.eye(4), 2.0, ("a",))
-    old.save(tmp_path / OPENSET_FILE)
+    write_mahalanobis_gate(tmp_path / OPENSET_FILE, np.zeros((1, 4)), np.eye(4), 2.0, ("a",))
     report = {"open_set": {"calibrated_on": "validation"}}
     (tmp_path / "report.json").write_text(json.dumps(report))
     gate = load_gate(tmp_path, 4)
-    assert isinstance(gate, OpenSetGate) and gate.sign_score(np.zeros(4), np.ones(1)) == 1.0
+    assert isinstance(gate, MahalanobisGate) and gate.sign_score(np.zeros(4), np.ones(1)) == 1.0
     report["open_set"]["calibrated_on"] = "augmented training hands"
     (tmp_path / "report.json").write_text(json.dumps(report))
     assert load_gate(tmp_path, 4) is None  # it hid other people's signs: not used

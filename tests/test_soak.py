@@ -30,12 +30,33 @@ def test_slope_and_growth_leave_out_the_warm_up():
     assert exit_code(s, [], max_growth_mb=0.5) == 1
 
 
-def test_a_dead_thread_or_a_failed_source_fails_the_soak():
+HEALTHY = dict(worker_died=False, grabber_died=False, frames_processed=900,
+               growth_after_warmup_mb=1.0)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "fault, events, limit",
+    [
+        ({"worker_died": True}, [], None),
+        ({"grabber_died": True}, [], None),
+        ({}, ["source failed: x.mp4: not a readable video"], None),
+        ({"frames_processed": 0}, [], None),
+        ({"growth_after_warmup_mb": 6.0}, [], 5.0),
+    ],
+    ids=["loop died", "grabber died", "source failed", "nothing processed", "memory grew"],
+)
+def test_each_fault_alone_fails_the_soak(fault, events, limit):
+    assert exit_code(HEALTHY, [], limit) == 0
+    assert exit_code(HEALTHY | fault, events, limit) == 1
+
+
+def test_a_dead_thread_is_read_from_the_samples():
     dead = summarize(samples([200, 201, 202], worker_alive=False), 30.0, 5)
-    assert dead["worker_died"] and exit_code(dead, []) == 1
+    assert dead["worker_died"] and not dead["grabber_died"]
+    stalled = summarize(samples([200, 201, 202], grabber_alive=False), 30.0, 5)
+    assert stalled["grabber_died"] and not stalled["worker_died"]
     ok = summarize(samples([200, 201, 202]), 30.0, 5)
-    assert ok["note"]  # too short for the warm-up: said so
-    assert exit_code(ok, ["source failed: x.mp4: not a readable video"]) == 1
+    assert ok["note"] and not ok["worker_died"]  # too short for the warm-up: said so
 
 
 def test_memory_and_threads_are_read_as_they_change():

@@ -9,7 +9,6 @@ from handcam.capture.grabber import FrameGrabber, LatestSlot
 from handcam.capture.images import read_image
 from handcam.capture.sources import (
     CameraSource,
-    FakeSource,
     Frame,
     ImageFolderSource,
     VideoFileSource,
@@ -17,9 +16,8 @@ from handcam.capture.sources import (
 )
 from handcam.errors import ImageReadError, SourceError
 from handcam.features.preprocess import PreprocessConfig
-from handcam.hands.hand import FakeHandDetector, synthetic_hand
-from handcam.model.classifier import FakeClassifier
 from handcam.recognition.pipeline import STAGES, Pipeline
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource, synthetic_hand
 
 
 def test_fake_source_yields_indexed_frames():

@@ -130,9 +130,9 @@ def test_two_hands_two_labels_through_the_pipeline(dataset_dir):
     if not MODEL.is_dir():
         pytest.skip("models/digits not built")
     from handcam.capture.sources import Frame
-    from handcam.recognition.assemble import build_pipeline
+    from handcam.recognition.assemble import assemble, load_model
 
-    pipe = build_pipeline(MODEL, kind="video")
+    pipe = assemble(load_model(MODEL), "video")
     result = None
     for k in range(10):
         img, _ = composite(

@@ -12,16 +12,15 @@ import numpy as np
 import pytest
 
 from conftest import MODEL, frame
-from handcam.capture.sources import FakeSource, FrameSource
-from handcam.hands.hand import FakeHandDetector
-from handcam.model.classifier import FakeClassifier
+from handcam.capture.sources import FrameSource
 from handcam.recognition.assemble import LoadedModel, load_model
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 
 pytest.importorskip("pytestqt")
 from window_factory import build_window  # noqa: E402
 
+from handcam.recognition import feed as feed_module  # noqa: E402
 from handcam.recognition import session as session_module  # noqa: E402
-from handcam.ui.docks import attach_record_panel  # noqa: E402
 
 
 def fake_classifier(path):
@@ -56,7 +55,7 @@ def shown_messages(w) -> str:
 def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qtbot):
     w = make_window()
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
 
     def factory(path):
         if path == "broken":  # e.g. config.json with "training": null
@@ -65,12 +64,12 @@ def test_a_model_that_raises_type_error_keeps_the_previous_model(make_window, qt
 
     w.worker.session._load = factory
     w.set_model("broken")
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
-    assert "TypeError" in w.model_info.text() and "previous model" in w.model_info.text()
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=5000)
+    assert "TypeError" in w.side.model_info.text() and "previous model" in w.side.model_info.text()
     assert w.worker.isRunning()
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 3, timeout=5000)  # the old model runs
-    assert w.big_label.text() == "B" and w.labels == ("A", "B")
+    assert w.side.big_label.text() == "B" and w.labels == ("A", "B")
 
 
 def test_a_detector_that_does_not_start_is_reported_and_a_new_model_retries(make_window, qtbot):
@@ -87,7 +86,7 @@ def test_a_detector_that_does_not_start_is_reported_and_a_new_model_retries(make
     qtbot.waitUntil(lambda: "hand detector did not start" in shown_messages(w), timeout=5000)
     assert "tflite missing" in shown_messages(w) and w.worker.isRunning()
     w.set_model("again")  # a new request tries again
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
 
 
 def test_pipeline_errors_skip_the_frame_and_the_loop_goes_on(make_window, qtbot):
@@ -106,7 +105,53 @@ def test_pipeline_errors_skip_the_frame_and_the_loop_goes_on(make_window, qtbot)
     qtbot.waitUntil(
         lambda: "landmarks out of range" in w.statusBar().currentMessage(), timeout=5000
     )
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
+
+
+def run_failing_frames(monkeypatch, failing: set[int], n: int = 16):
+    """A session over ``n`` frames whose hand detector raises on the ``failing`` ones;
+    returns (the frames at which a pipeline was built, the problems said)."""
+    from handcam.recognition.events import Problem
+
+    seen = [0]
+
+    def detect(image):
+        seen[0] += 1
+        if seen[0] - 1 in failing:
+            raise ValueError("landmarks out of range")
+        return FakeHandDetector().fn(image)
+
+    built = []
+    real = session_module.assemble
+
+    def assemble(*args, **kwargs):
+        built.append(seen[0])  # the frames read before this pipeline
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "assemble", assemble)
+    session = session_module.open_session(
+        fake_classifier(""), realtime=False,
+        detector_factory=lambda kind, model: FakeHandDetector(detect),
+    )  # fmt: skip
+    session.set_source(lambda: FakeSource([frame()] * n), "clip", live=False)
+    said = [e.message for e in session.run(until_source_ends=True) if isinstance(e, Problem)]
+    return built, said
+
+
+def test_three_failing_frames_in_a_row_start_the_pipeline_afresh(monkeypatch):
+    built, _ = run_failing_frames(monkeypatch, {3, 4, 8, 9, 10})
+    # two in a row (frames 3, 4) keep the pipeline; the third in a row (frame 10) drops it,
+    # and frame 11 is read by a new one
+    assert session_module.RESET_AFTER_FAILURES == 3
+    assert built == [0, 11]
+
+
+def test_a_failure_every_frame_is_said_once_per_report_interval(monkeypatch):
+    _, said = run_failing_frames(monkeypatch, {3, 4, 8, 9, 10})
+    assert len(said) == 1 and "frame 3 not recognised: ValueError" in said[0]
+    monkeypatch.setattr(session_module, "REPORT_EVERY_S", 0.0)
+    _, said = run_failing_frames(monkeypatch, {3, 4, 8, 9, 10})
+    assert [m.split(" not")[0] for m in said] == [f"frame {i}" for i in (3, 4, 8, 9, 10)]
 
 
 def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
@@ -131,7 +176,7 @@ def test_garbage_frames_are_skipped_and_said(make_window, qtbot):
     assert "not height x width x 3" in skipped or "not uint8" in skipped  # says why
     assert any(skipped in m for m in shown)  # and the window showed it
     assert w.worker.isRunning()
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)  # good frames go on
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)  # good frames go on
 
 
 def test_a_source_that_fails_mid_stream_is_reported(make_window, qtbot):
@@ -163,7 +208,7 @@ class BlockingCamera(FrameSource):
 def test_a_blocking_camera_is_reported_and_another_source_can_be_picked(
     make_window, qtbot, monkeypatch
 ):
-    monkeypatch.setattr(session_module, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(feed_module, "STALL_SECONDS", 0.5)
     release = threading.Event()
     try:
         w = make_window()
@@ -183,7 +228,7 @@ def test_an_unwritable_prediction_log_is_reported_and_recognition_goes_on(
 ):
     w = make_window(log=tmp_path / "no such folder" / "log.jsonl")
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     assert "prediction log not written" in w.statusBar().currentMessage()
 
 
@@ -195,7 +240,7 @@ def test_a_full_disk_under_the_prediction_log_is_reported(make_window, qtbot):
     assert "No space left" in w.statusBar().currentMessage()
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 3, timeout=5000)
-    assert w.worker.isRunning() and w.big_label.text() == "B"
+    assert w.worker.isRunning() and w.side.big_label.text() == "B"
 
 
 def test_a_disk_that_fills_mid_burst_keeps_the_saved_samples(
@@ -214,7 +259,7 @@ def test_a_disk_that_fills_mid_burst_keeps_the_saved_samples(
 
     monkeypatch.setattr(recording, "write_bytes_atomic", filling)
     w = make_window()
-    panel = attach_record_panel(w, tmp_path)
+    panel = w.add_record_dock(tmp_path)
     panel.set_dataset_dir(tmp_path / "ds")
     images = [frame(value=v) for v in range(10, 250, 20)]
     w.set_source("slides", factory=lambda: FakeSource(images, loop=True, fps=20, name="s"))
@@ -253,14 +298,14 @@ def test_a_model_folder_deleted_while_in_use(make_window, qtbot, tmp_path):
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)  # still recognising
     w.set_model(str(model))  # picking it again: said, and the loaded one stays
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=10000)
     shown = w.frames_shown
     qtbot.waitUntil(lambda: w.frames_shown > shown + 5, timeout=5000)
     assert w.worker.isRunning() and w.labels
 
 
 def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtbot, monkeypatch):
-    real = session_module.FrameGrabber
+    real = feed_module.FrameGrabber
     tries = []
 
     def grabber_once_broken(*args, **kwargs):
@@ -269,11 +314,11 @@ def test_any_error_in_a_loop_step_is_said_and_the_loop_recovers(make_window, qtb
             raise MemoryError("cannot allocate the frame buffer")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(session_module, "FrameGrabber", grabber_once_broken)
+    monkeypatch.setattr(feed_module, "FrameGrabber", grabber_once_broken)
     w = make_window()
     w.set_source("fake", factory=fake())
     qtbot.waitUntil(lambda: "recognition error: MemoryError" in shown_messages(w), timeout=5000)
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     assert w.worker.isRunning() and len(tries) == 2
 
 
@@ -282,7 +327,7 @@ def test_a_failing_source_is_said_while_no_model_is_loaded(make_window, qtbot):
         raise OSError(f"{path}: no such model")
 
     w = make_window(classifier=no_model)
-    qtbot.waitUntil(lambda: "model not loaded" in w.model_info.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "model not loaded" in w.side.model_info.text(), timeout=5000)
     w.set_source("clip", factory=fake(name="clip", fail_after=0))
     qtbot.waitUntil(lambda: "stopped delivering frames" in shown_messages(w), timeout=5000)
     assert w.worker.isRunning()
@@ -290,9 +335,7 @@ def test_a_failing_source_is_said_while_no_model_is_loaded(make_window, qtbot):
 
 def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, monkeypatch):
     from handcam.recognition.pipeline import Pipeline
-    from handcam.signs.smoothing import SmootherConfig
 
-    given = []
     built = []
     real_init = Pipeline.__init__
 
@@ -301,14 +344,14 @@ def test_new_smoothing_settings_reach_the_running_pipeline(make_window, qtbot, m
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(Pipeline, "__init__", counting_init)
-    monkeypatch.setattr(Pipeline, "configure_smoother", lambda self, c: given.append(c))
-    w = make_window()
+    w = make_window()  # the classifier is 90% sure of B on every frame
     w.set_source("fake", factory=fake())
-    qtbot.waitUntil(lambda: w.big_label.text() == "B", timeout=5000)
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "B", timeout=5000)
     n_built = len(built)
-    w.tau_spin.setValue(w.tau_spin.value() + 0.05)
-    qtbot.waitUntil(lambda: len(given) >= 1, timeout=5000)
-    assert isinstance(given[-1], SmootherConfig)
-    assert abs(given[-1].tau_s - w.tau_spin.value()) < 1e-6
-    qtbot.wait(300)
-    assert len(built) == n_built  # the pipeline (its tracks and J/Z paths) was kept
+    smoothing = w.side.smoothing
+    smoothing.enter_spin.setValue(1.0)  # show above 100%, hide below 95%: B is no longer
+    smoothing.exit_spin.setValue(0.95)  # sure enough to be shown
+    qtbot.waitUntil(lambda: w.side.big_label.text() == "?", timeout=5000)
+    assert "unsure (90%)" in w.side.confidence_label.text()
+    assert built[-1].smoother_config.exit == 0.95
+    assert len(built) == n_built  # the same pipeline (its tracks and J/Z paths) goes on

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handcam.capture.grabber import LatestSlot
+from conftest import frame
+from handcam.recognition.assemble import LoadedModel
+from handcam.testing import FakeClassifier, FakeHandDetector, FakeSource
 from handcam.ui.main_window import MainWindow
 from handcam.ui.settings import open_settings
 from handcam.ui.worker import RecognitionWorker
@@ -23,14 +25,12 @@ def build_window(
     list_models: bool = False,
 ) -> MainWindow:
     """A shown window whose worker runs and has been asked for ``model``."""
-    results = LatestSlot()
     log = (tmp_path / "log.jsonl") if log_path is True else (log_path or None)
-    worker = RecognitionWorker(results, classifier, detector, log_path=log)
+    worker = RecognitionWorker(classifier, detector, log_path=log)
     settings = open_settings(str(tmp_path / settings_name))
     w = MainWindow(
         settings,
         worker,
-        results,
         model_dirs=model_dirs or [tmp_path],
         cameras=cameras or [],
         data_dir=tmp_path,
@@ -41,3 +41,28 @@ def build_window(
     worker.start()
     w.show()
     return w
+
+
+def fake_classifier(path):
+    """A model of two labels, A and B, that reads every hand as B (90%)."""
+    return LoadedModel.of(FakeClassifier(["A", "B"], fn=lambda f: [0.1, 0.9]))
+
+
+def fake(n=None, value=90, name="fake"):
+    """A source of one grey frame at 60 frames/s, looping (``n`` given: once)."""
+    return lambda: FakeSource([frame(value=value)], loop=n is None, fps=60, name=name)
+
+
+def window_maker(qtbot, tmp_path):
+    """``make(detector=..., cameras=...)`` -> a shown window over :func:`fake_classifier`;
+    yields it, then stops every worker it made (a fixture's body)."""
+    made = []
+
+    def make(detector=lambda mode, pre: FakeHandDetector(), cameras=None):
+        w = build_window(qtbot, tmp_path, fake_classifier, detector, cameras=cameras)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.worker.stop()

@@ -193,9 +193,9 @@ class Shooter:
 
     def s_recovered(self, name, size):
         window, worker = self._bad_model(name, size)
-        index = window.model_combo.findText("digits")
-        window.model_combo.setCurrentIndex(index)
-        window.model_combo.activated.emit(index)  # as a person picks it
+        index = window.toolbar.model_combo.findText("digits")
+        window.toolbar.model_combo.setCurrentIndex(index)
+        window.toolbar.model_combo.activated.emit(index)  # as a person picks it
         self.playing(window)
         self.shoot(name, size, window)
         self.close(window, worker)
@@ -203,7 +203,7 @@ class Shooter:
     def s_video(self, name, size):
         window, worker = self.open(name, size, source=str(self.video), model=self.model)
         self.playing(window, 150)
-        signing = lambda: window.big_label.text() not in ("", "?")  # noqa: E731
+        signing = lambda: window.side.big_label.text() not in ("", "?")  # noqa: E731
         wait_until(self.app, signing, 20)
         self.shoot(name, size, window, when=signing)
         self.close(window, worker)
@@ -221,22 +221,22 @@ class Shooter:
         window, worker = self.open(name, size, source=str(self.video), model=self.model)
         window.record_dock.show()
         self.playing(window)
-        panel = window.record_panel
+        panel = window.record_dock.panel
         panel.label_combo.setCurrentText("thumbs up")
         for _ in range(4):
             wait_until(self.app, lambda: window.latest is not None and window.latest.hand_found, 20)
             panel.capture()
             settle(self.app, 0.5)
-        self.shoot(name, size, window, when=lambda: window.big_label.text() not in ("", "?"))
+        self.shoot(name, size, window, when=lambda: window.side.big_label.text() not in ("", "?"))
         self.close(window, worker)
 
     def s_practice(self, name, size):
         window, worker = self.open(name, size, source=str(self.video), model=self.model)
         window.practice_dock.show()
         self.playing(window)
-        window.practice.start()
+        window.practice_dock.panel.start()
         settle(self.app, 3.0)
-        self.shoot(name, size, window, when=lambda: window.big_label.text() not in ("", "?"))
+        self.shoot(name, size, window, when=lambda: window.side.big_label.text() not in ("", "?"))
         self.close(window, worker)
 
     def s_sign_chart(self, name, size):
@@ -257,7 +257,7 @@ class Shooter:
             letters_samples(samples, people, 10, sitting)
         window, worker = self.open(name, size, source=str(self.video))
         self.playing(window, 10)
-        panel = window.record_panel
+        panel = window.record_dock.panel
         panel.set_dataset_dir(samples)
         dialog = open_retrain_dialog(window, panel)
         bundle = self.report_from or self.trained.get(name)

@@ -85,7 +85,6 @@ class FrameGrabber:
         self._thread = threading.Thread(target=self._run, name="frame-grabber", daemon=True)
         self.frames_read = 0
         self.source_name = ""
-        self.source_fps: float | None = None
         self.source_kind: type | None = None
         self.started_at = 0.0
         self.done = threading.Event()  # set when the source ended or failed
@@ -118,7 +117,7 @@ class FrameGrabber:
         source = None
         try:
             source = self._open()
-            self.source_name, self.source_fps = source.name, source.fps
+            self.source_name = source.name
             self.source_kind = type(source)
             period = 1.0 / source.fps if (self._realtime and source.fps) else 0.0
             next_due = time.perf_counter()
@@ -168,7 +167,6 @@ class InlineReader:
         self.frames_read = 0
         self.dropped = 0
         self.source_name = ""
-        self.source_fps: float | None = None
         self.source_kind: type | None = None
         self.started_at = 0.0
         self.done = threading.Event()
@@ -181,7 +179,7 @@ class InlineReader:
         except Exception as exc:  # said by the loop, as the grabber's errors are
             self._finish(exc)
             return self
-        self.source_name, self.source_fps = self._source.name, self._source.fps
+        self.source_name = self._source.name
         self.source_kind = type(self._source)
         return self
 

@@ -195,44 +195,6 @@ class ImageFolderSource(FrameSource):
         return None, None
 
 
-class FakeSource(FrameSource):
-    """Frames from a list of arrays (tests, demos). ``loop`` repeats them forever."""
-
-    def __init__(
-        self,
-        images: Sequence[np.ndarray],
-        loop: bool = False,
-        name: str = "fake",
-        live: bool = False,
-        fps: float | None = None,
-        fail_after: int | None = None,
-    ) -> None:
-        super().__init__()
-        if not images:
-            raise SourceError("fake source: no images given")
-        self.images = list(images)
-        self.loop = loop
-        self.name = name
-        self.is_live = live
-        self.fps = fps
-        self.fail_after = fail_after
-        self.closed = False
-
-    def _read(self) -> tuple[np.ndarray | None, str | None]:
-        if self.closed:
-            raise SourceError(f"{self.name}: read after close")
-        if self.fail_after is not None and self._index >= self.fail_after:
-            raise SourceError(f"{self.name}: stopped delivering frames")
-        if self.fps:
-            time.sleep(1.0 / self.fps)
-        if self._index >= len(self.images) and not self.loop:
-            return None, None
-        return self.images[self._index % len(self.images)], None
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def frame_problem(image: object) -> str | None:
     """Why ``image`` is not a usable RGB frame (height x width x 3, uint8), or None.
 
@@ -245,6 +207,13 @@ def frame_problem(image: object) -> str | None:
     if image.dtype != np.uint8:
         return f"pixels are {image.dtype}, not uint8"
     return None
+
+
+def detection_kind(source: FrameSource | type[FrameSource] | None) -> str:
+    """How hands are found in a source's frames: "image" for unrelated stills (an image
+    folder: each detected on its own), "video" for a stream (tracked)."""
+    kind = source if isinstance(source, type) else type(source)
+    return "image" if issubclass(kind, ImageFolderSource) else "video"
 
 
 def list_images(root: Path) -> list[Path]:
@@ -288,12 +257,11 @@ def camera_backend() -> int:
     return cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
 
 
-def camera_candidates(max_index: int = 5) -> list[int]:
-    """Indexes worth probing: the /dev/video* devices on Linux, 0..max_index-1 elsewhere
-    (macOS and Windows have no device files; they number cameras from 0)."""
+def camera_candidates(max_index: int = 5, dev: Path = Path("/dev")) -> list[int]:
+    """Indexes worth probing: the ``dev``/video* devices on Linux (below 64), 0..max_index-1
+    elsewhere (macOS and Windows have no device files; they number cameras from 0)."""
     import sys
 
-    dev = Path("/dev")
     if sys.platform.startswith("linux") and dev.is_dir():
         found = sorted(int(p.name[5:]) for p in dev.glob("video*") if p.name[5:].isdigit())
         return [i for i in found if i < 64]

@@ -22,10 +22,10 @@ import numpy as np
 
 from handcam.capture.sources import VideoFileSource, open_source
 from handcam.errors import SourceError
-from handcam.recognition.assemble import LoadedModel, load_model, make_detector
+from handcam.recognition.assemble import LoadedModel, load_model
 from handcam.recognition.events import ModelFailed, Processed, SourceFailed
 from handcam.recognition.pipeline import STAGES
-from handcam.recognition.session import RecognitionSession
+from handcam.recognition.session import RecognitionSession, open_session
 from handcam.system.timing import summarize
 
 log = logging.getLogger(__name__)
@@ -125,10 +125,7 @@ def _session(model: LoadedModel, path: str, max_hands: int = 2) -> RecognitionSe
     """The recognition session over ``path``, reading every frame in the caller's thread."""
     from handcam.capture.sources import open_source
 
-    session = RecognitionSession(
-        lambda p: model, lambda kind, m: make_detector(kind, m, max_hands), realtime=False
-    )
-    session.set_model(model)
+    session = open_session(model, realtime=False, max_hands=max_hands)
     session.set_source(lambda: open_source(path), path, live=False)
     return session
 

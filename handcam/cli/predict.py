@@ -1,7 +1,7 @@
 """``handcam predict``: classify the hand in images, folders of images, or videos.
 
 With ``compose`` a video's smoothed signs are also composed into text (the same
-:class:`~handcam.signs.composer.TextComposer` the app uses): each per-frame JSON line carries
+:class:`~handcam.signs.compose_stage.TextComposer` the app uses): each per-frame JSON line carries
 ``text`` so far, and the video ends with one line of its composed text: alone without
 ``--json``, or a JSON object ``{"path", "frames", "text"}`` with it.
 """
@@ -18,12 +18,12 @@ from typing import TextIO
 from handcam.capture.images import is_image_path, is_video_path, read_image
 from handcam.capture.sources import Frame, VideoFileSource
 from handcam.errors import HandcamError
-from handcam.recognition.assemble import LoadedModel, assemble, load_model, make_detector
+from handcam.recognition.assemble import LoadedModel, assemble, load_model
 from handcam.recognition.events import ModelFailed, Problem, Processed, SourceFailed
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import result_record
-from handcam.recognition.session import DetectorFactory, RecognitionSession
-from handcam.signs.composer import TextComposer
+from handcam.recognition.session import DetectorFactory, open_session
+from handcam.signs.compose_stage import TextComposer
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,11 @@ class Predictor:
     """One loaded model, read two ways: stills through a still-image pipeline, videos
     through the recognition session the window runs (every frame, none dropped)."""
 
-    def __init__(self, model: LoadedModel, detector_factory: DetectorFactory = make_detector):
+    def __init__(self, model: LoadedModel, detector_factory: DetectorFactory | None = None):
         self.model = model
         self._still: Pipeline | None = None
         self._detector_factory = detector_factory
-        self._session = RecognitionSession(lambda path: model, detector_factory, realtime=False)
-        self._session.set_model(model)
+        self._session = open_session(model, realtime=False, detector_factory=detector_factory)
 
     @classmethod
     def from_bundle(cls, path: Path) -> Predictor:
@@ -62,7 +61,8 @@ class Predictor:
 
     def predict_image(self, path: Path) -> dict:
         if self._still is None:
-            detector = self._detector_factory("image", self.model)
+            make = self._detector_factory
+            detector = make("image", self.model) if make is not None else None
             self._still = assemble(self.model, "image", detector=detector)
         image = read_image(path)
         result = self._still.process(Frame(0, image, 0.0, path.name, str(path)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handcam.capture.sources import ImageFolderSource, open_source
+from handcam.capture.sources import detection_kind, open_source
 from handcam.errors import HandcamError
 from handcam.labels import validate_label
 from handcam.recording.samples import SampleStore
@@ -26,13 +26,12 @@ def run_record(
     store = SampleStore(out)
     store.label_dir(label)  # refuse unsafe labels before opening anything
     src = open_source(source)
-    if detector is None:
-        from handcam.hands.factory import make_detector
+    if detector is None:  # as the session finds hands, with the model's detection settings
         from handcam.model.bundle import ModelBundle, default_model_path
+        from handcam.recognition.assemble import detector_for
 
-        mode = "image" if isinstance(src, ImageFolderSource) else "video"
-        pre = ModelBundle.load(model or default_model_path()).preprocess  # detection settings
-        detector = make_detector(mode, pre.detector_complexity, pre.still_padding, max_hands=1)
+        pre = ModelBundle.load(model or default_model_path()).preprocess
+        detector = detector_for(detection_kind(src), pre, max_hands=1)
     saved = seen = 0
     try:
         for frame in src:

@@ -7,7 +7,6 @@ pixel scale as x (MediaPipe's z is relative to image width).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,29 +107,3 @@ def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     inter = ix * iy
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
-
-
-class FakeHandDetector(HandDetector):
-    """Returns hands from a function of the image (tests). Default: one fixed hand."""
-
-    def __init__(self, fn: Callable[[np.ndarray], Sequence[Hand]] | None = None) -> None:
-        self.fn = fn or (lambda image: [synthetic_hand(image.shape[1], image.shape[0])])
-        self.calls = 0
-
-    def detect(self, image: np.ndarray) -> list[Hand]:
-        self.calls += 1
-        return list(self.fn(image))
-
-
-def synthetic_hand(width: int = 640, height: int = 480, spread: float = 1.0) -> Hand:
-    """A plausible open right hand centred in the image (tests and demos)."""
-    cx, cy, s = width / 2, height * 0.65, min(width, height) / 5
-    pts = [(0.0, 0.0)]
-    for finger, angle in enumerate(np.radians([-60, -25, 0, 25, 50])):
-        length = 1.6 if finger else 1.2
-        for joint in range(1, 5):
-            r = length * joint / 4 + 0.4
-            a = angle * spread
-            pts.append((np.sin(a) * r, -np.cos(a) * r))
-    arr = np.array([(cx + x * s, cy + y * s, 0.0) for x, y in pts], np.float32)
-    return Hand(arr, "Right", 0.99)

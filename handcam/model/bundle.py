@@ -50,10 +50,6 @@ class ModelBundle:
     def model_path(self) -> Path:
         return self.path / MODEL_FILE
 
-    @property
-    def display_name(self) -> str:
-        return self.path.name
-
     @classmethod
     def load(cls, path: str | os.PathLike) -> ModelBundle:
         """Read and validate a bundle's metadata; BundleError naming the file if it is bad."""

@@ -276,23 +276,3 @@ def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
     if exported and ("crop" not in bundle.inputs or not keras_device().gpu):
         return TFLiteClassifier(bundle)
     return KerasClassifier(bundle)
-
-
-class FakeClassifier(Classifier):
-    """Probabilities from a function of the features (tests). Default: uniform-ish, class 0."""
-
-    def __init__(
-        self,
-        labels: Sequence[str],
-        fn: Callable[[HandFeatures], Sequence[float]] | None = None,
-        needs_crop: bool = False,
-    ) -> None:
-        self.labels = tuple(labels)
-        self.needs_crop = needs_crop
-        n = len(self.labels)
-        self.fn = fn or (lambda f: [0.9 if i == 0 else 0.1 / (n - 1) for i in range(n)])
-        self.device = "fake"
-
-    def predict(self, features: HandFeatures) -> np.ndarray:
-        p = np.asarray(self.fn(features), dtype=np.float32)
-        return p / p.sum()

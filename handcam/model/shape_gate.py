@@ -147,8 +147,8 @@ class ShapeGate:
 
     def sign_score(self, features: np.ndarray, probs: np.ndarray | None = None) -> float:
         """One hand's sign-ness, float32 through ``einsum`` (one thread: see
-        :mod:`handcam.model.gate` for why not ``@``): 0.02-0.04 ms of CPU for 389 features
-        and 26 x 64 prototypes (the Mahalanobis gate: 0.05 measured alike)."""
+        :mod:`handcam.model.legacy_gate` for why not ``@``): 0.02-0.04 ms of CPU for 389
+        features and 26 x 64 prototypes (the Mahalanobis gate: 0.05 measured alike)."""
         if not self.active:
             return 1.0
         if probs is not None and not self.closed[int(np.argmax(probs))]:

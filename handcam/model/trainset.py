@@ -32,7 +32,6 @@ from handcam.errors import BundleError
 from handcam.hands.hand import NUM_LANDMARKS, Hand
 
 TRAINSET_FILE = "trainset.npz"
-PARTS = ("train", "validation", "test")
 _STR_FIELDS = ("handedness", "labels", "groups", "parts", "origins")
 
 

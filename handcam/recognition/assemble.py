@@ -104,12 +104,13 @@ def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
     )
 
 
-def make_detector(kind: str, model: LoadedModel, max_hands: int = 2) -> HandDetector:
-    """The hand detector for a kind of source, with the model's detection settings."""
-    from handcam.hands.factory import make_detector as _make
+def detector_for(kind: str, preprocess: PreprocessConfig, max_hands: int = 2) -> HandDetector:
+    """The hand detector for a kind of source ("video", "image": see
+    :func:`~handcam.capture.sources.detection_kind`), with the detection settings a model
+    was trained with (the session's, ``handcam record``'s)."""
+    from handcam.hands.factory import make_detector
 
-    pre = model.preprocess
-    return _make(kind, pre.detector_complexity, pre.still_padding, max_hands)
+    return make_detector(kind, preprocess.detector_complexity, preprocess.still_padding, max_hands)
 
 
 def assemble(
@@ -124,7 +125,7 @@ def assemble(
     if kind not in SOURCE_KINDS:
         raise ValueError(f"kind must be one of {SOURCE_KINDS}, not {kind!r}")
     if detector is None:
-        detector = make_detector(kind, model, max_hands)
+        detector = detector_for(kind, model.preprocess, max_hands)
     else:
         detector.reset()
     return Pipeline(
@@ -136,14 +137,3 @@ def assemble(
         gate=model.gate,
         motion=model.motion,
     )
-
-
-def build_pipeline(
-    bundle_path: str | os.PathLike,
-    kind: str = "video",
-    smoother: SmootherConfig | None = None,
-    max_hands: int = 2,
-    runtime: str = "auto",
-) -> Pipeline:
-    """:func:`load_model` then :func:`assemble`, for callers that need one pipeline."""
-    return assemble(load_model(bundle_path, runtime), kind, smoother, max_hands=max_hands)

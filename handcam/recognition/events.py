@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handcam.errors import HandcamError
 from handcam.recognition.pipeline import FrameResult
-from handcam.signs.composer import ComposedText
+from handcam.signs.compose_stage import ComposedText
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,17 @@ class Problem(Event):
 
 @dataclass(frozen=True, eq=False)
 class Processed(Event):
+    """One frame, recognised: the result and the composed text after it (what the window
+    shows of the frame; frozen, it crosses threads whole)."""
+
     result: FrameResult
+    text: ComposedText
+
+
+@dataclass(frozen=True)
+class TextEdited(Event):
+    """A text edit or new composing settings were applied: the text now."""
+
     text: ComposedText
 
 

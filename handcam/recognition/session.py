@@ -1,12 +1,16 @@
 """The recognition session: the one Qt-free loop that the window, ``handcam predict`` on a
 video, ``handcam bench`` and the soak run.
 
-A session owns a frame source, a loaded model, the hand detectors and the pipeline, the
-text composer, the prediction log and the running figures. Requests (a new source, model
-or smoothing) may come from any thread and are applied at the start of the next step.
+A session owns a frame source (:mod:`handcam.recognition.feed`), a loaded model, the hand
+detectors and the pipeline, the text composer, the prediction log and the running figures.
+Requests (a new source, model, smoothing or text edit) may come from any thread and are
+applied at the start of the next step.
 :meth:`RecognitionSession.run` is a plain generator of :class:`Event` objects, as napari's
-workers wrap plain generators: the window's Qt worker turns them into signals; ``predict``
-reads them in its own thread.
+workers wrap plain generators: the window's Qt worker turns them into signals and puts each
+frame's frozen :class:`Processed` (the result and the text after it) in its mailbox;
+``predict`` reads them in its own thread. The composer is the loop's alone: the window's
+edits (backspace, clear) and composing settings are requests too, and what they did comes
+back as a :class:`TextEdited`. :func:`open_session` is the one way to build a session.
 
 Nothing that goes wrong ends the loop: a model that fails to load is said and the previous
 one kept; a frame that cannot be processed is skipped and said (the pipeline starts afresh
@@ -24,12 +28,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handcam.capture.grabber import FrameGrabber, InlineReader
-from handcam.capture.sources import Frame, FrameSource, ImageFolderSource, frame_problem
+from handcam.capture.sources import Frame, FrameSource, detection_kind, frame_problem
 from handcam.errors import HandcamError
 from handcam.hands.hand import HandDetector
 from handcam.model.gate import describe_gate
-from handcam.recognition.assemble import LoadedModel, assemble, load_model, make_detector
+from handcam.recognition.assemble import LoadedModel, assemble, detector_for, load_model
 from handcam.recognition.events import (
     Event,
     ModelFailed,
@@ -38,39 +41,30 @@ from handcam.recognition.events import (
     Problem,
     Processed,
     SessionStats,
-    SourceEnded,
-    SourceFailed,
-    SourceStarted,
+    TextEdited,
     describe,
 )
+from handcam.recognition.feed import SourceFeed, SourceRequest
 from handcam.recognition.pipeline import Pipeline
 from handcam.recognition.records import PredictionLog
-from handcam.signs.composer import TextComposer
+from handcam.signs.compose_stage import TEXT_EDITS, TextComposer
+from handcam.signs.composer import ComposerConfig
 from handcam.signs.smoothing import SmootherConfig
 
 log = logging.getLogger(__name__)
 
 ModelLoader = Callable[[str], LoadedModel]
 DetectorFactory = Callable[[str, LoadedModel], HandDetector]
-RETRY_SECONDS = 2.0
 STATS_INTERVAL_S = 0.25
-STALL_SECONDS = 5.0  # no frame for this long: say so
 REPORT_EVERY_S = 5.0  # the same kind of problem is said at most this often
 RESET_AFTER_FAILURES = 3  # frames failing in a row: the pipeline (tracking) starts afresh
-
-
-SourceRequest = tuple[Callable[[], FrameSource], str, bool]  # factory, name, live
 
 
 @dataclass
 class _State:
     """What the loop holds between steps (the loop's thread only)."""
 
-    reader: FrameGrabber | InlineReader | None = None
-    source: SourceRequest | None = None
-    retry_at: float = 0.0
-    last_frame_at: float = 0.0
-    stalled: bool = False
+    feed: SourceFeed
     model: LoadedModel | None = None
     detectors: dict[str, HandDetector] = field(default_factory=dict)
     pipeline: Pipeline | None = None
@@ -95,37 +89,38 @@ class _State:
 
 
 class RecognitionSession:
-    """Frames of one source through one model, step by step.
+    """Frames of one source through one model, step by step (build it with
+    :func:`open_session`).
 
     ``realtime``: read sources in a capture thread where the newest frame wins (the
     window); otherwise every frame is read and processed in the loop's thread (``predict``,
-    ``bench``). ``model_loader`` and ``detector_factory`` are the real ones by default;
-    tests pass fakes.
+    ``bench``). ``model_loader`` and ``detector_factory``: tests pass fakes.
     """
 
     def __init__(
         self,
-        model_loader: ModelLoader = load_model,
-        detector_factory: DetectorFactory = make_detector,
+        model_loader: ModelLoader,
+        detector_factory: DetectorFactory,
         log_path: Path | None = None,
         realtime: bool = True,
-        composer: TextComposer | None = None,
     ) -> None:
         self._load = model_loader
         self._make_detector = detector_factory
         self.realtime = realtime
-        self.composer = composer or TextComposer()  # the GUI edits it from its thread
+        self.composer = TextComposer()  # the loop's own: others ask (edit_text, ...)
         self._lock = threading.Lock()
         self._pending_source: SourceRequest | None = None
         self._pending_model: str | LoadedModel | None = None
         self._pending_smoother: SmootherConfig | None = None
+        self._pending_composing: ComposerConfig | None = None
+        self._pending_edits: list[str] = []
         self._smoother = SmootherConfig()
         self._log_path = log_path
         self._log: PredictionLog | None = None  # opened at the first step
         self._reported: dict[str, float] = {}
         self._stats = SessionStats("", 0.0, 0.0, 0, {}, "")
-        self._state = _State()
         self._events: list[Event] = []
+        self._state = _State(SourceFeed(realtime, self._events.append))
 
     # --- requests (any thread) ----------------------------------------------------------
     def set_source(self, factory: Callable[[], FrameSource], name: str, live: bool) -> None:
@@ -140,6 +135,19 @@ class RecognitionSession:
     def set_smoother(self, config: SmootherConfig) -> None:
         with self._lock:
             self._pending_smoother = config
+
+    def set_composing(self, config: ComposerConfig) -> None:
+        """New hold / end-of-word times for the composer (the text stays)."""
+        with self._lock:
+            self._pending_composing = config
+
+    def edit_text(self, edit: str) -> None:
+        """Ask for a text edit (one of ``TEXT_EDITS``: backspace, clear), applied in order
+        between frames; a :class:`TextEdited` says the text after it."""
+        if edit not in TEXT_EDITS:
+            raise ValueError(f"unknown text edit {edit!r}; expected one of {TEXT_EDITS}")
+        with self._lock:
+            self._pending_edits.append(edit)
 
     def stats(self) -> SessionStats:
         with self._lock:
@@ -169,14 +177,15 @@ class RecognitionSession:
             self._report("step", f"recognition error: {describe(exc)}", exc)
             self._state.pipeline = None
             time.sleep(0.1)
-        events, self._events = self._events, []
+        events = list(self._events)
+        self._events.clear()  # the feed says into this same list
         return events
 
     def close(self) -> None:
         """Stop the source (in this thread), close the detectors and the log."""
         state = self._state
         try:
-            self._stop_reader(state)
+            state.feed.stop()
         finally:
             state.close_detectors()
             if self._log is not None:
@@ -196,30 +205,36 @@ class RecognitionSession:
         """No source is running or asked for: it ended or failed for good."""
         with self._lock:
             pending = self._pending_source is not None
-        return not pending and self._state.source is None
+        return not pending and self._state.feed.source is None
 
     def _step(self, state: _State) -> None:
         self._apply_requests(state)
-        self._ensure_reader(state)
-        if state.reader is None or state.model is None:
+        feed = state.feed
+        feed.ensure()
+        if feed.reader is None or state.model is None:
             # no model yet: frames wait, but a source that ends or fails is still said
-            if state.reader is not None and state.reader.done.is_set():
-                self._check_source(state)
-            if state.source is None or state.model is None or self.realtime:
+            if feed.reader is not None and feed.reader.done.is_set():
+                feed.check()
+            if feed.source is None or state.model is None or self.realtime:
                 time.sleep(0.02)
             return
-        item = state.reader.take(timeout=0.1)
-        if item is None:
-            self._check_source(state)
-            return
-        state.last_frame_at, state.stalled = time.monotonic(), False
-        self._process(state, *item)
+        item = feed.take(timeout=0.1)
+        if item is not None:
+            self._process(state, *item)
 
     def _apply_requests(self, state: _State) -> None:
         with self._lock:
             new_model, self._pending_model = self._pending_model, None
             new_source, self._pending_source = self._pending_source, None
             new_smoother, self._pending_smoother = self._pending_smoother, None
+            composing, self._pending_composing = self._pending_composing, None
+            edits, self._pending_edits = self._pending_edits, []
+        if composing is not None or edits:
+            if composing is not None:
+                self.composer.set_config(composing)
+            for edit in edits:
+                self.composer.edit(edit)
+            self._events.append(TextEdited(self.composer.snapshot()))
         if new_smoother is not None:
             self._smoother = new_smoother
             if state.pipeline is not None:  # tracks, smoothed state and J/Z paths go on
@@ -227,8 +242,7 @@ class RecognitionSession:
         if new_model is not None:
             self._load_model(state, new_model)
         if new_source is not None:
-            self._stop_reader(state)
-            state.source, state.retry_at = new_source, 0.0
+            state.feed.switch(new_source)
             state.pipeline, state.detector_error = None, None
 
     def _load_model(self, state: _State, request: str | LoadedModel) -> None:
@@ -250,60 +264,10 @@ class RecognitionSession:
                 return
         state.model = model
         state.close_detectors()  # built for the old model's preprocessing
-        state.last_frame_at = time.monotonic()  # loading is not a stalled source
+        state.feed.waited()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
         gate = describe_gate(model.gate)
         self._events.append(ModelReady(ModelInfo(path, model.labels, model.device, gate)))
-
-    def _ensure_reader(self, state: _State) -> None:
-        if state.source is None or state.reader is not None:
-            return
-        if time.monotonic() < state.retry_at:
-            return
-        factory = state.source[0]
-        reader = FrameGrabber(factory, realtime=True) if self.realtime else InlineReader(factory)
-        state.reader = reader.start()
-        state.last_frame_at, state.stalled = time.monotonic(), False
-        self._events.append(SourceStarted(state.source[1]))
-
-    def _stop_reader(self, state: _State) -> None:
-        if state.reader is not None:
-            # a blocked source is abandoned quickly (its thread ends when the read returns)
-            state.reader.stop(timeout=1.0 if state.stalled else 5.0)
-            state.reader = None
-
-    def _check_source(self, state: _State) -> None:
-        """No frame came: the source ended, failed, or stalls."""
-        reader = state.reader
-        assert reader is not None and state.source is not None
-        if reader.done.is_set():
-            state.retry_at = self._source_finished(state.source, reader)
-            state.reader = None
-            if state.retry_at == float("inf"):
-                state.source = None
-            return
-        waited = time.monotonic() - state.last_frame_at
-        if not state.stalled and waited >= STALL_SECONDS:
-            state.stalled = True
-            name = reader.source_name or state.source[1]
-            self._events.append(
-                Problem(f"{name}: no frame for {waited:.0f} s (blocked or busy?) - waiting")
-            )
-
-    def _source_finished(self, source: SourceRequest, reader) -> float:
-        """A source ended or failed: retry live ones (returns when), say the rest."""
-        reader.stop()
-        error = reader.error
-        _, name, live = source
-        if error is not None and live:
-            message = f"{describe(error)} - retrying every {RETRY_SECONDS:.0f} s"
-            self._events.append(SourceFailed(message))
-            return time.monotonic() + RETRY_SECONDS
-        if error is not None:
-            self._events.append(SourceFailed(describe(error)))
-        else:
-            self._events.append(SourceEnded(f"{name}: end of source"))
-        return float("inf")
 
     def _process(self, state: _State, frame: Frame, decode_ms: float) -> None:
         """Recognise one frame; an unusable frame or a failing pipeline skips it."""
@@ -340,9 +304,8 @@ class RecognitionSession:
 
     def _ensure_pipeline(self, state: _State) -> Pipeline | None:
         """The pipeline for this source kind; None (said once) if no detector starts."""
-        assert state.reader is not None and state.model is not None
-        # Unrelated stills (a folder) are detected one by one; streams are tracked.
-        wanted = "image" if state.reader.source_kind is ImageFolderSource else "video"
+        assert state.feed.reader is not None and state.model is not None
+        wanted = detection_kind(state.feed.reader.source_kind)
         if state.pipeline is not None and wanted == state.kind:
             return state.pipeline
         if state.detector_error is not None and wanted == state.kind:
@@ -373,7 +336,7 @@ class RecognitionSession:
             self._events.append(Problem(message))
 
     def _update_stats(self, state: _State) -> None:
-        reader, done_times, stage_hist = state.reader, state.done_times, state.stage_hist
+        reader, done_times, stage_hist = state.feed.reader, state.done_times, state.stage_hist
         assert reader is not None and state.model is not None
         span = done_times[-1] - done_times[0] if len(done_times) > 1 else 0.0
         proc_fps = (len(done_times) - 1) / span if span > 0 else 0.0
@@ -393,5 +356,30 @@ class RecognitionSession:
                 state.model.device,
                 state.processed,
                 state.failed,
-                live=reader.source_kind is not ImageFolderSource,
+                live=detection_kind(reader.source_kind) == "video",
             )
+
+
+def open_session(
+    model: str | Path | LoadedModel | None = None,
+    *,
+    realtime: bool = True,
+    log_path: Path | None = None,
+    max_hands: int = 2,
+    model_loader: ModelLoader = load_model,
+    detector_factory: DetectorFactory | None = None,
+) -> RecognitionSession:
+    """The one way to build a recognition session (the window's worker, ``predict``,
+    ``bench``, the soak): ``model``, a bundle path (loaded in the loop by
+    ``model_loader``) or a model already loaded, may also come later through
+    :meth:`RecognitionSession.set_model`. Hand detectors come from the model's detection
+    settings (:func:`~handcam.recognition.assemble.detector_for`) unless
+    ``detector_factory`` (tests: fakes) is given."""
+
+    def detectors(kind: str, loaded: LoadedModel) -> HandDetector:
+        return detector_for(kind, loaded.preprocess, max_hands)
+
+    session = RecognitionSession(model_loader, detector_factory or detectors, log_path, realtime)
+    if model is not None:
+        session.set_model(model)
+    return session

@@ -114,6 +114,9 @@ class MotionConfig:
 
 
 MOTION_LABELS = ("J", "Z")
+# the still shapes a motion sign moves through: the composer keeps them from being written
+# around it (I for J; D, 1, G for Z)
+MOTION_STILL_LABELS = {"J": ("I", "J"), "Z": ("D", "1", "G", "Z")}
 
 
 def motion_config_for(labels: tuple[str, ...]) -> MotionConfig | None:

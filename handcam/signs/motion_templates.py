@@ -116,37 +116,3 @@ class TemplateBank:
             fitted = 1.0 - (m00 * c00 + m01 * c01 + m10 * c10 + m11 * c11) / n
             d2 = np.where(ok, np.minimum(d2, fitted), d2)
         return np.sqrt(np.maximum(d2.min(axis=1), 0.0))
-
-
-def _arc(centre: tuple[float, float], rx: float, ry: float, a0: float, a1: float) -> np.ndarray:
-    a = np.radians(np.linspace(a0, a1, 24))
-    return np.stack([centre[0] + rx * np.cos(a), centre[1] + ry * np.sin(a)], axis=1)
-
-
-def j_shapes() -> list[np.ndarray]:
-    """The J of the little fingertip (signer's view, right hand, y down): a drop and a hook
-    curving to the thumb side and up; drops and hook widths of several sizes, hooks
-    turning 130-210 degrees. With 110-degree hooks as well, a hand merely carried along
-    an arc read as J in 2.7% of synthetic development sequences instead of 0.7%, for
-    99.3% instead of 100% of the J's found."""
-    out = []
-    for drop in (0.1, 0.3, 0.6, 1.0):
-        for rx in (0.15, 0.25, 0.4, 0.6):
-            for sweep in (130.0, 170.0, 210.0):
-                hook = _arc((-rx, drop), rx, 0.3, 0.0, sweep)
-                out.append(np.concatenate([[[0.0, 0.0]], hook]))
-    return out
-
-
-def z_shapes() -> list[np.ndarray]:
-    """The Z of the index fingertip (signer's view, y down): right, down-left, right;
-    strokes of equal and unequal length, level or slanted, tall and flat."""
-    out, slants = [], np.radians((-15.0, 0.0, 15.0))
-    for top, bottom in ((1.0, 1.0), (1.0, 0.6), (0.6, 1.0), (0.6, 0.6)):
-        for h in (0.35, 0.55, 0.8, 1.2):
-            for a_top in slants:
-                for a_bottom in slants:
-                    start = np.array([1.0 - top * np.cos(a_top), -top * np.sin(a_top)])
-                    end = np.array([bottom * np.cos(a_bottom), h + bottom * np.sin(a_bottom)])
-                    out.append(np.array([start, [1.0, 0.0], [0.0, h], end]))
-    return out

@@ -152,8 +152,3 @@ class TemporalSmoother:
             self._ema.copy(),
             self._sign,
         )
-
-    @property
-    def idle_since(self) -> float | None:
-        """When the hand went missing (None while it is seen)."""
-        return self._t_missing

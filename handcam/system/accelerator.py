@@ -13,8 +13,6 @@ from dataclasses import asdict, dataclass
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("tensorflow", "jax", "torch")
-
 
 @dataclass(frozen=True)
 class Device:

@@ -1,16 +1,14 @@
 """Starting the window: QApplication, worker, startup source, automation options.
 
-Cameras are listed off the GUI thread (each probe can take a second, or hang on a
-broken driver): the window comes up at once and fills its source picker when the
-listing arrives."""
+Cameras are listed off the GUI thread (:mod:`handcam.ui.camera_lister`): the window comes
+up at once and fills its source picker when the listing arrives. This module imports no
+Qt at load (``handcam --help`` stays quick)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
-import threading
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
@@ -61,9 +59,8 @@ def start_window(
 
     qInstallMessageHandler(_qt_message)
 
-    from handcam.capture.grabber import LatestSlot
     from handcam.model.bundle import bundled_models_dir
-    from handcam.ui.docks import attach_record_panel
+    from handcam.ui.camera_lister import CameraLister
     from handcam.ui.main_window import MainWindow
     from handcam.ui.qt_env import clean_qt_environment
     from handcam.ui.settings import open_settings
@@ -74,26 +71,24 @@ def start_window(
     app.setApplicationName("handcam")
     settings = open_settings(settings_path)
     data_dir = user_data_dir(args.data_dir)
-    results: LatestSlot = LatestSlot()
-    worker = RecognitionWorker(results, log_path=args.log_predictions, **worker_kwargs)
+    worker = RecognitionWorker(log_path=args.log_predictions, **worker_kwargs)
     window = MainWindow(
         settings,
         worker,
-        results,
         model_dirs=[bundled_models_dir(), data_dir / "models"],
         cameras=[],
         data_dir=data_dir,
     )
-    attach_record_panel(window, data_dir)
+    window.add_record_dock(data_dir)
     state = settings.value("window/state")
     if state is not None:
         window.restoreState(state)  # e.g. the record panel stays open
     if args.no_mirror:
-        window.mirror_action.setChecked(False)
+        window.menus.mirror_action.setChecked(False)
     window.populate_sources()
     window.populate_models()
     window.set_model(str(startup_model(args.model, settings.value("model/path"))))
-    lister = _lister_class()(window)
+    lister = CameraLister(window)
     if args.source:
         window.set_source(str(args.source), factory=source_factory)
     else:
@@ -148,44 +143,6 @@ def _qt_message(kind, context, message: str) -> None:
     logging.getLogger("handcam.qt").log(level, "%s", message)
 
 
-@functools.cache
-def _lister_class():
-    from PySide6.QtCore import QObject, Signal
-
-    class CameraLister(QObject):
-        """Lists cameras on a daemon thread (a hung probe never blocks start-up or
-        exit) and delivers them with ``found`` on the GUI thread."""
-
-        found = Signal(list)
-
-        def __init__(self, parent=None, list_fn: Callable[[], list[int]] | None = None):
-            super().__init__(parent)
-            self._list_fn = list_fn
-            self.thread: threading.Thread | None = None
-
-        def start(self) -> None:
-            self.thread = threading.Thread(target=self._run, name="camera-lister", daemon=True)
-            self.thread.start()
-
-        def _run(self) -> None:
-            from handcam.capture import sources
-
-            try:
-                cameras = (self._list_fn or sources.list_cameras)()
-            except Exception:  # a driver error: no cameras, the app still starts
-                log.exception("listing cameras failed")
-                cameras = []
-            self.found.emit(list(cameras))  # queued to the GUI thread
-
-    return CameraLister
-
-
-def __getattr__(name: str):
-    if name == "CameraLister":  # built on first use: this module imports no Qt at load
-        return _lister_class()
-    raise AttributeError(name)
-
-
 def _cameras_found(window, cameras: list[int], pick_source: bool) -> None:
     """The listing arrived: fill the picker; open a camera unless a source was given."""
     window.cameras = list(cameras)
@@ -193,9 +150,9 @@ def _cameras_found(window, cameras: list[int], pick_source: bool) -> None:
     window.populate_sources()
     if not pick_source or current:  # a source given, or opened while the listing ran
         if current:  # keep the picker on the source in use
-            index = window.source_combo.findData(current)
+            index = window.toolbar.source_combo.findData(current)
             if index >= 0:
-                window.source_combo.setCurrentIndex(index)
+                window.toolbar.source_combo.setCurrentIndex(index)
         return
     source = _remembered_source(window.settings, cameras)
     if source is not None:

@@ -1,10 +1,13 @@
-"""The composer's keys on the window: delete the last sign, clear, copy. The text is
-composed in the recognition loop (``worker.composer``), so ``--log-predictions`` carries
-it; the window shows it and edits it from here."""
+"""The composer's keys: delete the last sign, clear, copy. The text is composed in the
+recognition loop (so ``--log-predictions`` carries it); these keys ask the loop for an
+edit, and the text after it comes back with the next update."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
 
 COMPOSER_KEYS = (
     ("Backspace", "Delete the last sign written"),
@@ -13,29 +16,20 @@ COMPOSER_KEYS = (
 )
 
 
-def add_composer_keys(window) -> None:
-    """Backspace, Ctrl+Shift+Backspace and Ctrl+C on the window (a focused text field
-    keeps its own editing keys)."""
-    composer = window.worker.composer
+class ComposerKeys:
+    """Backspace, Ctrl+Shift+Backspace and Ctrl+C on ``window`` and in the Text menu (a
+    focused text field keeps its own editing keys). ``edit(name)``: "backspace" or
+    "clear", asked of the loop; ``copy()``: the text shown to the clipboard."""
 
-    def backspace() -> None:
-        composer.backspace()
-        window.composer_view.show_composed(composer.snapshot())
-
-    def clear() -> None:
-        composer.clear()
-        window.composer_view.show_composed(composer.snapshot())
-
-    def copy() -> None:
-        window.composer_view.copy()
-        window.statusBar().showMessage("text copied", 2000)
-
-    for (key, tip), slot in zip(COMPOSER_KEYS, (backspace, clear, copy), strict=True):
-        action = QAction(tip, window)
-        action.setShortcut(QKeySequence(key))
-        action.triggered.connect(slot)
-        window.addAction(action)
-        window.composer_actions[key] = action
-        menu = getattr(window, "text_menu", None)
-        if menu is not None:
-            menu.addAction(action)
+    def __init__(
+        self, window: QWidget, menu: QMenu, edit: Callable[[str], None], copy: Callable[[], None]
+    ) -> None:
+        slots = (lambda: edit("backspace"), lambda: edit("clear"), copy)
+        self.actions: dict[str, QAction] = {}
+        for (key, tip), slot in zip(COMPOSER_KEYS, slots, strict=True):
+            act = QAction(tip, window)
+            act.setShortcut(QKeySequence(key))
+            act.triggered.connect(slot)
+            window.addAction(act)
+            menu.addAction(act)
+            self.actions[key] = act

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from handcam.signs.composer import ComposedText
+from handcam.signs.compose_stage import ComposedText
 
 PLACEHOLDER = "Signs you make will be written here (hold a sign to write it)."
 

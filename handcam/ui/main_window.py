@@ -1,52 +1,37 @@
-"""The main window: video, large label, composed text, confidence plot, status line,
-pickers and modes; sign chart and practice in docks."""
+"""The main window: video, the side panel (the sign, settings, the model), composed text,
+confidence plot, status line, menus and toolbar (pickers, modes); sign chart, practice and
+record in docks. Each part owns its widgets; the window composes them, talks to the
+worker, and shows each frame's frozen update from the worker's mailbox."""
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QMainWindow,
-    QSplitter,
-)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter
 
-from handcam.capture.grabber import LatestSlot
 from handcam.capture.sources import FrameSource, open_source
 from handcam.model.bundle import bundled_models_dir, find_bundles
 from handcam.recognition.pipeline import FrameResult
 from handcam.system.timing import process_age_s, summarize
-from handcam.ui.composer_keys import add_composer_keys
+from handcam.ui.composer_keys import ComposerKeys
 from handcam.ui.composer_view import ComposerView
 from handcam.ui.confidence_plot import ConfidencePlot
-from handcam.ui.docks import attach_practice, attach_sign_chart
+from handcam.ui.docks import PracticeDock, RecordDock, SignChartDock
 from handcam.ui.elided import ElidedLabel
-from handcam.ui.menus import build_menus_and_toolbar
-from handcam.ui.side_panel import IDLE_TEXT, QUIET, no_model_notice, side_panel
+from handcam.ui.menus import MainToolBar, MenuBar
+from handcam.ui.record_panel import RecordPanel, open_retrain_dialog
+from handcam.ui.side_panel import SidePanel, no_model_notice
 from handcam.ui.status_line import source_kind, status_text
 from handcam.ui.video_view import VideoView
-from handcam.ui.worker import ModelInfo, RecognitionWorker
+from handcam.ui.worker import ModelInfo, Processed, RecognitionWorker, TextEdited
 
 log = logging.getLogger(__name__)
 DISPLAY_HZ = 30
 TIMING_WINDOW = 3000  # gui_ms / latency_ms keep the last 100 s at 30 Hz, not the session
-
-
-NOT_A_SIGN_MARK = "\u2013"  # a dash: a hand is there, making none of the model's signs
-
-
-def hand_text(s) -> str:
-    """One hand's short label: its sign, "?" when unsure, a dash when not a sign."""
-    if s.state == "label":
-        return s.label or ""
-    return NOT_A_SIGN_MARK if s.state == "not_a_sign" else "?"
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +44,6 @@ class MainWindow(QMainWindow):
         self,
         settings: QSettings,
         worker: RecognitionWorker,
-        results: LatestSlot[FrameResult],
         model_dirs: list[Path] | None = None,
         cameras: list[int] | None = None,
         data_dir: Path | None = None,
@@ -67,7 +51,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings
         self.worker = worker
-        self.results = results
         self.model_dirs = model_dirs or [bundled_models_dir()]
         self.cameras = cameras or []
         self.data_dir = data_dir or Path.home() / ".handcam"  # recordings, retrained models
@@ -85,12 +68,9 @@ class MainWindow(QMainWindow):
         self.latency_ms: deque[float] = deque(maxlen=TIMING_WINDOW)
         self.frames_shown = 0
         self._t_first_shown = 0.0
-        self.composer_actions: dict[str, QAction] = {}
+        self.record_dock: RecordDock | None = None  # add_record_dock
         self.setWindowTitle("handcam")
         self._build()
-        self.chart = attach_sign_chart(self)
-        self.practice = attach_practice(self, self.data_dir)
-        add_composer_keys(self)
         self._connect_worker()
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / DISPLAY_HZ))
@@ -108,16 +88,36 @@ class MainWindow(QMainWindow):
 
     # --- layout ------------------------------------------------------------------------
     def _build(self) -> None:
-        build_menus_and_toolbar(self)
-        self.source_combo.activated.connect(self._on_source_picked)
-        self.model_combo.activated.connect(self._on_model_picked)
+        self.menus = MenuBar(
+            self,
+            self.settings,
+            {
+                "open_video": self.open_video,
+                "open_folder": self.open_folder,
+                "open_model": self.open_model,
+                "quit": self.close,
+                "full_screen": self.toggle_full_screen,
+            },
+        )
+        self.setMenuBar(self.menus)
+        self.toolbar = MainToolBar(
+            self, self.menus, self.settings, lambda: self.model_dirs, self.set_model, self.say
+        )
+        self.addToolBar(self.toolbar)
+        self.toolbar.source_combo.activated.connect(self._on_source_picked)
+        self.toolbar.model_combo.activated.connect(self._on_model_picked)
+        self.menus.mirror_action.toggled.connect(self.mirror_toggled)
 
         self.video = VideoView()
-        self.video.mirror = self.mirror_action.isChecked()
-        scroll = side_panel(self)
+        self.video.mirror = self.menus.mirror_action.isChecked()
+        self.side = SidePanel(self.settings)
+        self.side.smoothing.changed.connect(self.worker.set_smoother)
+        self.worker.set_smoother(self.side.smoothing.config())
+        self.side.composing.changed.connect(self.worker.set_composing)
+        self.worker.set_composing(self.side.composing.config())
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.video)
-        top.addWidget(scroll)
+        top.addWidget(self.side)
         top.setStretchFactor(0, 4)
         top.setStretchFactor(1, 1)
         self.plot = ConfidencePlot()
@@ -134,6 +134,42 @@ class MainWindow(QMainWindow):
         self.status = ElidedLabel()
         self.statusBar().addWidget(self.status, 1)
 
+        self.chart_dock = SignChartDock(self)
+        self.worker.model_ready.connect(
+            lambda info: self.chart_dock.chart.set_model(info.path, info.labels)
+        )
+        self.practice_dock = PracticeDock(self, self.data_dir, self.chart_dock)
+        practice = self.practice_dock.panel
+        practice.composer_config = self.side.composing.config()
+        self.side.composing.changed.connect(  # from the next practice session
+            lambda config: setattr(practice, "composer_config", config)
+        )
+        self.worker.model_ready.connect(lambda info: practice.set_labels(info.labels))
+        self.result_shown.connect(practice.on_result)
+        self.composer_keys = ComposerKeys(
+            self, self.menus.text_menu, self.worker.edit_text, self._copy_text
+        )
+
+    def add_record_dock(self, data_dir: Path) -> RecordPanel:
+        """The record dock (hidden until R), its keys and its wiring; its panel."""
+        dock = self.record_dock = RecordDock(self, self.settings, data_dir)
+        panel = dock.panel
+        self.result_shown.connect(panel.on_result)
+        self.worker.model_ready.connect(lambda info: panel.set_labels(info.labels))
+        if self.labels:
+            panel.set_labels(self.labels)
+        self.closing.connect(panel.stop_writer)
+        panel.retrain_button.clicked.connect(lambda: open_retrain_dialog(self, panel))
+        return panel
+
+    def say(self, message: str, ms: int = 3000) -> None:
+        """A short message in the status bar."""
+        self.statusBar().showMessage(message, ms)
+
+    def _copy_text(self) -> None:
+        self.composer_view.copy()
+        self.say("text copied", 2000)
+
     def mirror_toggled(self, on: bool) -> None:
         self.video.mirror = on
         self.settings.setValue("view/mirror", on)
@@ -145,27 +181,15 @@ class MainWindow(QMainWindow):
     def _connect_worker(self) -> None:
         self.worker.model_ready.connect(self._on_model_ready)
         self.worker.model_failed.connect(self._on_model_failed)
-        self.worker.source_started.connect(
-            lambda name: self.statusBar().showMessage(f"source: {name}", 3000)
-        )
+        self.worker.source_started.connect(lambda name: self.say(f"source: {name}"))
         self.worker.source_failed.connect(self._on_source_failed)
         self.worker.source_ended.connect(lambda msg: self.statusBar().showMessage(msg))
         self.worker.problem.connect(self._on_source_failed)  # shown the same way
 
     # --- sources -----------------------------------------------------------------------
     def populate_sources(self) -> None:
-        self.source_combo.clear()
-        for index in self.cameras:
-            self.source_combo.addItem(f"Camera {index}", str(index))
         recent = self.settings.value("source/recent", [], type=list) or []
-        for spec in recent:
-            if Path(spec).exists():
-                self.source_combo.addItem(Path(spec).name, spec)
-                self.source_combo.setItemData(
-                    self.source_combo.count() - 1, spec, Qt.ItemDataRole.ToolTipRole
-                )
-        if self.source_combo.count() == 0:
-            self.source_combo.addItem("No camera found", "")
+        self.toolbar.list_sources(self.cameras, [s for s in recent if Path(s).exists()])
 
     def set_source(self, spec: str, factory=None) -> None:
         """Switch to a camera index, video or folder (``factory`` for tests/fakes)."""
@@ -187,10 +211,7 @@ class MainWindow(QMainWindow):
             ]
             self.settings.setValue("source/recent", [spec, *recent][:5])
         self.settings.setValue("source/spec", spec)
-        _select_or_add(self.source_combo, f"Camera {spec}" if live else Path(spec).name, spec)
-        self.source_combo.setItemData(
-            self.source_combo.currentIndex(), spec, Qt.ItemDataRole.ToolTipRole
-        )
+        self.toolbar.show_source(spec)
 
     def show_no_camera(self) -> None:
         self.video.set_message(
@@ -199,7 +220,7 @@ class MainWindow(QMainWindow):
         )
 
     def _on_source_picked(self, index: int) -> None:
-        spec = self.source_combo.itemData(index)
+        spec = self.toolbar.source_combo.itemData(index)
         if spec:
             self.set_source(spec)
 
@@ -221,28 +242,19 @@ class MainWindow(QMainWindow):
 
     # --- models ------------------------------------------------------------------------
     def populate_models(self) -> None:
-        self.model_combo.clear()
-        for path in find_bundles(*self.model_dirs):
-            self.model_combo.addItem(path.name, str(path))
-            self.model_combo.setItemData(
-                self.model_combo.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole
-            )
-        if self.model_path:  # keep showing the model in use
-            _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
-        else:
-            self.model_combo.setCurrentIndex(-1)  # "no model: pick one" until one loads
-        self.modes.refresh()
+        self.toolbar.list_models(find_bundles(*self.model_dirs), self.model_path)
+        self.toolbar.modes.refresh()
 
     def set_model(self, path: str) -> None:
         self._requested_model = str(path)
-        self.model_info.setText(f"loading {html.escape(Path(path).name)}...")
+        self.side.model_loading(path)
         if not self.model_path:
             self.model_state = "loading"
         self.worker.set_model(path)
-        _select_or_add(self.model_combo, Path(path).name, str(path))
+        self.toolbar.show_model(str(path))
 
     def _on_model_picked(self, index: int) -> None:
-        path = self.model_combo.itemData(index)
+        path = self.toolbar.model_combo.itemData(index)
         if path:
             self.set_model(path)
 
@@ -260,96 +272,67 @@ class MainWindow(QMainWindow):
             self.set_source(self.source_spec, factory=self._source_factory)
         self.video.set_notice("")
         self.settings.setValue("model/path", info.path)
-        _select_or_add(self.model_combo, Path(info.path).name, info.path)
-        self.modes.model_loaded(info.path)
+        self.toolbar.show_model(info.path)
+        self.toolbar.modes.model_loaded(info.path)
         self.plot.set_labels(info.labels)
-        if not self.frames_shown:
-            self.confidence_label.setText(IDLE_TEXT)
-        shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
-        name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
-        gate = f"<br>{html.escape(info.gate)}" if info.gate else ""
-        self.model_info.setText(
-            f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}{gate}"
-        )
+        self.side.model_ready(info)
 
     def _on_model_failed(self, message: str) -> None:
         self.model_error = message
-        said = f"<span style='color:#e55'>model not loaded:</span> {html.escape(message)}"
-        self.statusBar().showMessage(f"model not loaded: {message}", 15000)
+        self.say(f"model not loaded: {message}", 15000)
+        self.side.model_failed(message, previous_kept=bool(self.model_path))
         if self.model_path:  # the previous model stays in use: the pickers say so
-            self.model_info.setText(said)
-            _select_or_add(self.model_combo, Path(self.model_path).name, self.model_path)
-            self.modes.model_loaded(self.model_path)
+            self.toolbar.show_model(self.model_path)
+            self.toolbar.modes.model_loaded(self.model_path)
             return
         self.model_state, self._source_waits = "failed", True
-        self.model_info.setText(
-            f"{said}<br><b>No model is in use.</b> Pick one in the Model picker above, or "
-            "open a model bundle folder (Ctrl+Shift+M)."
-        )
-        failed = self.model_combo.findData(self._requested_model)
-        if failed >= 0 and Path(self._requested_model) not in find_bundles(*self.model_dirs):
-            self.model_combo.removeItem(failed)  # a picker lists models that load
-        self.model_combo.setCurrentIndex(-1)  # "no model: pick one"
-        self.modes.no_model()
+        listed = Path(self._requested_model) in find_bundles(*self.model_dirs)
+        self.toolbar.no_model(drop=None if listed else self._requested_model)
         self._show_no_model()
 
     def _show_no_model(self) -> None:
         """The video area, side panel and plot say that no model reads the hand."""
-        models = [self.model_combo.itemText(i) for i in range(self.model_combo.count())]
+        models = self.toolbar.model_names()
         source = Path(self.source_spec).name if self.source_spec else ""
         if source.isdigit():
             source = f"Camera {source}"
         self.video.set_notice(no_model_notice(self.model_error, source, models))
-        self.big_label.hide()
-        self.confidence_label.setStyleSheet(QUIET)
-        self.confidence_label.setText("No model loaded: no sign can be read.")
+        self.side.show_no_model()
 
     # --- display -----------------------------------------------------------------------
     def _on_tick(self) -> None:
-        result = self.results.take(timeout=0)
-        if result is not None:
-            t0 = time.perf_counter()
-            self.latest = result
-            self.video.show_result(result)
-            self.plot.add(result)
-            if not self.frames_shown:  # the sign area has something to show from now on
-                self.big_label.show()
-                self.confidence_label.setStyleSheet("")
-            s = result.smoothed
-            if s is None or s.state == "no_hand":
-                self.big_label.setText("")
-                self.confidence_label.setText("no hand")
-            elif len(result.per_hand) > 1:  # one label per hand, main hand first
-                shown = [hand_text(r.smoothed) for r in result.per_hand]
-                self.big_label.setText(" · ".join(shown))
-                self.confidence_label.setText(
-                    " · ".join(f"{r.smoothed.confidence:.0%}" for r in result.per_hand)
-                )
-            elif s.state == "unsure":
-                self.big_label.setText("?")
-                self.confidence_label.setText(f"unsure ({s.confidence:.0%})")
-            elif s.state == "not_a_sign":
-                self.big_label.setText(NOT_A_SIGN_MARK)
-                self.confidence_label.setText("not a sign")
-            else:
-                self.big_label.setText(s.label or "")
-                self.confidence_label.setText(f"{s.confidence:.0%} confident")
-            self.chart.set_current(s.label if s is not None and s.state == "label" else None)
-            self.composer_view.show_composed(self.worker.composer.snapshot())
-            self.result_shown.emit(result)
-            done = time.perf_counter()
-            self.gui_ms.append((done - t0) * 1e3)
-            self.latency_ms.append((done - result.frame.t_read) * 1e3)
-            if not self.frames_shown:
-                self._t_first_shown = done
-                self._first_shown_age_s = process_age_s()
-            self.frames_shown += 1
+        update = self.worker.take_update()
+        if update is not None:
+            self.show_update(update)
         self.plot.refresh()
+
+    def show_update(self, update: Processed | TextEdited) -> None:
+        """A frame's result and the text after it, or only the text after an edit."""
+        self.composer_view.show_composed(update.text)
+        if isinstance(update, Processed):
+            self._show_frame(update.result)
+
+    def _show_frame(self, result: FrameResult) -> None:
+        t0 = time.perf_counter()
+        self.latest = result
+        self.video.show_result(result)
+        self.plot.add(result)
+        self.side.show_result(result)
+        s = result.smoothed
+        self.chart_dock.chart.set_current(s.label if s is not None and s.state == "label" else None)
+        self.result_shown.emit(result)
+        done = time.perf_counter()
+        self.gui_ms.append((done - t0) * 1e3)
+        self.latency_ms.append((done - result.frame.t_read) * 1e3)
+        if not self.frames_shown:
+            self._t_first_shown = done
+            self._first_shown_age_s = process_age_s()
+        self.frames_shown += 1
 
     def status_head(self) -> str:
         """The start of the status line: the mode, or why nothing is read."""
         if self.model_path:
-            return self.modes.status_text()
+            return self.toolbar.modes.status_text()
         return "no model loaded" if self.model_state == "failed" else "loading model..."
 
     def _update_status(self) -> None:
@@ -382,12 +365,3 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.worker.stop()
         super().closeEvent(event)
-
-
-def _select_or_add(combo: QComboBox, text: str, data: str) -> None:
-    """Select the item holding ``data``, adding it first when the picker lacks it."""
-    index = combo.findData(data)
-    if index < 0:
-        combo.addItem(text, data)
-        index = combo.count() - 1
-    combo.setCurrentIndex(index)

@@ -7,10 +7,13 @@ picker does; the mode follows the model actually loaded (a model of no mode: non
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QToolBar, QWidget
 
 from handcam.model.bundle import find_bundles
 
@@ -56,11 +59,23 @@ def mode_of(model_path: str | Path, bundles: dict[str, Path]) -> Mode | None:
 
 
 class ModeSwitcher:
-    """The mode actions of one window: toolbar buttons and a menu, Ctrl+M to cycle, the
-    settings."""
+    """The mode actions of one window: toolbar buttons and a menu, Ctrl+M to cycle (on
+    ``window``), the settings. ``model_dirs()``: where the modes' bundles are looked for;
+    ``use_model(path)`` loads a mode's bundle as the model picker does; ``say`` shows a
+    short message."""
 
-    def __init__(self, window, toolbar, menu=None) -> None:
-        self.window = window
+    def __init__(
+        self,
+        window: QWidget,
+        toolbar: QToolBar,
+        menu: QMenu | None,
+        settings: QSettings,
+        model_dirs: Callable[[], list[Path]],
+        use_model: Callable[[str], None],
+        say: Callable[[str], None],
+    ) -> None:
+        self._settings, self._model_dirs = settings, model_dirs
+        self._use_model, self._say = use_model, say
         self.group = QActionGroup(window)
         self.group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self.actions: dict[str, QAction] = {}
@@ -83,17 +98,18 @@ class ModeSwitcher:
         self.current: Mode | None = None
         self.bundles: dict[str, Path] = {}
         self.refresh()
-        remembered = window.settings.value("mode/current") or ""
+        remembered = settings.value("mode/current") or ""
         self._light(next((m for m in MODES if m.key == remembered), None))
 
     def refresh(self) -> None:
         """Look for the modes' bundles again; disable the modes that have none."""
-        self.bundles = mode_bundles(self.window.model_dirs)
+        dirs = self._model_dirs()
+        self.bundles = mode_bundles(dirs)
         for mode in MODES:
             action = self.actions[mode.key]
             path = self.bundles.get(mode.key)
             action.setEnabled(path is not None)
-            where = ", ".join(str(d) for d in self.window.model_dirs)
+            where = ", ".join(str(d) for d in dirs)
             action.setToolTip(
                 f"{mode.title}: the {path.name} model ({CYCLE_SHORTCUT}: next mode)"
                 if path is not None
@@ -111,15 +127,15 @@ class ModeSwitcher:
             self._light(self.current)
             return False
         self._light(mode)
-        self.window.settings.setValue("mode/current", mode.key)
-        self.window.set_model(str(path))
+        self._settings.setValue("mode/current", mode.key)
+        self._use_model(str(path))
         return True
 
     def cycle(self) -> Mode | None:
         """Switch to the next available mode (from the current one, or the first)."""
         modes = self.available()
         if not modes:
-            self.window.statusBar().showMessage("no mode has its model bundle", 3000)
+            self._say("no mode has its model bundle")
             return None
         index = modes.index(self.current) + 1 if self.current in modes else 0
         mode = modes[index % len(modes)]
@@ -135,7 +151,7 @@ class ModeSwitcher:
         mode = mode_of(model_path, self.bundles)
         self._light(mode)
         if mode is not None:
-            self.window.settings.setValue("mode/current", mode.key)
+            self._settings.setValue("mode/current", mode.key)
 
     def status_text(self) -> str:
         return f"mode: {self.current.title}" if self.current else "mode: custom model"

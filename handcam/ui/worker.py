@@ -1,8 +1,10 @@
 """The Qt side of the recognition loop: a QThread that runs a
 :class:`~handcam.recognition.session.RecognitionSession` and turns what it says into
-signals. Results go to a single-slot mailbox that the GUI polls (latest wins); the GUI
-thread never waits on the worker. Everything else (sources, models, the log, faults) is
-the session's.
+signals. Each frame's frozen :class:`~handcam.recognition.events.Processed` (the result and
+the text after it), and each :class:`~handcam.recognition.events.TextEdited`, go to the
+worker's single-slot mailbox that the GUI polls (latest wins); the GUI thread never waits
+on the worker and never reads the session's state. Everything else (sources, models, the
+composer, the log, faults) is the session's.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from PySide6.QtCore import QThread, Signal
 
 from handcam.capture.grabber import LatestSlot
 from handcam.capture.sources import FrameSource
-from handcam.recognition.assemble import load_model, make_detector
+from handcam.recognition.assemble import load_model
 from handcam.recognition.events import (
     ModelFailed,
     ModelInfo,
@@ -26,14 +28,16 @@ from handcam.recognition.events import (
     SourceEnded,
     SourceFailed,
     SourceStarted,
+    TextEdited,
 )
-from handcam.recognition.pipeline import FrameResult
-from handcam.recognition.session import DetectorFactory, ModelLoader, RecognitionSession
-from handcam.signs.composer import TextComposer
+from handcam.recognition.session import DetectorFactory, ModelLoader, open_session
+from handcam.signs.composer import ComposerConfig
 from handcam.signs.smoothing import SmootherConfig
 
 log = logging.getLogger(__name__)
-__all__ = ["ModelInfo", "RecognitionWorker", "SessionStats"]
+__all__ = ["ModelInfo", "Processed", "RecognitionWorker", "SessionStats", "TextEdited"]
+
+Update = Processed | TextEdited  # what the mailbox holds
 
 
 class RecognitionWorker(QThread):
@@ -48,15 +52,16 @@ class RecognitionWorker(QThread):
 
     def __init__(
         self,
-        results: LatestSlot[FrameResult],
         model_loader: ModelLoader = load_model,
-        detector_factory: DetectorFactory = make_detector,
+        detector_factory: DetectorFactory | None = None,
         log_path: Path | None = None,
         parent=None,
     ) -> None:
         super().__init__(parent)
-        self.results = results
-        self.session = RecognitionSession(model_loader, detector_factory, log_path)
+        self._updates: LatestSlot[Update] = LatestSlot()
+        self.session = open_session(
+            model_loader=model_loader, detector_factory=detector_factory, log_path=log_path
+        )
         self._signals = {
             ModelReady: lambda e: self.model_ready.emit(e.info),
             ModelFailed: lambda e: self.model_failed.emit(e.message),
@@ -66,10 +71,9 @@ class RecognitionWorker(QThread):
             Problem: lambda e: self.problem.emit(e.message),
         }
 
-    @property
-    def composer(self) -> TextComposer:
-        """The composed text of every frame; the GUI edits it."""
-        return self.session.composer
+    def take_update(self) -> Update | None:
+        """The newest frame (or text edit) the loop has finished, if any (GUI thread)."""
+        return self._updates.take(timeout=0)
 
     # --- requests from the GUI thread -------------------------------------------------
     def set_source(self, factory: Callable[[], FrameSource], name: str, live: bool) -> None:
@@ -80,6 +84,13 @@ class RecognitionWorker(QThread):
 
     def set_smoother(self, config: SmootherConfig) -> None:
         self.session.set_smoother(config)
+
+    def set_composing(self, config: ComposerConfig) -> None:
+        self.session.set_composing(config)
+
+    def edit_text(self, edit: str) -> None:
+        """ "backspace" or "clear"; the text after it comes back through the mailbox."""
+        self.session.edit_text(edit)
 
     def stats(self) -> SessionStats:
         return self.session.stats()
@@ -95,7 +106,7 @@ class RecognitionWorker(QThread):
     # --- the loop (worker thread) -----------------------------------------------------
     def run(self) -> None:
         for event in self.session.run(self.isInterruptionRequested):
-            if isinstance(event, Processed):
-                self.results.put(event.result)
+            if isinstance(event, Processed | TextEdited):
+                self._updates.put(event)
             else:
                 self._signals[type(event)](event)
