@@ -197,8 +197,16 @@ class ReplayDetector:
         pass
 
 
-def score(bundle: Path, set_path: Path, clean: bool = False) -> dict:
-    """Per label: frames shown right / read right / held back / unsure / no hand."""
+def score(
+    bundle: Path,
+    set_path: Path,
+    clean: bool = False,
+    signers: list[str] | None = None,
+    exclude: set[str] | None = None,
+) -> dict:
+    """Per label: frames shown right / read right / held back / unsure / no hand, on the
+    clips of ``signers`` (all) less those of the photos in ``exclude`` (e.g. a person's
+    photos a calibration learned from)."""
     from handcam.capture.sources import Frame
     from handcam.recognition.assemble import assemble, load_model
 
@@ -206,7 +214,13 @@ def score(bundle: Path, set_path: Path, clean: bool = False) -> dict:
     z = np.load(set_path)
     image = np.zeros((8, 8, 3), np.uint8)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for c in range(len(z["label"])):
+    chosen = [
+        c
+        for c in range(len(z["label"]))
+        if (not signers or str(z["signer"][c]) in signers)
+        and str(z["origin"][c]) not in (exclude or set())
+    ]
+    for c in chosen:
         clip = {k: z[k][c] for k in ("n", "landmarks", "world", "handedness", "score", "track")}
         pipe = assemble(model, "video", detector=ReplayDetector(clip))
         truth = str(z["label"][c])
@@ -251,7 +265,7 @@ def score(bundle: Path, set_path: Path, clean: bool = False) -> dict:
         "worst_label": min(result["labels"], key=lambda k: result["labels"][k]["shown_right"]),
     }
     if clean:
-        result["clean"] = clean_figures(model, z["origin"], z["label"])
+        result["clean"] = clean_figures(model, z["origin"][chosen], z["label"][chosen])
     return result
 
 
@@ -325,11 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--set", type=Path, required=True)
     s.add_argument("--clean", action="store_true", help="also the clean photos, as stills")
     s.add_argument("--json", type=Path)
+    s.add_argument("--signers", help="only these people's clips (comma-separated)")
+    s.add_argument("--exclude", type=Path, help="a text file of photo origins to leave out")
     a = p.parse_args(argv)
     if a.cmd == "make":
         make(a.data, a.groups, a.signers.split(","), a.out, a.seed, a.frames, a.sheet, a.preset)
         return 0
-    result = score(a.bundle, a.set, a.clean)
+    exclude = set(a.exclude.read_text().split()) if a.exclude else None
+    result = score(a.bundle, a.set, a.clean, a.signers.split(",") if a.signers else None, exclude)
     print_table(result)
     if a.json:
         a.json.write_text(json.dumps(result, indent=1))

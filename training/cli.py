@@ -51,9 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--groups",
         metavar="CSV",
-        nargs="+",
-        help="CSV(s) with path and a group column (signer/session) for grouped splits; one "
-        "per data folder when several are given",
+        action="append",
+        help="CSV with path and a group column (signer/session) for grouped splits; give "
+        "--groups once per data folder that has one",
     )
     p.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
     p.add_argument("--batch-size", type=int, default=32)
@@ -118,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
         "compressed in a room, found again by the app's video tracker), so the model reads "
         "webcams as well as photos; recorded samples are webcam frames already and get none. "
         "About 0.3 s a copy on 2 cores the first time, cached after",
+    )
+    p.add_argument(
+        "--adapt",
+        action="store_true",
+        help="with --init: adapt the model to the new samples in seconds (its output layers "
+        "only, beside its carried set; every new sample trained on) instead of fine-tuning "
+        "every layer: calibrating a model to your hand from a few samples a sign",
+    )
+    p.add_argument(
+        "--check",
+        metavar="DIR",
+        help="recorded samples kept out of training (e.g. the later frames of a calibration "
+        "pass): the report says how many the start model (--init) and the new one show right",
     )
     p.add_argument(
         "--no-export", dest="export", action="store_false", help="skip the TFLite exports"

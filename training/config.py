@@ -60,6 +60,9 @@ class TrainConfig:
     leave_out: tuple[str, ...] = ()
     # webcam-like copies of each photo (training.webcam_hands); None: as --webcam-copies says
     webcam_copies: int = 0
+    # recorded samples kept back: the start model and the new one are scored on them
+    check: str | None = None
+    adapt: bool = False  # with init: train only its output layers, fast (training.adapt)
     export: bool = True
     overwrite: bool = False
     command: str = field(default_factory=lambda: " ".join(["handcam-train", *sys.argv[1:]]))

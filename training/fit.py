@@ -194,30 +194,34 @@ def predict(model, x: dict, batch: int | None = None) -> np.ndarray:
 
 def init_model(init: ModelBundle, labels: list[str], member: int = 0):
     """The init bundle's model (for an ensemble: its member ``member``, counted round),
-    with a new output layer when the labels differ.
-
-    Rows of the old output layer are copied for labels the two share.
-    """
+    with a new output layer when the labels differ (:func:`with_labels`)."""
     import keras
 
     from training.models import ensemble_members
 
     old = keras.models.load_model(init.model_path, compile=False, safe_mode=True)
     members = ensemble_members(old)
-    old = members[member % len(members)]
-    if list(init.labels) == labels:
-        return old
-    head = old.layers[-1]
-    body = keras.Model(old.input, head.input)  # old.input keeps the inputs' structure (a dict)
+    return with_labels(members[member % len(members)], list(init.labels), labels)
+
+
+def with_labels(member, old: list[str], labels: list[str]):
+    """``member`` with an output layer for ``labels``: rows of the labels it had are
+    copied, labels it lacks get new ones."""
+    import keras
+
+    if old == labels:
+        return member
+    head = member.layers[-1]
+    body = keras.Model(member.input, head.input)  # keeps the inputs' structure (a dict)
     out = keras.layers.Dense(
         len(labels), activation="softmax", dtype="float32", name="probs_personal"
     )(body.output)
-    model = keras.Model(old.input, out, name=old.name)
+    model = keras.Model(member.input, out, name=member.name)
     kernel, bias = head.get_weights()
     new_k, new_b = model.layers[-1].get_weights()
     for j, label in enumerate(labels):
-        if label in init.labels:
-            i = init.labels.index(label)
+        if label in old:
+            i = old.index(label)
             new_k[:, j], new_b[j] = kernel[:, i], bias[i]
     model.layers[-1].set_weights([new_k, new_b])
     return model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import asdict
 
@@ -143,6 +144,13 @@ def _open_set(run, plan, evaluation: dict) -> dict:
     from handcam.model.gate import OPENSET_FILE
     from training.gate_fit import PASS_RATE, fit_shape_gate, gate_report
 
+    init = run.init
+    same_signs = init is not None and list(init.labels) == list(run.labels)
+    if run.cfg.adapt and same_signs and (init.path / OPENSET_FILE).is_file():
+        shutil.copy2(init.path / OPENSET_FILE, run.work / OPENSET_FILE)  # the gate as it was
+        kept = dict((init.report or {}).get("open_set") or {})
+        kept["kept_from"] = str(init.path)
+        return kept
     rows = np.concatenate([plan.train, plan.validation]).astype(int)
     hands = run.data.subset(rows).hands
     gate, info = fit_shape_gate(

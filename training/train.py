@@ -17,6 +17,7 @@ from handcam.features.preprocess import PreprocessConfig
 from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import TRAINSET_FILE
 from training import evaluate
+from training.adapt import adapt
 from training.backend import set_seed
 from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, Run, TrainConfig, TrainingError
 from training.fit import ModelData, select_device
@@ -50,6 +51,11 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
     if out.exists() and not cfg.overwrite:
         raise TrainingError(f"{out} already exists; choose another --out (or --overwrite)")
     init = ModelBundle.load(cfg.init) if cfg.init else None
+    if cfg.check and (init is None or not Path(cfg.check).expanduser().is_dir()):
+        raise TrainingError(
+            f"--check {cfg.check}: needs --init (the model to compare with) and a folder of "
+            "recorded samples"
+        )
     spec = get_spec(init.model_name if init else cfg.model)
     pretrained = pretrained_bundle(cfg, spec, progress)
     start = init or pretrained
@@ -97,12 +103,15 @@ def train_on(
     labels, rows = choose_labels(data.hands, init, data_info, progress)
     data = data.subset(rows)
     y = np.array([labels.index(lab) for lab in data.hands.labels], dtype=np.int64)
+    if cfg.adapt and init is None:
+        raise TrainingError("--adapt adapts a model to new samples: give it --init BUNDLE")
+    new_rows = data.hands.parts == ""  # not carried from a bundle
     plan = plan_split_with_copies(
         y,
         data.hands,
         labels,
-        cfg.val_fraction,
-        cfg.test_fraction,
+        0.0 if cfg.adapt else cfg.val_fraction,  # adapting: every new sample is learned
+        0.0 if cfg.adapt else cfg.test_fraction,
         cfg.seed,
     )
     _say_split(plan, y, labels, progress)
@@ -134,9 +143,15 @@ def train_on(
         device=device,
     )
     try:
-        selection = training_length(run, plan)
-        cv = cross_validate(run) if cfg.folds > 1 else None
-        model, history = train_members(run, plan.train, plan.validation, "train", selection)
+        if cfg.adapt:
+            selection = {"policy": "adapt", "why": "the output layers only (training.adapt)"}
+            cv = None
+            train = plan.train
+            model, history = adapt(run, train[new_rows[train]], train[~new_rows[train]])
+        else:
+            selection = training_length(run, plan)
+            cv = cross_validate(run) if cfg.folds > 1 else None
+            model, history = train_members(run, plan.train, plan.validation, "train", selection)
         extra = {
             "data": data_info,
             "split": _split_report(plan, y, labels, data.hands.groups),
@@ -146,6 +161,8 @@ def train_on(
             "started": started,
         }
         report = write_report(run, model, history, plan, extra)
+        if cfg.check:
+            report = _with_check(report, cfg, init, work, preprocess, progress)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
         _commit(work, out, cfg.overwrite)
     except BaseException:
@@ -153,6 +170,22 @@ def train_on(
         raise
     progress.message(evaluate.summary_text(report))
     progress.event("done", bundle=str(out), report=report["evaluation"])
+    return report
+
+
+def _with_check(report: dict, cfg: TrainConfig, init, work: Path, preprocess, progress) -> dict:
+    """The report with before/after figures on the ``--check`` samples (rewritten)."""
+    import json
+
+    from handcam.model.bundle import REPORT_FILE
+    from training.check import before_after
+
+    if init is None:
+        raise TrainingError("--check compares with the model a run starts from: add --init")
+    report["check"] = before_after(init.path, work, Path(cfg.check), preprocess, progress)
+    b, a = report["check"]["before"]["shown_right"], report["check"]["after"]["shown_right"]
+    progress.message(f"kept-back samples shown right: {b} before, {a} after")
+    (work / REPORT_FILE).write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
     return report
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
+from handcam.ui.calibration_panel import CalibrationPanel
 from handcam.ui.practice_panel import SCORES_FILE, PracticePanel
 from handcam.ui.record_panel import RecordPanel
 from handcam.ui.side_panel import vertical_scroll
@@ -61,6 +62,19 @@ class PracticeDock(PanelDock):
             Path(data_dir) / SCORES_FILE, wanted_changed=chart.chart.set_wanted
         )
         super().__init__(window, "Practice", "practice-dock", self.panel, "P")
+        self.hide()
+        self.visibilityChanged.connect(lambda visible: visible and chart.show())
+
+
+class CalibrationDock(PanelDock):
+    """Calibrate to your hand (H), hidden until asked for. Opening it shows the sign chart
+    too: the chart frames the sign asked for."""
+
+    def __init__(
+        self, window: QMainWindow, data_dir: Path, chart: SignChartDock, use_model
+    ) -> None:  # fmt: skip
+        self.panel = CalibrationPanel(Path(data_dir), use_model, chart.chart.set_wanted)
+        super().__init__(window, "Calibrate to your hand", "calibration-dock", self.panel, "H")
         self.hide()
         self.visibilityChanged.connect(lambda visible: visible and chart.show())
 

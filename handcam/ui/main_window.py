@@ -20,7 +20,7 @@ from handcam.system.timing import process_age_s, summarize
 from handcam.ui.composer_keys import ComposerKeys
 from handcam.ui.composer_view import ComposerView
 from handcam.ui.confidence_plot import ConfidencePlot
-from handcam.ui.docks import PracticeDock, RecordDock, SignChartDock
+from handcam.ui.docks import CalibrationDock, PracticeDock, RecordDock, SignChartDock
 from handcam.ui.elided import ElidedLabel
 from handcam.ui.menus import MainToolBar, MenuBar
 from handcam.ui.record_panel import RecordPanel, open_retrain_dialog
@@ -146,6 +146,13 @@ class MainWindow(QMainWindow):
         )
         self.worker.model_ready.connect(lambda info: practice.set_labels(info.labels))
         self.result_shown.connect(practice.on_result)
+        self.calibration_dock = CalibrationDock(
+            self, self.data_dir, self.chart_dock, self._use_calibrated
+        )
+        calibration = self.calibration_dock.panel
+        self.worker.model_ready.connect(lambda info: calibration.set_model(info.path, info.labels))
+        self.result_shown.connect(calibration.on_result)
+        self.closing.connect(calibration.close_writer)
         self.composer_keys = ComposerKeys(
             self, self.menus.text_menu, self.worker.edit_text, self._copy_text
         )
@@ -161,6 +168,11 @@ class MainWindow(QMainWindow):
         self.closing.connect(panel.stop_writer)
         panel.retrain_button.clicked.connect(lambda: open_retrain_dialog(self, panel))
         return panel
+
+    def _use_calibrated(self, path: str) -> None:
+        """A calibrated model (or the one rolled back to): listed, then used."""
+        self.populate_models()
+        self.set_model(path)
 
     def say(self, message: str, ms: int = 3000) -> None:
         """A short message in the status bar."""
