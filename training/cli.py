@@ -126,6 +126,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from training import cancel
+
+    cancel.reset()
+    with cancel.handle_signals():  # Ctrl-C, and the app's Cancel (SIGTERM)
+        try:
+            return _run(args)
+        except BaseException as exc:
+            if not (cancel.requested() or isinstance(exc, KeyboardInterrupt)):
+                raise
+            # A cancel that TensorFlow turned into another error is still a cancel.
+            done = cancel.written()
+            if done is not None:
+                print(
+                    f"handcam-train: cancelled after the bundle was written to {done}",
+                    file=sys.stderr,
+                )
+            else:
+                print("handcam-train: cancelled; no bundle was written", file=sys.stderr)
+            if argv is None:  # the process ends now: TensorFlow's objects, cut off while
+                sys.unraisablehook = lambda _: None  # tracing, need not print their teardown
+            return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.verbose:
         os.environ["HANDCAM_NATIVE_LOGS"] = "1"
     from handcam.system.native_logs import configure_native_logging
@@ -135,16 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    import signal
-
     from handcam.errors import HandcamError
+    from training import cancel
     from training.progress import Progress
     from training.train import TrainConfig, train
 
-    def _interrupt(signum, frame):  # the app's Cancel sends SIGTERM: clean up, then exit
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _interrupt)
     opts = vars(args)
     json_stream = opts.pop("progress_json")
     opts.pop("verbose")
@@ -155,19 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(json_stream=json_stream)
     try:
         train(TrainConfig(**opts), progress)
-    except HandcamError as exc:
-        print(f"handcam-train: error: {exc}", file=sys.stderr)
-        progress.event("error", message=str(exc))
-        return 2
-    except OSError as exc:  # a full disk or a read-only folder: nothing half-written is kept
-        where = f" {exc.filename}" if exc.filename else ""
-        message = f"could not write{where}: {exc.strerror or exc}; no bundle was written"
+    except (HandcamError, OSError) as exc:
+        cancel.check()  # an error caused by a cancel is reported as the cancel
+        if isinstance(exc, HandcamError):
+            message = str(exc)
+        else:  # a full disk or a read-only folder: nothing half-written is kept
+            where = f" {exc.filename}" if exc.filename else ""
+            message = f"could not write{where}: {exc.strerror or exc}; no bundle was written"
         print(f"handcam-train: error: {message}", file=sys.stderr)
         progress.event("error", message=message)
         return 2
-    except KeyboardInterrupt:
-        print("handcam-train: cancelled; no bundle was written", file=sys.stderr)
-        return 130
     return 0
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from handcam.features.preprocess import PreprocessConfig
 from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import TRAINSET_FILE
-from training import evaluate
+from training import cancel, evaluate
 from training.backend import set_seed
 from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, Run, TrainConfig, TrainingError
 from training.fit import ModelData, select_device
@@ -192,18 +192,20 @@ def _split_report(plan: SplitPlan, y, labels, groups) -> dict:
 
 def _commit(work: Path, out: Path, overwrite: bool) -> None:
     """Move the finished bundle into place; an existing one is swapped, never half-replaced:
-    if the new one cannot be moved in, the old one is put back."""
-    os.chmod(work, 0o755)
-    if not out.exists():
-        os.replace(work, out)
-        return
-    if not overwrite:
-        raise TrainingError(f"{out} appeared while training; choose another --out")
-    backup = out.with_name(f".{out.name}.old-{int(time.time())}")
-    os.replace(out, backup)
-    try:
-        os.replace(work, out)
-    except OSError:
-        os.replace(backup, out)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
+    if the new one cannot be moved in, the old one is put back. Refused once the run was
+    cancelled; a cancel during the move takes effect after it (:func:`cancel.final_step`)."""
+    with cancel.final_step(out):
+        os.chmod(work, 0o755)
+        if not out.exists():
+            os.replace(work, out)
+            return
+        if not overwrite:
+            raise TrainingError(f"{out} appeared while training; choose another --out")
+        backup = out.with_name(f".{out.name}.old-{int(time.time())}")
+        os.replace(out, backup)
+        try:
+            os.replace(work, out)
+        except OSError:
+            os.replace(backup, out)
+            raise
+        shutil.rmtree(backup, ignore_errors=True)
