@@ -8,6 +8,7 @@ import os
 import sys
 
 from handcam.features.preprocess import FEATURE_SETS
+from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, FIXED_BUDGET
 from training.models import DEFAULT_FEATURES, DEFAULT_MODEL, MODELS
 
 
@@ -53,7 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="CSV with path and a group column (signer/session) for grouped splits",
     )
-    p.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
+    crop = ", ".join(f"{n} {e}" for n, e in DEFAULT_EPOCHS.items() if n != "landmarks")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        help="how long to train. Landmark models (the default kind) and fine-tunes of them: "
+        f"exactly this many epochs, with a cosine learning rate (default "
+        f"{FIXED_BUDGET['landmarks']}; no early stopping). Crop models: at most this many "
+        "when the validation part holds every label from people or sittings not trained "
+        f"on (early stopping; default {crop}, fine-tunes {FINE_TUNE_EPOCHS}), else exactly "
+        f"this many (default {FIXED_BUDGET['crop']})",
+    )
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, dest="learning_rate")
     p.add_argument("--seed", type=int, default=0)
@@ -91,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="landmark models: do not teach other camera angles and distances (turns, "
         "perspective, jitter); bone lengths and mirroring only, the recipe before 2026-12",
     )
-    p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--patience", type=int, help="crop models: early-stopping patience in epochs")
     p.add_argument(
         "--members",
         type=int,

@@ -33,9 +33,10 @@ def run_record(
         mode = "image" if isinstance(src, ImageFolderSource) else "video"
         pre = ModelBundle.load(model or default_model_path()).preprocess  # detection settings
         detector = make_detector(mode, pre.detector_complexity, pre.still_padding, max_hands=1)
-    saved = seen = 0
+    saved = seen = read = 0
     try:
         for frame in src:
+            read += 1
             if frame.index % every:
                 continue
             seen += 1
@@ -55,11 +56,21 @@ def run_record(
     print(file=sys.stderr)
     folder = store.label_dir(label)
     if saved < count:
+        why = _too_few(source, isinstance(src, ImageFolderSource), read, seen, saved, every)
         print(
-            f"handcam record: only {saved} of {count} samples: no hand in the other "
-            f"{seen - saved} frames considered; saved in {folder}",
+            f"handcam record: only {saved} of {count} samples: {why}; saved in {folder}",
             file=sys.stderr,
         )
         return 1
     print(f"recorded {saved} samples of {label!r} in {folder}", file=sys.stderr)
     return 0
+
+
+def _too_few(source: str, folder: bool, read: int, seen: int, saved: int, every: int) -> str:
+    """Why a source ran out before ``count`` samples: how much it held, and how many
+    of the frames considered had no hand."""
+    held = f"{source} has only {read} images" if folder else f"{source} ended after {read} frames"
+    if every > 1:
+        held += f", {seen} of them considered (--every {every})"
+    missed = seen - saved
+    return held + (f"; no hand in {missed} of the {seen} considered" if missed else "")

@@ -30,7 +30,7 @@ from handcam.ui.docks import attach_practice, attach_sign_chart
 from handcam.ui.elided import ElidedLabel
 from handcam.ui.menus import build_menus_and_toolbar
 from handcam.ui.side_panel import IDLE_TEXT, QUIET, no_model_notice, side_panel
-from handcam.ui.status_line import source_kind, status_text
+from handcam.ui.status_line import source_item_text, source_kind, status_text
 from handcam.ui.video_view import VideoView
 from handcam.ui.worker import ModelInfo, RecognitionWorker
 
@@ -164,6 +164,8 @@ class MainWindow(QMainWindow):
                 self.source_combo.setItemData(
                     self.source_combo.count() - 1, spec, Qt.ItemDataRole.ToolTipRole
                 )
+        if self.source_spec and self.source_combo.findData(self.source_spec) < 0:
+            _select_or_add(self.source_combo, source_item_text(self.source_spec), self.source_spec)
         if self.source_combo.count() == 0:
             self.source_combo.addItem("No camera found", "")
 
@@ -187,7 +189,7 @@ class MainWindow(QMainWindow):
             ]
             self.settings.setValue("source/recent", [spec, *recent][:5])
         self.settings.setValue("source/spec", spec)
-        _select_or_add(self.source_combo, f"Camera {spec}" if live else Path(spec).name, spec)
+        _select_or_add(self.source_combo, source_item_text(spec), spec)
         self.source_combo.setItemData(
             self.source_combo.currentIndex(), spec, Qt.ItemDataRole.ToolTipRole
         )
@@ -218,6 +220,9 @@ class MainWindow(QMainWindow):
     def _on_source_failed(self, message: str) -> None:
         self.video.set_message(message)
         self.statusBar().showMessage(message)
+        index = self.source_combo.findData(self.source_spec) if self.source_spec else -1
+        if index >= 0:  # e.g. "nope.mp4 (not found)"
+            self.source_combo.setItemText(index, source_item_text(self.source_spec))
 
     # --- models ------------------------------------------------------------------------
     def populate_models(self) -> None:

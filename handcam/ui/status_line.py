@@ -1,6 +1,9 @@
-"""The status line's words: what is read, how fast, and where the time goes."""
+"""The status line's words: what is read, how fast, and where the time goes; the
+Source picker's name for a source."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from handcam.recognition.events import SessionStats
 
@@ -8,6 +11,14 @@ from handcam.recognition.events import SessionStats
 def source_kind(spec: str) -> str:
     """What a source spec is, for people: "camera", "video" (or "images", see stats)."""
     return "camera" if str(spec).isdigit() else "video"
+
+
+def source_item_text(spec: str) -> str:
+    """How the Source picker names a source: a camera, or a file's name (and whether it
+    is missing)."""
+    if spec.isdigit():
+        return f"Camera {spec}"
+    return Path(spec).name + ("" if Path(spec).exists() else " (not found)")
 
 
 def status_text(head: str, st: SessionStats, kind: str, gui_ms: float, latency_ms: float) -> str:
