@@ -15,6 +15,7 @@ import numpy as np
 
 from handcam.features.preprocess import PreprocessConfig
 from handcam.model.bundle import ModelBundle
+from handcam.model.integrity import seal
 from handcam.model.trainset import TRAINSET_FILE
 from training import cancel, evaluate
 from training.backend import set_seed
@@ -147,6 +148,7 @@ def train_on(
         }
         report = write_report(run, model, history, plan, extra)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
+        seal(work)  # every file's size and SHA-256 in config.json, checked when it loads
         _commit(work, out, cfg.overwrite)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -253,7 +253,8 @@ class RecognitionSession:
         state.last_frame_at = time.monotonic()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
         gate = describe_gate(model.gate)
-        self._events.append(ModelReady(ModelInfo(path, model.labels, model.device, gate)))
+        info = ModelInfo(path, model.labels, model.device, gate, model.warnings)
+        self._events.append(ModelReady(info))
 
     def _ensure_reader(self, state: _State) -> None:
         if state.source is None or state.reader is not None:

@@ -30,7 +30,7 @@ from handcam.ui.docks import attach_practice, attach_sign_chart
 from handcam.ui.elided import ElidedLabel
 from handcam.ui.menus import build_menus_and_toolbar
 from handcam.ui.side_panel import IDLE_TEXT, QUIET, no_model_notice, side_panel
-from handcam.ui.status_line import source_item_text, source_kind, status_text
+from handcam.ui.status_line import source_item_text, source_kind, status_text, warnings_html
 from handcam.ui.video_view import VideoView
 from handcam.ui.worker import ModelInfo, RecognitionWorker
 
@@ -273,6 +273,7 @@ class MainWindow(QMainWindow):
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
         name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
         gate = f"<br>{html.escape(info.gate)}" if info.gate else ""
+        gate += warnings_html(info.warnings)  # damaged files the model runs without
         self.model_info.setText(
             f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}{gate}"
         )
