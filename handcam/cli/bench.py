@@ -7,7 +7,9 @@ its own copy of the same frames, and the two take turns frame by frame (the orde
 swapped every frame), so both see the same machine load. Both figures and their
 ratio are printed. With ``--empty VIDEO`` (frames with no hand in view), the
 empty-scene cost is measured the same way against MediaPipe tracking, which is what
-handcam ran before its own tracker.
+handcam ran before its own tracker. MediaPipe's package is an extra
+(``pip install 'handcam[mediapipe]'``): without it handcam is timed alone, and the
+report says why there is no comparison.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from handcam.capture.sources import VideoFileSource, open_source
-from handcam.errors import SourceError
+from handcam.errors import HandcamError, SourceError
 from handcam.recognition.assemble import LoadedModel, load_model, make_detector
 from handcam.recognition.events import ModelFailed, Processed, SourceFailed
 from handcam.recognition.pipeline import STAGES
@@ -38,11 +40,11 @@ class BareMediaPipe:
     def __init__(self, path: str, complexity: int) -> None:
         import cv2
 
+        from handcam.hands.still import import_mediapipe
         from handcam.system.native_logs import native_quiet
 
+        mp = import_mediapipe("the side-by-side comparison with MediaPipe")
         with native_quiet():
-            import mediapipe as mp
-
             self.hands = mp.solutions.hands.Hands(
                 static_image_mode=False, max_num_hands=1, model_complexity=complexity
             )
@@ -160,15 +162,21 @@ def _compare(path: str, frames: int, model: Path, max_hands: int, before: bool =
     loaded = load_model(model)
     session = _session(loaded, path, max_hands)
     step = _Stepper(session)
-    bare = BareMediaPipe(path, loaded.preprocess.detector_complexity)
     name = "mediapipe_tracking" if before else "mediapipe"
     try:
-        times, measured = side_by_side({"handcam": step, name: bare.step}, frames)
+        bare: BareMediaPipe | None = BareMediaPipe(path, loaded.preprocess.detector_complexity)
+        skipped = ""
+    except HandcamError as exc:  # mediapipe is an extra: time handcam alone, say why
+        bare, skipped = None, str(exc)
+    steps = {"handcam": step, **({name: bare.step} if bare else {})}
+    try:
+        times, measured = side_by_side(steps, frames)
         searches = dict(getattr(session.detector("video"), "searches", {}))
     finally:
         session.close()
-        bare.close()
-    hc, mp = _per_frame(times["handcam"]), _per_frame(times[name])
+        if bare:
+            bare.close()
+    hc = _per_frame(times["handcam"])
     stage = step.stage
     report = {
         "source": path,
@@ -181,13 +189,16 @@ def _compare(path: str, frames: int, model: Path, max_hands: int, before: bool =
         "compare": {
             "frames": measured,
             "handcam": {**hc, "hands_found_frames": sum(step.hands)},
-            name: {**mp, "hands_found_frames": bare.found},
-            "ratio": round(hc["ms_per_frame"] / mp["ms_per_frame"], 3)
-            if mp["ms_per_frame"]
-            else None,
             "palm_runs": searches,
         },
     }
+    if bare is None:
+        report["compare"]["skipped"] = skipped
+    else:
+        mp = _per_frame(times[name])
+        report["compare"][name] = {**mp, "hands_found_frames": bare.found}
+        ratio = hc["ms_per_frame"] / mp["ms_per_frame"] if mp["ms_per_frame"] else None
+        report["compare"]["ratio"] = round(ratio, 3) if ratio is not None else None
     report["total_ms_median"] = report["stages_ms"]["total"]["median"]
     report["total_ms_p95"] = report["stages_ms"]["total"]["p95"]
     return report
@@ -238,6 +249,12 @@ def format_bench(report: dict) -> str:
     for key, title in (("compare", "side by side"), ("empty_scene", "empty scene")):
         c = report.get(key)
         if not c:
+            continue
+        if "skipped" in c:
+            lines.append(
+                f"{title}, {c['frames']} frames, decode included: handcam "
+                f"{c['handcam']['ms_per_frame']:.2f} ms/frame; no comparison: {c['skipped']}"
+            )
             continue
         other = next(n for n in c if n.startswith("mediapipe"))
         lines.append(
