@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -168,7 +169,9 @@ def _compare(path: str, frames: int, model: Path, max_hands: int, before: bool =
         skipped = ""
     except HandcamError as exc:  # mediapipe is an extra: time handcam alone, say why
         bare, skipped = None, str(exc)
-    steps = {"handcam": step, **({name: bare.step} if bare else {})}
+    steps: dict[str, Callable[[], bool]] = {"handcam": step}
+    if bare is not None:
+        steps[name] = bare.step
     try:
         times, measured = side_by_side(steps, frames)
         searches = dict(getattr(session.detector("video"), "searches", {}))
@@ -178,30 +181,32 @@ def _compare(path: str, frames: int, model: Path, max_hands: int, before: bool =
             bare.close()
     hc = _per_frame(times["handcam"])
     stage = step.stage
-    report = {
+    compare: dict[str, Any] = {
+        "frames": measured,
+        "handcam": {**hc, "hands_found_frames": sum(step.hands)},
+        "palm_runs": searches,
+    }
+    if bare is None:
+        compare["skipped"] = skipped
+    else:
+        mp = _per_frame(times[name])
+        compare[name] = {**mp, "hands_found_frames": bare.found}
+        compare["ratio"] = (
+            round(hc["ms_per_frame"] / mp["ms_per_frame"], 3) if mp["ms_per_frame"] else None
+        )
+    stages_ms = {s: summarize(v[-measured:] if measured else []) for s, v in stage.items()}
+    return {
         "source": path,
         "mode": "video",
         "frames": measured,
         "hands_found": sum(step.hands),
         "device": loaded.device,
         "fps": round(1000 / hc["ms_per_frame"], 2) if hc["ms_per_frame"] else 0.0,
-        "stages_ms": {s: summarize(v[-measured:] if measured else []) for s, v in stage.items()},
-        "compare": {
-            "frames": measured,
-            "handcam": {**hc, "hands_found_frames": sum(step.hands)},
-            "palm_runs": searches,
-        },
+        "stages_ms": stages_ms,
+        "compare": compare,
+        "total_ms_median": stages_ms["total"]["median"],
+        "total_ms_p95": stages_ms["total"]["p95"],
     }
-    if bare is None:
-        report["compare"]["skipped"] = skipped
-    else:
-        mp = _per_frame(times[name])
-        report["compare"][name] = {**mp, "hands_found_frames": bare.found}
-        ratio = hc["ms_per_frame"] / mp["ms_per_frame"] if mp["ms_per_frame"] else None
-        report["compare"]["ratio"] = round(ratio, 3) if ratio is not None else None
-    report["total_ms_median"] = report["stages_ms"]["total"]["median"]
-    report["total_ms_p95"] = report["stages_ms"]["total"]["p95"]
-    return report
 
 
 def _bench_stills(spec: str, frames: int, model: Path) -> dict:
@@ -223,18 +228,18 @@ def _bench_stills(spec: str, frames: int, model: Path) -> dict:
     wall = (time.perf_counter() - t_start) if t_start and measured else 0.0
     timings = {s: v[WARMUP_FRAMES:] for s, v in step.stage.items()}
     found = sum(step.hands[WARMUP_FRAMES:])
-    report = {
+    stages_ms = {s: summarize(v) for s, v in timings.items()}
+    return {
         "source": spec,
         "mode": mode,
         "frames": measured,
         "hands_found": found,
         "device": loaded.device,
         "fps": round(measured / wall, 2) if wall else 0.0,
-        "stages_ms": {s: summarize(v) for s, v in timings.items()},
+        "stages_ms": stages_ms,
+        "total_ms_median": stages_ms["total"]["median"],
+        "total_ms_p95": stages_ms["total"]["p95"],
     }
-    report["total_ms_median"] = report["stages_ms"]["total"]["median"]
-    report["total_ms_p95"] = report["stages_ms"]["total"]["p95"]
-    return report
 
 
 def format_bench(report: dict) -> str:

@@ -15,6 +15,7 @@ import threading
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class _StderrEcho:
 
     def __init__(self) -> None:
         self.last = ""
+        self.out: TextIO
         try:
             sys.stderr.flush()
             self.out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
