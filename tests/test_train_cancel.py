@@ -142,3 +142,25 @@ def test_a_signal_during_the_move_waits_for_it_and_names_the_written_bundle(tmp_
             os.replace = real_replace
     assert (tmp_path / "out").is_dir() and cancel.written() == tmp_path / "out"
     cancel.reset()
+
+
+def test_the_windows_cancel_leaves_no_unfinished_bundle_even_when_training_is_killed(
+    qtbot, tmp_path
+):
+    pytest.importorskip("pytestqt")
+    from handcam.ui.retrain_runner import RetrainRunner
+
+    data = make_sidecar_dataset(tmp_path / "rec", {"a": 1.0, "b": 0.2}, per_class=6)
+    runner = RetrainRunner()
+    done, epochs = [], []
+    runner.epoch.connect(epochs.append)
+    runner.finished.connect(lambda ok, detail: done.append((ok, detail)))
+    runner.start([str(data)], tmp_path / "new", epochs=500)
+    qtbot.waitUntil(lambda: len(epochs) >= 1, timeout=120000)
+    # what a training killed before it could clean up leaves (Cancel kills after 10 s)
+    (tmp_path / ".new.tmp-killed" / "model.keras").parent.mkdir()
+    (tmp_path / ".new.tmp-killed" / "model.keras").write_bytes(b"half")
+    runner.cancel()
+    qtbot.waitUntil(lambda: bool(done), timeout=30000)
+    assert not done[0][0] and "cancelled" in done[0][1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec"]
