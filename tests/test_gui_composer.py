@@ -148,6 +148,7 @@ def test_hold_and_word_end_times_are_settings(make_window, qtbot, tmp_path):
 def stand_in_bundle(path, labels=None, extra=None):
     """A copy of the digits bundle's small files under another name (a stand-in for the
     letters or alphanumeric bundles); ``extra``: label -> hands added to its trainset."""
+    from handcam.model.integrity import seal
     from handcam.model.trainset import TRAINSET_FILE, HandSet
 
     path.mkdir(parents=True)
@@ -163,6 +164,7 @@ def stand_in_bundle(path, labels=None, extra=None):
             for label, hands in extra.items()
         ]
         HandSet.concat([base, *added]).save(path / TRAINSET_FILE)
+    seal(path)  # its files, as assembled here, are the bundle's record
     return path
 
 

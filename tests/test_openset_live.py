@@ -148,9 +148,10 @@ def test_still_prediction_without_sign_is_unchanged():
 
 def test_the_assembly_takes_the_gate_from_the_bundle(tmp_path):
     gate = make_gate()
-    bundle = SimpleNamespace(path=tmp_path, inputs=("landmarks",), preprocess=PRE)
+    bundle = SimpleNamespace(path=tmp_path, inputs=("landmarks",), preprocess=PRE, damaged={})
     assert bundle_gate(bundle) is None  # a bundle without openset.npz
-    assert bundle_gate(SimpleNamespace(path=tmp_path, inputs=("crop",), preprocess=PRE)) is None
+    crop = SimpleNamespace(path=tmp_path, inputs=("crop",), preprocess=PRE, damaged={})
+    assert bundle_gate(crop) is None
     write_gate(gate, tmp_path / OPENSET_FILE)
     loaded = bundle_gate(bundle)
     assert loaded is not None and loaded.threshold == pytest.approx(gate.threshold)

@@ -27,3 +27,34 @@ def test_missing_xcb_libraries_are_named(monkeypatch):
     assert "sudo apt install libxcb-cursor0" in message and "icccm" not in message
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert qt_env.missing_system_library() is None
+
+
+def _env(monkeypatch, **values):
+    for var in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in values.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(qt_env.sys, "platform", "linux")
+
+
+def test_no_display_is_said_only_when_qt_would_need_one(monkeypatch):
+    _env(monkeypatch)
+    message = qt_env.no_display()
+    assert "no display" in message and "QT_QPA_PLATFORM=offscreen" in message
+    _env(monkeypatch, QT_QPA_PLATFORM="xcb")
+    assert "no display" in qt_env.no_display()
+    _env(monkeypatch, QT_QPA_PLATFORM="wayland", DISPLAY=":0")
+    assert "no display" in qt_env.no_display()
+    fine = [
+        {"DISPLAY": ":0"},
+        {"WAYLAND_DISPLAY": "wayland-0"},
+        {"QT_QPA_PLATFORM": "offscreen"},
+        {"QT_QPA_PLATFORM": "wayland;xcb", "DISPLAY": ":1"},
+        {"QT_QPA_PLATFORM": "vnc:size=800x600"},
+    ]
+    for ok in fine:
+        _env(monkeypatch, **ok)
+        assert qt_env.no_display() is None, ok
+    _env(monkeypatch)
+    monkeypatch.setattr(qt_env.sys, "platform", "darwin")  # no DISPLAY needed there
+    assert qt_env.no_display() is None

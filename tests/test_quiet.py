@@ -48,8 +48,9 @@ def test_a_missing_camera_is_said_by_the_window_not_by_opencv(tmp_path):
         "--source", "7", "--exit-after", "3", "--data-dir", str(tmp_path / "data"),
         env_extra={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    noise = [line for line in proc.stderr.splitlines() if not line.startswith("handcam: display")]
+    assert proc.returncode == 1, proc.stderr  # no frame was ever processed (issue 28)
+    assert "handcam: camera 7: not found or busy" in proc.stderr  # said by handcam
+    noise = [line for line in proc.stderr.splitlines() if not line.startswith("handcam: ")]
     assert noise == []  # no "[ WARN:0@0.2] global cap_v4l.cpp ... can't open camera by index"
 
 

@@ -8,6 +8,7 @@ from handcam.errors import BundleError
 from handcam.features.preprocess import HandFeatures, feature_size
 from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import KerasClassifier, TFLiteClassifier, load_classifier
+from handcam.model.integrity import seal
 
 
 def test_tflite_and_keras_agree_on_real_hands():
@@ -48,5 +49,6 @@ def test_a_bundle_without_export_runs_keras_and_a_wrong_export_is_refused(tmp_pa
     assert isinstance(load_classifier(ModelBundle.load(root)), KerasClassifier)
     (root / "labels.json").write_text('["a", "b", "c"]')
     shutil.copy(MODEL / "model_fp16.tflite", root)
+    seal(root)  # changed on purpose: recorded, so only the mismatch itself is wrong
     with pytest.raises(BundleError, match="10 outputs but labels.json has 3"):
         TFLiteClassifier(ModelBundle.load(root))

@@ -21,7 +21,7 @@ def tracker(models, **config) -> HandTracker:
 
 
 def test_models_give_mediapipes_landmarks(dataset_dir, tracker_models):
-    import mediapipe as mp
+    mp = pytest.importorskip("mediapipe", reason="the mediapipe extra: pip install '.[mediapipe]'")
 
     from handcam.hands.mediapipe_models import whole_image
 

@@ -8,6 +8,7 @@ import os
 import sys
 
 from handcam.features.preprocess import FEATURE_SETS
+from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, FIXED_BUDGET
 from training.models import DEFAULT_FEATURES, DEFAULT_MODEL, MODELS
 
 
@@ -55,7 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV with path and a group column (signer/session) for grouped splits; give "
         "--groups once per data folder that has one",
     )
-    p.add_argument("--epochs", type=int, help="maximum epochs (early stopping may end sooner)")
+    crop = ", ".join(f"{n} {e}" for n, e in DEFAULT_EPOCHS.items() if n != "landmarks")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        help="how long to train. Landmark models (the default kind) and fine-tunes of them: "
+        f"exactly this many epochs, with a cosine learning rate (default "
+        f"{FIXED_BUDGET['landmarks']}; no early stopping). Crop models: at most this many "
+        "when the validation part holds every label from people or sittings not trained "
+        f"on (early stopping; default {crop}, fine-tunes {FINE_TUNE_EPOCHS}), else exactly "
+        f"this many (default {FIXED_BUDGET['crop']})",
+    )
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, dest="learning_rate")
     p.add_argument("--seed", type=int, default=0)
@@ -93,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="landmark models: do not teach other camera angles and distances (turns, "
         "perspective, jitter); bone lengths and mirroring only, the recipe before 2026-12",
     )
-    p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--patience", type=int, help="crop models: early-stopping patience in epochs")
     p.add_argument(
         "--members",
         type=int,
@@ -151,6 +162,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from training import cancel
+
+    cancel.reset()
+    with cancel.handle_signals():  # Ctrl-C, and the app's Cancel (SIGTERM)
+        try:
+            return _run(args)
+        except BaseException as exc:
+            if not (cancel.requested() or isinstance(exc, KeyboardInterrupt)):
+                raise
+            # A cancel that TensorFlow turned into another error is still a cancel.
+            done = cancel.written()
+            if done is not None:
+                print(
+                    f"handcam-train: cancelled after the bundle was written to {done}",
+                    file=sys.stderr,
+                )
+            else:
+                print("handcam-train: cancelled; no bundle was written", file=sys.stderr)
+            if argv is None:  # the process ends now: TensorFlow's objects, cut off while
+                sys.unraisablehook = lambda _: None  # tracing, need not print their teardown
+            return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.verbose:
         os.environ["HANDCAM_NATIVE_LOGS"] = "1"
     from handcam.system.native_logs import configure_native_logging
@@ -160,16 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    import signal
-
     from handcam.errors import HandcamError
+    from training import cancel
     from training.progress import Progress
     from training.train import TrainConfig, train
 
-    def _interrupt(signum, frame):  # the app's Cancel sends SIGTERM: clean up, then exit
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _interrupt)
     opts = vars(args)
     json_stream = opts.pop("progress_json")
     opts.pop("verbose")
@@ -180,19 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(json_stream=json_stream)
     try:
         train(TrainConfig(**opts), progress)
-    except HandcamError as exc:
-        print(f"handcam-train: error: {exc}", file=sys.stderr)
-        progress.event("error", message=str(exc))
-        return 2
-    except OSError as exc:  # a full disk or a read-only folder: nothing half-written is kept
-        where = f" {exc.filename}" if exc.filename else ""
-        message = f"could not write{where}: {exc.strerror or exc}; no bundle was written"
+    except (HandcamError, OSError) as exc:
+        cancel.check()  # an error caused by a cancel is reported as the cancel
+        if isinstance(exc, HandcamError):
+            message = str(exc)
+        else:  # a full disk or a read-only folder: nothing half-written is kept
+            where = f" {exc.filename}" if exc.filename else ""
+            message = f"could not write{where}: {exc.strerror or exc}; no bundle was written"
         print(f"handcam-train: error: {message}", file=sys.stderr)
         progress.event("error", message=message)
         return 2
-    except KeyboardInterrupt:
-        print("handcam-train: cancelled; no bundle was written", file=sys.stderr)
-        return 130
     return 0
 
 

@@ -37,6 +37,31 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dict:
     }
 
 
+def auc_roc(y_true: np.ndarray, probs: np.ndarray | None, labels: list[str], part: str) -> dict:
+    """Macro one-vs-rest AUC-ROC of the class probabilities on one part, over the labels
+    the part holds (each label's AUC of its probability against all other rows, averaged:
+    scikit-learn's ``roc_auc_score(multi_class="ovr", average="macro")`` when every label
+    is there). ``macro_ovr`` is None, with ``why``, when it cannot be measured."""
+    from sklearn.metrics import roc_auc_score
+
+    out: dict = {"part": part, "macro_ovr": None, "labels": 0, "labels_missing": []}
+    if probs is None or len(y_true) == 0:
+        return {**out, "why": f"there is no {part} part"}
+    present = sorted(set(np.asarray(y_true).tolist()))
+    out["labels_missing"] = [labels[c] for c in range(len(labels)) if c not in present]
+    if len(present) < 2:
+        only = labels[present[0]] if present else "none"
+        return {**out, "why": f"the {part} part holds one label ({only}): AUC needs two"}
+    scores = [roc_auc_score(y_true == c, probs[:, c]) for c in present]
+    out.update(macro_ovr=round(float(np.mean(scores)), 4), labels=len(present))
+    if out["labels_missing"]:
+        out["why"] = (
+            f"over the {len(present)} labels the {part} part holds; "
+            f"{len(out['labels_missing'])} it lacks have no AUC"
+        )
+    return out
+
+
 def _plt():
     import matplotlib
 
@@ -178,6 +203,11 @@ def summary_text(report: dict) -> str:
                 f"{part} accuracy: {m['accuracy']:.4f} on {m['n']} samples "
                 f"(macro F1 {m['macro_f1']:.4f})"
             )
+    auc = report.get("auc_roc") or {}
+    if auc.get("macro_ovr") is not None:
+        lines.append(f"test macro one-vs-rest AUC-ROC: {auc['macro_ovr']:.4f}")
+    elif auc.get("why"):
+        lines.append(f"test AUC-ROC: not measured ({auc['why']})")
     for name, t in report.get("exports", {}).items():
         if not isinstance(t, dict):  # "skipped": why there is no export
             lines.append(f"TFLite export {name}: {t}")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from handcam.model.integrity import seal, update
 from handcam.system.native_logs import native_quiet
 
 log = logging.getLogger(__name__)
@@ -204,12 +205,22 @@ def _load_data(bundle: Path, data: Path | None, names: list[str]):
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m training.export BUNDLE [--data NPZ]``: write the TFLite exports of a
-    saved bundle (trained on any backend) with TensorFlow, and record them in its report."""
+    saved bundle (trained on any backend) with TensorFlow, and record them in its report.
+    ``--seal BUNDLE``: record the size and SHA-256 of every file of the bundle in its
+    config.json as they are now (after a deliberate change), nothing else."""
     p = argparse.ArgumentParser(prog="python -m training.export", description=main.__doc__)
     p.add_argument("bundle", type=Path)
     p.add_argument("--data", type=Path, help="inputs written by the trainer (else: carried set)")
     p.add_argument("--json", action="store_true", help="print the results as one JSON line")
+    p.add_argument(
+        "--seal",
+        action="store_true",
+        help="only record every file's size and SHA-256 in config.json as they are now "
+        "(what a bundle's load checks)",
+    )
     args = p.parse_args(argv)
+    if args.seal:
+        return _seal(args.bundle)
     os.environ["KERAS_BACKEND"] = "tensorflow"
     from handcam.system.native_logs import configure_native_logging, native_quiet
 
@@ -230,7 +241,26 @@ def main(argv: list[str] | None = None) -> int:
             report = json.loads(report_path.read_text(encoding="utf-8"))
             report["exports"] = results
             report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
+        written = [e["file"] for e in results.values() if "file" in e]
+        update(args.bundle, [*written, "report.json"])  # the bundle's record of its files
     print(json.dumps(results) if args.json else json.dumps(results, indent=1))
+    return 0
+
+
+def _seal(bundle: Path) -> int:
+    from handcam.errors import HandcamError
+    from handcam.model.bundle import CONFIG_FILE
+
+    if not (bundle / CONFIG_FILE).is_file():
+        print(f"training.export: error: {bundle}: not a model bundle", file=sys.stderr)
+        return 2
+    try:
+        files = seal(bundle)
+    except HandcamError as exc:
+        print(f"training.export: error: {exc}", file=sys.stderr)
+        return 2
+    total = sum(e["size"] for e in files.values())
+    print(f"{bundle}: recorded {len(files)} files ({total:,} bytes) in {CONFIG_FILE}")
     return 0
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from handcam.features.preprocess import PreprocessConfig, landmark_features
 from handcam.model.bundle import ModelBundle
 from handcam.model.trainset import HandSet
+from training import cancel
 from training.augment import LandmarkAugment, augment_hands
 from training.backend import select_device, to_numpy
 from training.progress import Progress
@@ -93,6 +94,9 @@ def _progress_callback(progress: Progress, total_epochs: int, phase: str):
     import keras
 
     class EpochProgress(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            cancel.check()  # a Ctrl-C that a library swallowed stops the run here
+
         def on_epoch_end(self, epoch, logs=None):
             logs = {k: round(float(v), 5) for k, v in (logs or {}).items()}
             progress.event("epoch", phase=phase, epoch=epoch + 1, epochs=total_epochs, **logs)

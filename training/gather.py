@@ -71,6 +71,7 @@ def default_start(cfg: TrainConfig, spec: ModelSpec, progress: Progress) -> Mode
     path = bundled_models_dir() / DEFAULT_START
     try:
         bundle = ModelBundle.load(path)
+        bundle.check(bundle.model_path.name)
     except HandcamError as exc:
         progress.message(f"networks start from scratch (no bundled {DEFAULT_START} model: {exc})")
         return None
@@ -99,8 +100,19 @@ def shares_photos(start: ModelBundle, hands: HandSet) -> bool:
 def check_loads(bundle: ModelBundle, option: str) -> None:
     """Load the model a run starts from once, so that a broken file is said before any
     work (hands found, networks trained)."""
+    import zipfile
+
     from handcam.system.native_logs import native_quiet
 
+    try:
+        bundle.check(bundle.model_path.name)  # named from the bundle's record of its files
+    except HandcamError as exc:
+        raise TrainingError(f"{option}: {exc}; train from another bundle") from exc
+    if not zipfile.is_zipfile(bundle.model_path):  # Keras would say "File not found"
+        raise TrainingError(
+            f"{option}: {bundle.model_path}: damaged (not the zip archive a .keras model is); "
+            "train from another bundle"
+        )
     with native_quiet():
         import keras
 

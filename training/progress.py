@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any, TypeVar
 
+from training import cancel
+
 T = TypeVar("T")
 
 
@@ -15,18 +17,21 @@ class Progress:
     """Prints human progress to stderr and, with ``json_stream``, events to stdout.
 
     JSON events are one object per line with an ``event`` key; the app's retrain
-    dialog reads them (see ``handcam.ui.retrain``).
+    dialog reads them (see ``handcam.ui.retrain``). Every report is also where a
+    cancelled run stops (:func:`training.cancel.check`).
     """
 
     def __init__(self, json_stream: bool = False) -> None:
         self.json_stream = json_stream
 
     def event(self, event: str, **fields: Any) -> None:
+        cancel.check()
         if self.json_stream:
             sys.stdout.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
             sys.stdout.flush()
 
     def message(self, text: str) -> None:
+        cancel.check()
         print(text, file=sys.stderr, flush=True)
         self.event("message", text=text)
 

@@ -57,11 +57,14 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
     model = float32_model(model)  # what the app runs, whatever precision trained it
     model.save(work / "model.keras")
     evaluation: dict = {}
+    auc = evaluate.auc_roc(y[plan.test], None, labels, "test")  # no test part: why
     for part, idx in (("validation", plan.validation), ("test", plan.test)):
         if len(idx) == 0:
             continue
         probs = predict(model, run.inputs(idx))
         pred = probs.argmax(1)
+        if part == "test":
+            auc = evaluate.auc_roc(y[idx], probs, labels, part)
         evaluation[part] = evaluate.metrics(y[idx], pred, labels)
         evaluation[part]["by_source"] = _by_source(run.sources[idx], y[idx], pred)
         evaluate.plot_confusion(
@@ -122,6 +125,7 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
         "backend": device["backend"],
         "precision": device["precision"],
         "evaluation": evaluation,
+        "auc_roc": auc,  # macro one-vs-rest, on the test part
         "exports": exports,
         "cross_validation": extra["cv"],
         "open_set": openset,

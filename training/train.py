@@ -15,8 +15,9 @@ import numpy as np
 
 from handcam.features.preprocess import PreprocessConfig
 from handcam.model.bundle import ModelBundle
+from handcam.model.integrity import seal
 from handcam.model.trainset import TRAINSET_FILE
-from training import evaluate
+from training import cancel, evaluate
 from training.adapt import adapt
 from training.backend import set_seed
 from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, Run, TrainConfig, TrainingError
@@ -164,6 +165,7 @@ def train_on(
         if cfg.check:
             report = _with_check(report, cfg, init, work, preprocess, progress)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
+        seal(work)  # every file's size and SHA-256 in config.json, checked when it loads
         _commit(work, out, cfg.overwrite)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -225,18 +227,20 @@ def _split_report(plan: SplitPlan, y, labels, groups) -> dict:
 
 def _commit(work: Path, out: Path, overwrite: bool) -> None:
     """Move the finished bundle into place; an existing one is swapped, never half-replaced:
-    if the new one cannot be moved in, the old one is put back."""
-    os.chmod(work, 0o755)
-    if not out.exists():
-        os.replace(work, out)
-        return
-    if not overwrite:
-        raise TrainingError(f"{out} appeared while training; choose another --out")
-    backup = out.with_name(f".{out.name}.old-{int(time.time())}")
-    os.replace(out, backup)
-    try:
-        os.replace(work, out)
-    except OSError:
-        os.replace(backup, out)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
+    if the new one cannot be moved in, the old one is put back. Refused once the run was
+    cancelled; a cancel during the move takes effect after it (:func:`cancel.final_step`)."""
+    with cancel.final_step(out):
+        os.chmod(work, 0o755)
+        if not out.exists():
+            os.replace(work, out)
+            return
+        if not overwrite:
+            raise TrainingError(f"{out} appeared while training; choose another --out")
+        backup = out.with_name(f".{out.name}.old-{int(time.time())}")
+        os.replace(out, backup)
+        try:
+            os.replace(work, out)
+        except OSError:
+            os.replace(backup, out)
+            raise
+        shutil.rmtree(backup, ignore_errors=True)

@@ -7,7 +7,9 @@ its own copy of the same frames, and the two take turns frame by frame (the orde
 swapped every frame), so both see the same machine load. Both figures and their
 ratio are printed. With ``--empty VIDEO`` (frames with no hand in view), the
 empty-scene cost is measured the same way against MediaPipe tracking, which is what
-handcam ran before its own tracker.
+handcam ran before its own tracker. MediaPipe's package is an extra
+(``pip install 'handcam[mediapipe]'``): without it handcam is timed alone, and the
+report says why there is no comparison.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from handcam.capture.sources import VideoFileSource, open_source
-from handcam.errors import SourceError
+from handcam.errors import HandcamError, SourceError
 from handcam.recognition.assemble import LoadedModel, load_model
 from handcam.recognition.events import ModelFailed, Processed, SourceFailed
 from handcam.recognition.pipeline import STAGES
@@ -38,11 +41,11 @@ class BareMediaPipe:
     def __init__(self, path: str, complexity: int) -> None:
         import cv2
 
+        from handcam.hands.still import import_mediapipe
         from handcam.system.native_logs import native_quiet
 
+        mp = import_mediapipe("the side-by-side comparison with MediaPipe")
         with native_quiet():
-            import mediapipe as mp
-
             self.hands = mp.solutions.hands.Hands(
                 static_image_mode=False, max_num_hands=1, model_complexity=complexity
             )
@@ -157,37 +160,50 @@ def _compare(path: str, frames: int, model: Path, max_hands: int, before: bool =
     loaded = load_model(model)
     session = _session(loaded, path, max_hands)
     step = _Stepper(session)
-    bare = BareMediaPipe(path, loaded.preprocess.detector_complexity)
     name = "mediapipe_tracking" if before else "mediapipe"
     try:
-        times, measured = side_by_side({"handcam": step, name: bare.step}, frames)
+        bare: BareMediaPipe | None = BareMediaPipe(path, loaded.preprocess.detector_complexity)
+        skipped = ""
+    except HandcamError as exc:  # mediapipe is an extra: time handcam alone, say why
+        bare, skipped = None, str(exc)
+    steps: dict[str, Callable[[], bool]] = {"handcam": step}
+    if bare is not None:
+        steps[name] = bare.step
+    try:
+        times, measured = side_by_side(steps, frames)
         searches = dict(getattr(session.detector("video"), "searches", {}))
     finally:
         session.close()
-        bare.close()
-    hc, mp = _per_frame(times["handcam"]), _per_frame(times[name])
+        if bare:
+            bare.close()
+    hc = _per_frame(times["handcam"])
     stage = step.stage
-    report = {
+    compare: dict[str, Any] = {
+        "frames": measured,
+        "handcam": {**hc, "hands_found_frames": sum(step.hands)},
+        "palm_runs": searches,
+    }
+    if bare is None:
+        compare["skipped"] = skipped
+    else:
+        mp = _per_frame(times[name])
+        compare[name] = {**mp, "hands_found_frames": bare.found}
+        compare["ratio"] = (
+            round(hc["ms_per_frame"] / mp["ms_per_frame"], 3) if mp["ms_per_frame"] else None
+        )
+    stages_ms = {s: summarize(v[-measured:] if measured else []) for s, v in stage.items()}
+    return {
         "source": path,
         "mode": "video",
         "frames": measured,
         "hands_found": sum(step.hands),
         "device": loaded.device,
         "fps": round(1000 / hc["ms_per_frame"], 2) if hc["ms_per_frame"] else 0.0,
-        "stages_ms": {s: summarize(v[-measured:] if measured else []) for s, v in stage.items()},
-        "compare": {
-            "frames": measured,
-            "handcam": {**hc, "hands_found_frames": sum(step.hands)},
-            name: {**mp, "hands_found_frames": bare.found},
-            "ratio": round(hc["ms_per_frame"] / mp["ms_per_frame"], 3)
-            if mp["ms_per_frame"]
-            else None,
-            "palm_runs": searches,
-        },
+        "stages_ms": stages_ms,
+        "compare": compare,
+        "total_ms_median": stages_ms["total"]["median"],
+        "total_ms_p95": stages_ms["total"]["p95"],
     }
-    report["total_ms_median"] = report["stages_ms"]["total"]["median"]
-    report["total_ms_p95"] = report["stages_ms"]["total"]["p95"]
-    return report
 
 
 def _bench_stills(spec: str, frames: int, model: Path) -> dict:
@@ -209,18 +225,18 @@ def _bench_stills(spec: str, frames: int, model: Path) -> dict:
     wall = (time.perf_counter() - t_start) if t_start and measured else 0.0
     timings = {s: v[WARMUP_FRAMES:] for s, v in step.stage.items()}
     found = sum(step.hands[WARMUP_FRAMES:])
-    report = {
+    stages_ms = {s: summarize(v) for s, v in timings.items()}
+    return {
         "source": spec,
         "mode": mode,
         "frames": measured,
         "hands_found": found,
         "device": loaded.device,
         "fps": round(measured / wall, 2) if wall else 0.0,
-        "stages_ms": {s: summarize(v) for s, v in timings.items()},
+        "stages_ms": stages_ms,
+        "total_ms_median": stages_ms["total"]["median"],
+        "total_ms_p95": stages_ms["total"]["p95"],
     }
-    report["total_ms_median"] = report["stages_ms"]["total"]["median"]
-    report["total_ms_p95"] = report["stages_ms"]["total"]["p95"]
-    return report
 
 
 def format_bench(report: dict) -> str:
@@ -235,6 +251,12 @@ def format_bench(report: dict) -> str:
     for key, title in (("compare", "side by side"), ("empty_scene", "empty scene")):
         c = report.get(key)
         if not c:
+            continue
+        if "skipped" in c:
+            lines.append(
+                f"{title}, {c['frames']} frames, decode included: handcam "
+                f"{c['handcam']['ms_per_frame']:.2f} ms/frame; no comparison: {c['skipped']}"
+            )
             continue
         other = next(n for n in c if n.startswith("mediapipe"))
         lines.append(

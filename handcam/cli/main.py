@@ -20,11 +20,15 @@ from handcam.model.bundle import default_model_path
 def _add_model(p: argparse.ArgumentParser, sub: bool = False) -> None:
     # A sub-command's copy of an option must not reset the global one (argparse would set
     # its default over it): `handcam --model X predict ...` and `predict --model X` agree.
+    default = default_model_path()
     p.add_argument(
         "--model",
         type=Path,
         default=argparse.SUPPRESS if sub else None,
-        help=f"model bundle folder (default: {default_model_path()})",
+        help=f"model bundle folder (default: {default})"
+        if sub
+        else f"model bundle folder (default: the model used last, else {default}; "
+        f"predict, bench and record: {default})",
     )
 
 
@@ -63,7 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("predict", help="classify images, folders of images or videos")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="an image, a video, or a folder (searched, sub-folders too, for images and "
+        "videos; other files in it are left alone)",
+    )
     _add_model(p, sub=True)
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument(
@@ -75,7 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="time the pipeline headless and print latency figures")
     b.add_argument("--source", default=argparse.SUPPRESS, help="video file or image folder")
-    b.add_argument("--frames", type=int, default=200)
+    b.add_argument(
+        "--frames",
+        type=int,
+        default=200,
+        metavar="N",
+        help="frames (or images) to time after 5 warm-up frames; a shorter source is timed "
+        "to its end (default 200)",
+    )
     _add_model(b, sub=True)
     b.add_argument("--json", action="store_true", help="one JSON line")
     b.add_argument(

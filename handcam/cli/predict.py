@@ -107,11 +107,15 @@ def run_predict(
     """Print one line per image or video frame; ``compose``: see the module docstring.
 
     Returns 0 when every input was read, 1 when any could not be (missing, not an image
-    or video, unreadable or truncated): each such input also gets an error line."""
+    or video, unreadable or truncated: each such input also gets an error line) or a
+    folder holds no image or video (said on stderr)."""
     out = out or sys.stdout  # read now: a caller may have redirected it
-    predictor = predictor or Predictor.from_bundle(model)
+    predictor = predictor or Predictor.from_bundle(model)  # a bad model first: exit 2
     status = 0
     try:
+        empty = [p for p in paths if Path(p).expanduser().is_dir() and not any(expand_paths([p]))]
+        for folder in empty:
+            print(f"handcam predict: {folder}: no images or videos in it", file=sys.stderr)
         for path in expand_paths(paths):
             try:
                 if not path.exists():
@@ -136,7 +140,7 @@ def run_predict(
                 )
     finally:
         predictor.close()
-    return status
+    return 1 if empty else status
 
 
 def _compose_video(predictor: Predictor, path: Path, as_json: bool, out: TextIO) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handcam.capture.sources import detection_kind, open_source
+from handcam.capture.sources import ImageFolderSource, detection_kind, open_source
 from handcam.errors import HandcamError
 from handcam.labels import validate_label
 from handcam.recording.samples import SampleStore
@@ -32,9 +32,10 @@ def run_record(
 
         pre = ModelBundle.load(model or default_model_path()).preprocess
         detector = detector_for(detection_kind(src), pre, max_hands=1)
-    saved = seen = 0
+    saved = seen = read = 0
     try:
         for frame in src:
+            read += 1
             if frame.index % every:
                 continue
             seen += 1
@@ -54,11 +55,21 @@ def run_record(
     print(file=sys.stderr)
     folder = store.label_dir(label)
     if saved < count:
+        why = _too_few(source, isinstance(src, ImageFolderSource), read, seen, saved, every)
         print(
-            f"handcam record: only {saved} of {count} samples: no hand in the other "
-            f"{seen - saved} frames considered; saved in {folder}",
+            f"handcam record: only {saved} of {count} samples: {why}; saved in {folder}",
             file=sys.stderr,
         )
         return 1
     print(f"recorded {saved} samples of {label!r} in {folder}", file=sys.stderr)
     return 0
+
+
+def _too_few(source: str, folder: bool, read: int, seen: int, saved: int, every: int) -> str:
+    """Why a source ran out before ``count`` samples: how much it held, and how many
+    of the frames considered had no hand."""
+    held = f"{source} has only {read} images" if folder else f"{source} ended after {read} frames"
+    if every > 1:
+        held += f", {seen} of them considered (--every {every})"
+    missed = seen - saved
+    return held + (f"; no hand in {missed} of the {seen} considered" if missed else "")

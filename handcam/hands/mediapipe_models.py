@@ -1,8 +1,9 @@
 """MediaPipe's hand models (palm detector and hand landmarker), run directly through
 a TFLite interpreter, so that the app chooses where to look.
 
-The ``.tflite`` files come from the pinned mediapipe wheel (found without importing
-mediapipe, which would load TensorFlow). Pre- and post-processing follow MediaPipe's
+The ``.tflite`` files are MediaPipe's own (Apache-2.0), copied unchanged from the
+mediapipe 0.10.21 wheel into ``handcam/hands/models/`` (see its README): the app needs
+neither the mediapipe package nor the JAX it pulls in. Pre- and post-processing follow MediaPipe's
 own graphs (palm_detection_cpu, hand_landmark_cpu, hand_landmark_landmarks_to_roi):
 letterboxed 192 px input in [0, 1], SSD anchors, weighted non-max suppression, the
 palm box turned into a rotated hand region (x2.6, shifted towards the fingers), a
@@ -23,17 +24,17 @@ LANDMARK_SIZE = 224
 PARTIAL = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18]  # landmarks that bound the next region
 
 
-def model_file(kind: str, complexity: int) -> Path:
-    """The wheel's palm ("palm_detection") or landmark ("hand_landmark") model file."""
-    import importlib.util
+MODELS_DIR = Path(__file__).resolve().parent / "models"
 
-    spec = importlib.util.find_spec("mediapipe")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("mediapipe is not installed (its wheel carries the hand models)")
-    root = Path(list(spec.submodule_search_locations)[0]) / "modules" / kind
-    path = root / f"{kind}_{'full' if complexity else 'lite'}.tflite"
+
+def model_file(kind: str, complexity: int) -> Path:
+    """The palm ("palm_detection") or landmark ("hand_landmark") model file shipped in
+    the package: "full" for complexity 1, "lite" for 0."""
+    if kind not in ("palm_detection", "hand_landmark"):
+        raise ValueError(f"kind must be palm_detection or hand_landmark, not {kind!r}")
+    path = MODELS_DIR / f"{kind}_{'full' if complexity else 'lite'}.tflite"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: missing (mediapipe==0.10.21 ships it)")
+        raise FileNotFoundError(f"{path}: missing (handcam ships MediaPipe's hand models here)")
     return path
 
 

@@ -19,6 +19,7 @@ import logging
 
 import numpy as np
 
+from handcam.errors import HandcamError
 from handcam.hands.hand import Hand, HandDetector, distinct
 
 log = logging.getLogger(__name__)
@@ -127,9 +128,8 @@ class MediaPipeHandDetector(StillCascade):
         self.mode = mode
         self.max_hands = max_hands
         self.still_padding = still_padding
+        mp = import_mediapipe("MediaPipeHandDetector")
         with native_quiet():
-            import mediapipe as mp  # lazy: costs seconds
-
             self._hands = mp.solutions.hands.Hands(
                 static_image_mode=(mode == "image"),
                 max_num_hands=max_hands,
@@ -172,6 +172,25 @@ class MediaPipeHandDetector(StillCascade):
 
     def close(self) -> None:
         self._hands.close()
+
+
+MEDIAPIPE_EXTRA = "pip install 'handcam[mediapipe]'"
+
+
+def import_mediapipe(what: str):
+    """The mediapipe package (an extra: the app runs MediaPipe's models itself), or a
+    HandcamError that says how to install it. Importing it costs seconds (TensorFlow)."""
+    from handcam.system.native_logs import native_quiet
+
+    try:
+        with native_quiet():
+            import mediapipe
+    except ImportError as exc:
+        raise HandcamError(
+            f"{what} needs MediaPipe's Python package, which the app does not install: "
+            f"{MEDIAPIPE_EXTRA} (or pip install -e '.[mediapipe]' in a checkout)"
+        ) from exc
+    return mediapipe
 
 
 def still_tiles(

@@ -6,7 +6,9 @@ Layout::
     BUNDLE/
       model.keras        the classifier (inputs named "landmarks" and/or "crop")
       labels.json        class names, in output order
-      config.json        {"format", "model", "inputs", "preprocess", "training"}
+      config.json        {"format", "model", "inputs", "preprocess", "training", "files"}
+                         ("files": each other file's size and SHA-256 at save, checked
+                         at load: see handcam.model.integrity)
       report.json        evaluation figures (optional)
       *.png, *.tflite    report pictures and exports (optional)
 """
@@ -23,6 +25,7 @@ from typing import Any
 from handcam.errors import BundleError, LabelError
 from handcam.features.preprocess import PreprocessConfig
 from handcam.labels import validate_label
+from handcam.model.integrity import check_all
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +48,31 @@ class ModelBundle:
     inputs: tuple[str, ...]
     training: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    damaged: dict[str, str] = field(default_factory=dict)  # file name -> what is wrong
 
     @property
     def model_path(self) -> Path:
         return self.path / MODEL_FILE
+
+    def check(self, *names: str) -> None:
+        """BundleError naming the first of these files that differs from the one saved."""
+        for name in names:
+            if name in self.damaged:
+                raise BundleError(self.damaged[name])
+
+    def damage_warnings(self, used: str) -> list[str]:
+        """What each damaged file other than ``used`` (the classifier's file) costs."""
+        costs = {
+            MODEL_FILE: f"signs are read from {used}, but training from this bundle "
+            "(--init, --pretrained, Retrain) needs it",
+            "trainset.npz": "training from this bundle (--init) needs it",
+            "openset.npz": 'running without "not a sign"',
+        }
+        return [
+            f"{why}; {costs.get(name, 'not needed to read signs')}"
+            for name, why in sorted(self.damaged.items())
+            if name != used
+        ]
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ModelBundle:
@@ -59,11 +83,14 @@ class ModelBundle:
         for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
             if not (root / name).is_file():
                 raise BundleError(f"{root}: not a model bundle (missing {name})")
-        labels = _labels(root / LABELS_FILE, _read_json(root / LABELS_FILE))
         config = _read_json(root / CONFIG_FILE)
         where = f"{root / CONFIG_FILE}"
         if not isinstance(config, dict):
             raise BundleError(f"{where}: must be a JSON object")
+        damaged = check_all(root, config)
+        if LABELS_FILE in damaged:  # every use of a bundle needs its labels
+            raise BundleError(damaged[LABELS_FILE])
+        labels = _labels(root / LABELS_FILE, _read_json(root / LABELS_FILE))
         if config.get("format") != BUNDLE_FORMAT:
             raise BundleError(f"{where}: unsupported bundle format {config.get('format')!r}")
         inputs = config.get("inputs")
@@ -92,6 +119,7 @@ class ModelBundle:
             inputs=tuple(inputs),
             training=dict(training),
             report=_optional_report(root / REPORT_FILE),
+            damaged=damaged,
         )
 
 

@@ -50,6 +50,7 @@ class KerasClassifier(Classifier):
     def _load(self, bundle: ModelBundle) -> None:
         import keras
 
+        bundle.check(bundle.model_path.name)  # a damaged file is named, not half-loaded
         self.bundle = bundle
         self.labels = bundle.labels
         t0 = time.perf_counter()
@@ -198,6 +199,7 @@ class TFLiteClassifier(Classifier):
         path = path or tflite_file(bundle)
         if path is None:
             raise BundleError(f"{bundle.path}: no TFLite export ({', '.join(TFLITE_FILES)})")
+        bundle.check(path.name)
         self.bundle = bundle
         self.labels = bundle.labels
         self.path = path
@@ -258,8 +260,15 @@ class TFLiteClassifier(Classifier):
 
 
 def tflite_file(bundle: ModelBundle) -> Path | None:
-    """The bundle's preferred TFLite export, or None."""
-    return next((bundle.path / n for n in TFLITE_FILES if (bundle.path / n).is_file()), None)
+    """The bundle's preferred TFLite export that is not damaged, or None."""
+    return next(
+        (
+            bundle.path / n
+            for n in TFLITE_FILES
+            if (bundle.path / n).is_file() and n not in bundle.damaged
+        ),
+        None,
+    )
 
 
 def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:

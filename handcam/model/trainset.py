@@ -175,6 +175,12 @@ def _strings(values) -> np.ndarray:
 
 
 def load_bundle_handset(bundle_path: str | os.PathLike) -> HandSet | None:
-    """A bundle's carried training set, or None when it carries none."""
+    """A bundle's carried training set, or None when it carries none; BundleError when it
+    is not the file saved with the bundle."""
+    from handcam.model.integrity import verify_file
+
     path = Path(bundle_path) / TRAINSET_FILE
-    return HandSet.load(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    verify_file(bundle_path, TRAINSET_FILE)
+    return HandSet.load(path)

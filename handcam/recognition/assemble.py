@@ -36,6 +36,7 @@ class LoadedModel:
     preprocess: PreprocessConfig
     gate: Gate | None = None
     motion: MotionConfig | None = None
+    warnings: tuple[str, ...] = ()  # damaged files the model runs without
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -69,7 +70,10 @@ def bundle_gate(bundle: ModelBundle) -> Gate | None:
     sign" (said in the log); the model still works."""
     if "landmarks" not in bundle.inputs:
         return None
-    from handcam.model.gate import load_gate
+    from handcam.model.gate import OPENSET_FILE, load_gate
+
+    if OPENSET_FILE in bundle.damaged:  # said by load_model
+        return None
 
     try:
         gate = load_gate(bundle.path, feature_size(bundle.preprocess.features))
@@ -95,12 +99,16 @@ def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
 
     bundle = ModelBundle.load(path)
     classifier = load_classifier(bundle, runtime)
+    warnings = bundle.damage_warnings(getattr(classifier, "path", bundle.model_path).name)
+    for warning in warnings:
+        log.warning("%s", warning)
     return LoadedModel(
         str(path),
         classifier,
         bundle.preprocess,
         bundle_gate(bundle),
         motion_config_for(classifier.labels),
+        tuple(warnings),
     )
 
 

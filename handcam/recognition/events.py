@@ -16,6 +16,7 @@ class ModelInfo:
     labels: tuple[str, ...]
     device: str
     gate: str = ""  # what "not a sign" does with this model (handcam.model.gate.describe_gate)
+    warnings: tuple[str, ...] = ()  # damaged files of the bundle that it runs without
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,8 @@ class RecognitionSession:
         state.feed.waited()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
         gate = describe_gate(model.gate)
-        self._events.append(ModelReady(ModelInfo(path, model.labels, model.device, gate)))
+        info = ModelInfo(path, model.labels, model.device, gate, model.warnings)
+        self._events.append(ModelReady(info))
 
     def _process(self, state: _State, frame: Frame, decode_ms: float) -> None:
         """Recognise one frame; an unusable frame or a failing pipeline skips it."""

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,33 @@ def startup_model(asked: Path | str | None, remembered: str | None) -> str:
     return str(default_model_path())
 
 
+def startup_model_line(asked: Path | str | None, settings) -> str:
+    """Which model the window starts with, and why (printed at start)."""
+    from handcam.model.bundle import default_model_path
+
+    model = startup_model(asked, settings.value("model/path"))
+    if asked:
+        why = "--model"
+    elif Path(model) == default_model_path():
+        why = "the default"
+    else:
+        why = "the model used last; --model BUNDLE picks another"
+    return f"model {Path(model).expanduser().resolve()} ({why})"
+
+
 def start_window(
     args: Namespace,
     source_factory: Callable | None = None,
     settings_path: str | None = None,
+    say: Callable[[str], None] | None = None,
     **worker_kwargs,
 ):
     """Build the application, worker and window, start the worker, show the window.
 
     Returns ``(app, window, worker, lister)``. ``source_factory`` opens ``args.source``
     (the soak command loops a video); ``settings_path`` an INI file instead of the
-    user's settings; ``worker_kwargs`` go to the worker (tests: fakes).
+    user's settings; ``say`` also gets what the window says went wrong (the model it
+    starts with first); ``worker_kwargs`` go to the worker (tests: fakes).
     """
     from handcam.system.allocator import tune_allocator
     from handcam.system.native_logs import configure_native_logging
@@ -96,22 +114,28 @@ def start_window(
     lister.found.connect(lambda cameras: _cameras_found(window, cameras, not args.source))
     if not str(args.source or "").isdigit():  # probing the camera in use could take it
         lister.start()
+    if say is not None:  # connected before the worker runs: nothing is missed
+        say(startup_model_line(args.model, settings))
+        worker.source_failed.connect(say)
+        worker.problem.connect(say)
+        worker.model_failed.connect(lambda message: say(f"model not loaded: {message}"))
     worker.start()
     window.show()
     return app, window, worker, lister
 
 
 def run_app(args: Namespace) -> int:
-    from handcam.ui.qt_env import missing_system_library
+    from handcam.ui.qt_env import EXIT_NO_WINDOW, missing_system_library, no_display
 
-    problem = missing_system_library()
+    problem = no_display() or missing_system_library()  # before Qt aborts on it
     if problem:
         print(problem, file=sys.stderr)
-        return 2
+        return EXIT_NO_WINDOW
 
     from PySide6.QtCore import QTimer
 
-    app, window, worker, _ = start_window(args)
+    echo = _StderrEcho()  # what the window says went wrong, for scripts and terminals too
+    app, window, worker, _ = start_window(args, say=echo.say)
 
     def finish() -> None:
         if args.snapshot:
@@ -125,9 +149,44 @@ def run_app(args: Namespace) -> int:
         app.aboutToQuit.connect(lambda: window.grab().save(str(args.snapshot)))
     code = app.exec()
     worker.stop()
+    echo.close()
     if args.exit_after is not None or args.verbose:  # figures for benchmarks and scripts
         print("handcam: display " + json.dumps(window.display_stats()), file=sys.stderr)
+    if code == 0 and args.exit_after is not None and not worker.stats().processed:
+        source = window.source_spec or "no source"
+        print(
+            f"handcam: error: no frame was processed in {args.exit_after:g} s ({source})",
+            file=sys.stderr,
+        )
+        return 1
     return code
+
+
+class _StderrEcho:
+    """Prints each message once on stderr (a camera retried every 2 s says it once).
+
+    It writes to its own copy of the terminal's stderr: a model load in the worker
+    points fd 2 at /dev/null for a while (:func:`~handcam.system.native_logs.native_quiet`),
+    and a message said then must not be lost."""
+
+    def __init__(self) -> None:
+        self.last = ""
+        self.out: TextIO
+        try:
+            sys.stderr.flush()
+            self.out = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
+        except (OSError, ValueError, AttributeError):  # no real stderr: use what there is
+            self.out = sys.stderr
+
+    def close(self) -> None:
+        if self.out is not sys.stderr:
+            self.out.close()
+            self.out = sys.stderr
+
+    def say(self, message: str) -> None:
+        if message != self.last:
+            self.last = message
+            print(f"handcam: {message}", file=self.out, flush=True)
 
 
 _QT_LEVELS = {"QtDebugMsg": logging.DEBUG, "QtInfoMsg": logging.INFO}

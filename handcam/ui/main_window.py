@@ -25,7 +25,7 @@ from handcam.ui.elided import ElidedLabel
 from handcam.ui.menus import MainToolBar, MenuBar
 from handcam.ui.record_panel import RecordPanel, open_retrain_dialog
 from handcam.ui.side_panel import SidePanel, no_model_notice
-from handcam.ui.status_line import source_kind, status_text
+from handcam.ui.status_line import source_item_text, source_kind, status_text
 from handcam.ui.video_view import VideoView
 from handcam.ui.worker import ModelInfo, Processed, RecognitionWorker, TextEdited
 
@@ -201,7 +201,9 @@ class MainWindow(QMainWindow):
     # --- sources -----------------------------------------------------------------------
     def populate_sources(self) -> None:
         recent = self.settings.value("source/recent", [], type=list) or []
-        self.toolbar.list_sources(self.cameras, [s for s in recent if Path(s).exists()])
+        self.toolbar.list_sources(
+            self.cameras, [s for s in recent if Path(s).exists()], self.source_spec
+        )
 
     def set_source(self, spec: str, factory=None) -> None:
         """Switch to a camera index, video or folder (``factory`` for tests/fakes)."""
@@ -251,6 +253,10 @@ class MainWindow(QMainWindow):
     def _on_source_failed(self, message: str) -> None:
         self.video.set_message(message)
         self.statusBar().showMessage(message)
+        combo = self.toolbar.source_combo
+        index = combo.findData(self.source_spec) if self.source_spec else -1
+        if index >= 0:  # e.g. "nope.mp4 (not found)"
+            combo.setItemText(index, source_item_text(self.source_spec))
 
     # --- models ------------------------------------------------------------------------
     def populate_models(self) -> None:

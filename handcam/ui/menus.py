@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMenuBar, QToolBar, QToolButton, QWidget
 
 from handcam.ui.modes import ModeSwitcher
+from handcam.ui.status_line import source_item_text
 
 SOURCE_CHARS = 18  # the pickers show this many characters; the rest is elided
 MODEL_CHARS = 14
@@ -133,8 +134,9 @@ class MainToolBar(QToolBar):
         self._view_menu.addAction(toggle)
 
     # --- the pickers -----------------------------------------------------------------
-    def list_sources(self, cameras: list[int], recent: list[str]) -> None:
-        """The cameras found and the recent videos and folders (or "No camera found")."""
+    def list_sources(self, cameras: list[int], recent: list[str], current: str = "") -> None:
+        """The cameras found, the recent videos and folders, and the source in use (a
+        missing file says so); or "No camera found"."""
         combo = self.source_combo
         combo.clear()
         for index in cameras:
@@ -142,13 +144,14 @@ class MainToolBar(QToolBar):
         for spec in recent:
             combo.addItem(Path(spec).name, spec)
             combo.setItemData(combo.count() - 1, spec, Qt.ItemDataRole.ToolTipRole)
+        if current and combo.findData(current) < 0:
+            select_or_add(combo, source_item_text(current), current)
         if combo.count() == 0:
             combo.addItem("No camera found", "")
 
     def show_source(self, spec: str) -> None:
         """Select the source in use, adding it when the picker lacks it."""
-        live = spec.isdigit()
-        select_or_add(self.source_combo, f"Camera {spec}" if live else Path(spec).name, spec)
+        select_or_add(self.source_combo, source_item_text(spec), spec)
         self.source_combo.setItemData(
             self.source_combo.currentIndex(), spec, Qt.ItemDataRole.ToolTipRole
         )

@@ -176,6 +176,19 @@ def label_rows(report: dict) -> list[LabelRow]:
     return sorted(rows, key=lambda r: (r.recall if r.recall is not None else 2.0, r.label))
 
 
+def auc_lines(auc: dict | None) -> list[str]:
+    """The test part's macro one-vs-rest AUC-ROC, or why there is none (older reports
+    have no such entry: nothing is said)."""
+    if not auc:
+        return []
+    if auc.get("macro_ovr") is None:
+        return [f"AUC-ROC (macro, one-vs-rest): not measured: {auc.get('why', 'unknown')}"]
+    line = f"AUC-ROC (macro, one-vs-rest) on the test part: {auc['macro_ovr']:.3f}"
+    if auc.get("labels_missing"):
+        line += f", {auc.get('why')} ({_names(auc['labels_missing'])})"
+    return [line]
+
+
 def details_text(report: dict) -> str:
     """Everything else worth knowing, as plain text (the Details tab)."""
     lines = []
@@ -188,6 +201,7 @@ def details_text(report: dict) -> str:
         )
         for source, fig in (part.get("by_source") or {}).items():
             lines.append(f"  from {source}: {percent(fig['accuracy'])} of {fig['n']}")
+    lines += auc_lines(report.get("auc_roc"))
     sizes = [f"{k} {split[k]}" for k in ("train", "validation", "test") if k in split]
     if sizes:
         lines.append("Samples per part: " + ", ".join(sizes))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -94,6 +95,16 @@ class RetrainRunner(QObject):
         if self.running:
             self.proc.kill()
 
+    def _remove_leftovers(self) -> None:
+        """The run's unfinished bundle folder (training.train names it ``.OUT.tmp-*``):
+        training removes it itself, unless it was killed first (10 s after Cancel, or
+        by the system)."""
+        if self.out is None:
+            return
+        for leftover in self.out.parent.glob(f".{self.out.name}.tmp-*"):
+            log.info("removing %s, left by a training that did not finish", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+
     def _read_stdout(self) -> None:
         self._buffer += bytes(self.proc.readAllStandardOutput())
         *lines, self._buffer = self._buffer.split(b"\n")
@@ -128,6 +139,8 @@ class RetrainRunner(QObject):
         self._kill_timer.stop()  # never kill a later process
         self._read_stdout()
         RetrainRunner._running.discard(self)
+        if code != 0 or self._cancelled:
+            self._remove_leftovers()
         if self._cancelled:
             self.finished.emit(False, "cancelled: the working model is unchanged")
         elif code == 0 and self.out is not None and (self.out / "model.keras").is_file():

@@ -15,6 +15,7 @@ from handcam.recognition.events import ModelInfo
 from handcam.recognition.pipeline import FrameResult
 from handcam.ui.composer_settings import ComposingSettings
 from handcam.ui.smoothing_settings import SmoothingSettings
+from handcam.ui.status_line import warnings_html
 
 IDLE_TEXT = "The sign read from your hand appears here once a video plays."
 QUIET = "color: #888"  # placeholders: what a panel will show
@@ -114,6 +115,7 @@ class SidePanel(QScrollArea):
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
         name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
         gate = f"<br>{html.escape(info.gate)}" if info.gate else ""
+        gate += warnings_html(info.warnings)  # damaged files the model runs without
         self.model_info.setText(
             f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}{gate}"
         )
