@@ -84,3 +84,12 @@ def test_a_calibration_pass_captures_each_sign_adapts_and_rolls_back(
     assert panel.rollback_button.isVisibleTo(panel)
     panel.roll_back()
     assert asked_models == [str(out), "fake-model"]
+
+
+def test_the_calibration_pass_asks_for_still_signs_only_not_the_motion_signs(make_window):
+    w = make_window()
+    panel = w.calibration_dock.panel
+    panel.set_model("letters", ("I", "J", "Y", "Z"), motion_signs=("J", "Z"))
+    assert panel.labels == ("I", "Y")  # J and Z come from the hand's path, not a held shape
+    panel.start()
+    assert panel.sign_label.text() == "I"

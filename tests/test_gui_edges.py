@@ -38,8 +38,8 @@ def test_the_source_picker_names_a_missing_file_not_no_camera(qtbot, tmp_path, m
         qtbot.waitUntil(lambda: "no such file" in w.video.shown_message(), timeout=10000)
         lister.thread.join(10)  # the camera listing (none) has arrived and refilled the picker
         qtbot.wait(200)
-        assert w.source_combo.currentText() == "nope.mp4 (not found)"
-        texts = [w.source_combo.itemText(i) for i in range(w.source_combo.count())]
+        assert w.toolbar.source_combo.currentText() == "nope.mp4 (not found)"
+        texts = [w.toolbar.source_combo.itemText(i) for i in range(w.toolbar.source_combo.count())]
         assert "No camera found" not in texts
     finally:
         w.close()
@@ -69,7 +69,7 @@ def test_the_model_panel_says_which_file_of_the_bundle_is_damaged(qtbot, tmp_pat
     )
     try:
         qtbot.waitUntil(lambda: w.model_state == "ready", timeout=30000)
-        panel = w.model_info.text()
+        panel = w.side.model_info.text()
         assert "model.keras: damaged (1,000 bytes where" in panel
         assert "signs are read from model_fp16.tflite" in panel
         assert said[0] == f"model {bundle.resolve()} (--model)"

@@ -121,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
         "afterwards, e.g. python -m benchmarks.angles OUT --hands BUNDLE --signers GROUPS",
     )
     p.add_argument(
+        "--motion-signs",
+        metavar="SIGNS",
+        type=lambda v: tuple(g.strip() for g in v.split(",") if g.strip()),
+        default=(),
+        help="comma-separated signs read only from their motion, e.g. J,Z for the letters: "
+        "the still classifier leaves them out (fold their still photos into the shape they "
+        "start from, e.g. with tools.label_view --map J=I --drop Z) and the window reads them "
+        "from the hand's path. With --init: the bundle's, unless given",
+    )
+    p.add_argument(
         "--webcam-copies",
         type=int,
         default=0,
@@ -130,12 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
         "webcams as well as photos; recorded samples are webcam frames already and get none. "
         "About 0.3 s a copy on 2 cores the first time, cached after",
     )
-    p.add_argument(
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
         "--adapt",
         action="store_true",
+        default=None,
         help="with --init: adapt the model to the new samples in seconds (its output layers "
-        "only, beside its carried set; every new sample trained on) instead of fine-tuning "
-        "every layer: calibrating a model to your hand from a few samples a sign",
+        "only, beside its carried set; every new sample trained on): a calibration to your "
+        "hand. The default when every new sample is one of the model's signs",
+    )
+    how.add_argument(
+        "--fine-tune",
+        dest="adapt",
+        action="store_false",
+        help="with --init: fine-tune every layer (minutes; ten networks for the letters "
+        "model). The default when the samples add a sign the model lacks",
     )
     p.add_argument(
         "--check",

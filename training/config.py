@@ -60,9 +60,14 @@ class TrainConfig:
     leave_out: tuple[str, ...] = ()
     # webcam-like copies of each photo (training.webcam_hands); None: as --webcam-copies says
     webcam_copies: int = 0
+    # signs read only from their motion (J, Z): the still classifier lacks them, still
+    # samples of them are left out; with --init, the bundle's unless given
+    motion_signs: tuple[str, ...] = ()
     # recorded samples kept back: the start model and the new one are scored on them
     check: str | None = None
-    adapt: bool = False  # with init: train only its output layers, fast (training.adapt)
+    # with init: True adapts its output layers only (training.adapt), False fine-tunes every
+    # layer, None decides: adapt when every new sample's sign is already the model's
+    adapt: bool | None = None
     export: bool = True
     overwrite: bool = False
     command: str = field(default_factory=lambda: " ".join(["handcam-train", *sys.argv[1:]]))

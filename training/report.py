@@ -98,7 +98,10 @@ def write_report(run, model, history: dict, plan, extra: dict) -> dict:
     )
     if "landmarks" in names:
         training_info["augment"] = landmark_augment(run.cfg, run.spec).to_dict()
-    write_bundle_metadata(work, labels, run.preprocess, run.spec.name, list(names), training_info)
+    write_bundle_metadata(
+        work, labels, run.preprocess, run.spec.name, list(names), training_info,
+        tuple(run.cfg.motion_signs),
+    )  # fmt: skip
     exports: dict = {}
     if run.cfg.export:
         run.progress.message("exporting TFLite float16 and int8")

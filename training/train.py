@@ -101,12 +101,22 @@ def train_on(
     preprocess = data.preprocess
     if cfg.augment is None and init is not None and init.training.get("augment"):
         cfg = replace(cfg, augment=dict(init.training["augment"]))  # a fine-tune keeps it
+    cfg, data = _motion_signs(cfg, data, init, progress)
     labels, rows = choose_labels(data.hands, init, data_info, progress)
     data = data.subset(rows)
     y = np.array([labels.index(lab) for lab in data.hands.labels], dtype=np.int64)
     if cfg.adapt and init is None:
         raise TrainingError("--adapt adapts a model to new samples: give it --init BUNDLE")
     new_rows = data.hands.parts == ""  # not carried from a bundle
+    if cfg.adapt is None:  # a calibration when the new samples add no sign
+        new_signs = set(data.hands.labels[new_rows].tolist()) - set(init.labels if init else ())
+        auto = init is not None and not new_signs and spec.inputs == ("landmarks",)
+        cfg = replace(cfg, adapt=bool(auto and new_rows.any()))
+        if cfg.adapt:
+            progress.message(
+                "adapting the model to the new samples (its output layers; every new sample "
+                "is one of its signs): --fine-tune trains every layer instead"
+            )
     plan = plan_split_with_copies(
         y,
         data.hands,
@@ -173,6 +183,33 @@ def train_on(
     progress.message(evaluate.summary_text(report))
     progress.event("done", bundle=str(out), report=report["evaluation"])
     return report
+
+
+def _motion_signs(cfg: TrainConfig, data: ModelData, init, progress: Progress):
+    """The run's motion signs (given, else the init bundle's), checked, and the data
+    without still samples of them (a still hand is never a motion sign)."""
+    from handcam.signs.motion import MOTION_LABELS
+
+    signs = tuple(cfg.motion_signs) or (tuple(init.motion_signs) if init else ())
+    unknown = [s for s in signs if s not in MOTION_LABELS]
+    if unknown:
+        raise TrainingError(
+            f"--motion-signs {','.join(unknown)}: the motion recogniser reads only "
+            f"{', '.join(MOTION_LABELS)}"
+        )
+    if init is not None and set(signs) & set(init.labels):
+        raise TrainingError(
+            f"--motion-signs {','.join(signs)}: {init.path} reads them from still hands; "
+            "train a new model from a folder without their still photos instead"
+        )
+    still = np.isin(data.hands.labels, list(signs))
+    if still.any():
+        names = sorted(set(data.hands.labels[still].tolist()))
+        progress.message(
+            f"leaving out {int(still.sum())} still samples of {names}: read from their motion"
+        )
+        data = data.subset(np.flatnonzero(~still))
+    return replace(cfg, motion_signs=signs), data
 
 
 def _with_check(report: dict, cfg: TrainConfig, init, work: Path, preprocess, progress) -> dict:

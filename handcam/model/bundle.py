@@ -6,7 +6,8 @@ Layout::
     BUNDLE/
       model.keras        the classifier (inputs named "landmarks" and/or "crop")
       labels.json        class names, in output order
-      config.json        {"format", "model", "inputs", "preprocess", "training", "files"}
+      config.json        {"format", "model", "inputs", "preprocess", "training", "files",
+                         optional "motion_signs": signs read only from their motion}
                          ("files": each other file's size and SHA-256 at save, checked
                          at load: see handcam.model.integrity)
       report.json        evaluation figures (optional)
@@ -49,6 +50,8 @@ class ModelBundle:
     training: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     damaged: dict[str, str] = field(default_factory=dict)  # file name -> what is wrong
+    # signs read only from their motion (J, Z): not the classifier's outputs, never a still
+    motion_signs: tuple[str, ...] = ()
 
     @property
     def model_path(self) -> Path:
@@ -109,6 +112,7 @@ class ModelBundle:
             raise BundleError(f"{where}: bad preprocessing settings: {exc}") from exc
         training = config.get("training") or {}
         model_name = config.get("model", "unknown")
+        motion_signs = _motion_signs(where, config.get("motion_signs", []), labels)
         if not isinstance(training, dict) or not isinstance(model_name, str):
             raise BundleError(f"{where}: 'training' must be an object and 'model' a name")
         return cls(
@@ -120,6 +124,7 @@ class ModelBundle:
             training=dict(training),
             report=_optional_report(root / REPORT_FILE),
             damaged=damaged,
+            motion_signs=motion_signs,
         )
 
 
@@ -134,6 +139,19 @@ def _labels(path: Path, labels: Any) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise BundleError(f"{path}: labels are not unique")
     return names
+
+
+def _motion_signs(where: str, names: Any, labels: tuple[str, ...]) -> tuple[str, ...]:
+    """A bundle's motion signs: valid labels, none of them a still label."""
+    if not isinstance(names, list):
+        raise BundleError(f"{where}: motion_signs must be a list of labels")
+    try:
+        signs = tuple(validate_label(name) for name in names)
+    except LabelError as exc:
+        raise BundleError(f"{where}: bad motion sign: {exc}") from exc
+    if set(signs) & set(labels) or len(set(signs)) != len(signs):
+        raise BundleError(f"{where}: motion_signs {list(signs)} repeat a label")
+    return signs
 
 
 def _optional_report(path: Path) -> dict[str, Any]:
@@ -156,8 +174,10 @@ def write_bundle_metadata(
     model_name: str,
     inputs: list[str],
     training: dict[str, Any],
+    motion_signs: tuple[str, ...] = (),
 ) -> None:
-    """Write labels.json and config.json (the model file is saved by the trainer)."""
+    """Write labels.json and config.json (the model file is saved by the trainer);
+    ``motion_signs``: signs read only from their motion, beside the classifier's."""
     root.mkdir(parents=True, exist_ok=True)
     (root / LABELS_FILE).write_text(
         json.dumps(list(labels), indent=1, ensure_ascii=False), encoding="utf-8"
@@ -169,6 +189,8 @@ def write_bundle_metadata(
         "preprocess": preprocess.to_dict(),
         "training": training,
     }
+    if motion_signs:
+        config["motion_signs"] = list(motion_signs)
     (root / CONFIG_FILE).write_text(
         json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8"
     )

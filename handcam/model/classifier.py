@@ -271,6 +271,24 @@ def tflite_file(bundle: ModelBundle) -> Path | None:
     )
 
 
+class WithMotionSigns(Classifier):
+    """A still classifier with a bundle's motion signs (J, Z) after its own labels, each
+    at probability 0: a still hand is never one of them; the motion recogniser reads them
+    (:mod:`handcam.signs.motion`) and everything downstream sees one list of signs."""
+
+    def __init__(self, still: Classifier, motion_signs: Sequence[str]) -> None:
+        self.still = still
+        self.labels = (*still.labels, *motion_signs)
+        self.needs_crop = still.needs_crop
+        self.device = still.device
+        self._pad = np.zeros(len(motion_signs), np.float32)
+        if hasattr(still, "path"):
+            self.path = still.path  # the file signs are read from
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        return np.concatenate([np.asarray(self.still.predict(features), np.float32), self._pad])
+
+
 def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
     """The classifier for a bundle; ``runtime``: "auto", "tflite" or "keras".
 
@@ -279,6 +297,11 @@ def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
     """
     if runtime not in ("auto", "tflite", "keras"):
         raise ValueError(f"runtime must be auto, tflite or keras, not {runtime!r}")
+    still = _still_classifier(bundle, runtime)
+    return WithMotionSigns(still, bundle.motion_signs) if bundle.motion_signs else still
+
+
+def _still_classifier(bundle: ModelBundle, runtime: str) -> Classifier:
     if runtime == "tflite":
         return TFLiteClassifier(bundle)
     exported = runtime == "auto" and tflite_file(bundle) is not None and tflite_runtime()

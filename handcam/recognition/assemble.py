@@ -43,6 +43,15 @@ class LoadedModel:
         return self.classifier.labels
 
     @property
+    def motion_signs(self) -> tuple[str, ...]:
+        """The labels read only from their motion (the bundle's ``motion_signs``)."""
+        from handcam.model.classifier import WithMotionSigns
+
+        if isinstance(self.classifier, WithMotionSigns):
+            return self.labels[len(self.classifier.still.labels) :]
+        return ()
+
+    @property
     def device(self) -> str:
         return self.classifier.device
 

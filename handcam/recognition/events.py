@@ -17,6 +17,7 @@ class ModelInfo:
     device: str
     gate: str = ""  # what "not a sign" does with this model (handcam.model.gate.describe_gate)
     warnings: tuple[str, ...] = ()  # damaged files of the bundle that it runs without
+    motion_signs: tuple[str, ...] = ()  # of the labels, those read only from their motion
 
 
 @dataclass(frozen=True)

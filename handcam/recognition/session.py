@@ -267,7 +267,7 @@ class RecognitionSession:
         state.feed.waited()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
         gate = describe_gate(model.gate)
-        info = ModelInfo(path, model.labels, model.device, gate, model.warnings)
+        info = ModelInfo(path, model.labels, model.device, gate, model.warnings, model.motion_signs)
         self._events.append(ModelReady(info))
 
     def _process(self, state: _State, frame: Frame, decode_ms: float) -> None:

@@ -133,12 +133,19 @@ class CalibrationPanel(QWidget):
         self._show_state()
 
     # --- the model ------------------------------------------------------------------
-    def set_model(self, path: str, labels: tuple[str, ...]) -> None:
-        """The model in use changed: a pass for another model's signs stops."""
-        if self.calibration is not None and tuple(labels) != self.labels:
+    def set_model(
+        self, path: str, labels: tuple[str, ...], motion_signs: tuple[str, ...] = ()
+    ) -> None:
+        """The model in use changed: a pass for another model's signs stops.
+
+        The pass asks for the still signs only: a bundle's motion signs (J and Z of
+        the letters) are read from the hand's path, not from one steady shape.
+        """
+        stills = tuple(label for label in labels if label not in set(motion_signs))
+        if self.calibration is not None and stills != self.labels:
             self.stop()
             self._say("the model changed: calibration stopped")
-        self.model_path, self.labels = str(path), tuple(labels)
+        self.model_path, self.labels = str(path), stills
         self._show_state()
 
     # --- the pass -------------------------------------------------------------------

@@ -18,12 +18,13 @@ from handcam.ui.sign_chart import SignChart
 
 class PanelDock(QDockWidget):
     """A right-hand dock for ``widget`` with a toggle (shortcut ``key``) on the toolbar and
-    in the View menu. ``scroll``: the panel scrolls when the docks share a short window
-    (three open docks then still fit 720 pixels) instead of making the window taller."""
+    in the View menu (named ``toggle_text`` there when the title is long). ``scroll``: the
+    panel scrolls when the docks share a short window (three open docks then still fit 720
+    pixels) instead of making the window taller."""
 
     def __init__(
         self, window: QMainWindow, title: str, name: str, widget: QWidget, key: str,
-        scroll: bool = True,
+        scroll: bool = True, toggle_text: str | None = None,
     ) -> None:  # fmt: skip
         super().__init__(title, window)
         self.setObjectName(name)
@@ -42,7 +43,7 @@ class PanelDock(QDockWidget):
         else:
             self.setWidget(widget)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
-        window.toolbar.add_panel_toggle(self.toggleViewAction(), key, title)
+        window.toolbar.add_panel_toggle(self.toggleViewAction(), key, toggle_text or title)
 
 
 class SignChartDock(PanelDock):
@@ -74,7 +75,10 @@ class CalibrationDock(PanelDock):
         self, window: QMainWindow, data_dir: Path, chart: SignChartDock, use_model
     ) -> None:  # fmt: skip
         self.panel = CalibrationPanel(Path(data_dir), use_model, chart.chart.set_wanted)
-        super().__init__(window, "Calibrate to your hand", "calibration-dock", self.panel, "H")
+        super().__init__(
+            window, "Calibrate to your hand", "calibration-dock", self.panel, "H",
+            toggle_text="Calibrate",
+        )  # fmt: skip
         self.hide()
         self.visibilityChanged.connect(lambda visible: visible and chart.show())
 

@@ -150,7 +150,9 @@ class MainWindow(QMainWindow):
             self, self.data_dir, self.chart_dock, self._use_calibrated
         )
         calibration = self.calibration_dock.panel
-        self.worker.model_ready.connect(lambda info: calibration.set_model(info.path, info.labels))
+        self.worker.model_ready.connect(
+            lambda info: calibration.set_model(info.path, info.labels, info.motion_signs)
+        )
         self.result_shown.connect(calibration.on_result)
         self.closing.connect(calibration.close_writer)
         self.composer_keys = ComposerKeys(
