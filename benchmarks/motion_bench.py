@@ -148,7 +148,7 @@ def varied(args) -> int:
     for item in args.set:
         name, _, value = item.partition("=")
         config = replace(config, **{name: type(getattr(config, name))(float(value))})
-    seqs = motion_varied.sequences(args.on, args.n, max(1, args.n // 5))
+    seqs = motion_varied.sequences(args.on, args.n, max(1, args.n // 5), model=args.model)
     report = motion_varied.evaluate(seqs, lambda: MotionSigns(config))
     print(f"varied motion, {args.on} set ({', '.join(motion_varied.SETS[args.on][1])}),"
           f" {args.n} of J and of Z, {max(1, args.n // 5)} of each look-alike")  # fmt: skip
@@ -173,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                         "N of J and of Z and N/5 of each look-alike")  # fmt: skip
     parser.add_argument("--on", choices=("test", "tune"), default="test",
                         help="with --varied: the held-out test set (default) or tune")  # fmt: skip
+    parser.add_argument("--model", type=Path, metavar="BUNDLE",
+                        help="with --varied: the still model whose readings the recogniser "
+                        "gets (default: models/letters)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.varied:
         return varied(args)

@@ -66,12 +66,20 @@ class StillModel:
         return out
 
 
-def sequences(name: str, n_pos: int, n_neg: int, shard: tuple[int, int] = (0, 1), first: int = 0):
+def sequences(
+    name: str,
+    n_pos: int,
+    n_neg: int,
+    shard: tuple[int, int] = (0, 1),
+    first: int = 0,
+    model: Path | None = None,
+):
     """Yield the set's sequences, ``n_pos`` of J and of Z and ``n_neg`` of each look-alike
     from the ``first`` of each (of those, every ``shard[1]``-th from the ``shard[0]``-th),
-    each with ``info["probs"]`` (the still model's, per frame)."""
+    each with ``info["probs"]`` (the still model's, per frame: ``model``'s, else the shipped
+    letters')."""
     seed0, people, ranges = SETS[name]
-    hands, still = RealHands(), StillModel()
+    hands, still = RealHands(), StillModel(model) if model else StillModel()
     seeds = [(kind, seed0 + 10_000 * k + first + i) for k, kind in enumerate(POSITIVE + NEGATIVE)
              for i in range(n_pos if kind in POSITIVE else n_neg)]  # fmt: skip
     for kind, seed in seeds[shard[0] :: shard[1]]:

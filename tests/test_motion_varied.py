@@ -58,8 +58,11 @@ def test_j_and_z_caught_exactly_once(kind, fixed, hands, still):
     assert caught >= 3, (kind, fixed, caught)
 
 
-@pytest.mark.parametrize("kind", ["I_still", "D_still"])
-def test_i_or_d_held_still_never_written_as_j_or_z(kind, hands, still):
+@pytest.mark.parametrize("kind", ["I_still", "D_still", "held"])
+def test_i_d_or_a_letter_a_j_or_z_starts_from_held_still_never_written_as_j_or_z(
+    kind, hands, still
+):
+    """``held``: one of Q, P, G, H, D, K held 3-6 s."""
     for seed in range(4):
         seq, onsets, _ = run(kind, 900 + seed, hands, still, drift=0.5, noise=0.02)
         assert onsets == [], (seq.spec, onsets)

@@ -35,7 +35,10 @@ from tools.synth.realhands import SIZE, RealHands, euler, project, slerp
 
 POSITIVE = ("J", "Z")
 NEGATIVE = ("spell", "I_still", "D_still", "I_turn", "I_drop", "D_slide", "ID_wander",
-            "wave", "scratch")  # fmt: skip
+            "wave", "scratch", "held", "drift")  # fmt: skip
+# letters a J or Z starts from or passes through, held still ("held") or drifting slowly
+# ("drift"): neither may fire a motion sign
+HELD_LETTERS = tuple("QPGHDK")
 KINDS = POSITIVE + NEGATIVE
 OTHER_LETTERS = tuple("ABCDEFGHIKLMNOPQRSTUVWXY")  # no J, Z
 _OTHER = {"Right": "Left", "Left": "Right"}

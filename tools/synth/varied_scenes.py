@@ -7,6 +7,7 @@ import numpy as np
 
 from tools.synth.realhands import RealHands, rotvec
 from tools.synth.varied import (
+    HELD_LETTERS,
     OTHER_LETTERS,
     POSITIVE,
     RANGES,
@@ -280,6 +281,11 @@ def make(
         b.letter(str(rng.choice(["B", "D", "I", "A"])))
         scratch(b, u(1.0, 2.5))
         b.hold(0.3)
+    elif kind == "held":
+        b.letter(str(rng.choice(HELD_LETTERS)), hold=u(3.0, 6.0))
+    elif kind == "drift":  # a held letter drifting slowly, a fraction of a palm a second
+        b.letter(str(rng.choice(HELD_LETTERS)))
+        wander(b, u(2.0, 5.0), u(0.2, 0.8), 0.7, b.state.letter)
     else:
         raise ValueError(f"unknown kind {kind!r}")
     return b.render(kind)
