@@ -136,6 +136,31 @@ def test_edits_asked_from_another_thread_while_frames_compose_are_each_applied_o
     assert texts[-1] == "1" * (40 - asked)  # each edit once: none lost, none doubled
 
 
+def test_an_edit_asked_from_another_thread_is_applied_by_the_loop_not_the_caller():
+    """edit_text only queues: the composer is changed on the loop's own thread, at its next
+    step, never on the asking thread (no shared composer across threads)."""
+    from handcam.recognition.events import TextEdited
+    from handcam.recognition.session import open_session
+
+    model = LoadedModel.of(FakeClassifier(["0", "1"], fn=lambda f: [0.0, 1.0]))
+    detect = FakeHandDetector(lambda img: [])
+    session = open_session(model, realtime=False, detector_factory=lambda k, m: detect)
+    frames = [np.zeros((8, 8, 3), np.uint8)] * 3
+    session.set_source(lambda: PacedSource(frames, fps=500), "none", live=False)
+    applied_on: list[int] = []
+    edit = session.composer.edit
+    session.composer.edit = lambda e: (applied_on.append(threading.get_ident()), edit(e))
+    session.edit_text("backspace")
+    session.edit_text("clear")
+    assert applied_on == []  # asked, not applied
+    events: list = []
+    loop = threading.Thread(target=lambda: events.extend(session.run(until_source_ends=True)))
+    loop.start()
+    loop.join(30)
+    assert applied_on and set(applied_on) == {loop.ident} and len(applied_on) == 2
+    assert sum(isinstance(e, TextEdited) for e in events) == 1  # both in one step, said once
+
+
 # --- predict --compose -------------------------------------------------------------
 SEQUENCE = [("4", 1.5), (None, 0.5), ("2", 1.5), (None, 0.5), ("2", 1.5), (None, 2.0)]
 SEQUENCE += [("7", 1.5), (None, 0.5)]
