@@ -15,7 +15,9 @@ retrain-grouped (the retrain dialog at the end of a 26-letter run, from samples 
 out of the landmarks ``models/letters`` carries: one sitting per letter, or four
 people as four sittings; each trains for real, 1-2 minutes on 2 cores, unless
 ``--report-from`` names a finished bundle to show instead; a second size shows the
-bundle the first one trained).
+bundle the first one trained), calibration (Calibrate to your hand with the letters
+model, on a video of one person's letter photos held 2 s each in the order asked:
+mid-pass, then its before/after result once the adaptation has run for real).
 
 The video and the image folder are made from the digits photos beside the repository
 (``../shared/datasets/sign-language-digits``) unless ``--video`` is given.
@@ -37,7 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 DIGITS = REPO.parent / "shared" / "datasets" / "sign-language-digits"
 STATES = (
     "no-camera", "bad-model", "recovered", "video", "stills", "record", "practice",
-    "sign-chart", "retrain-one-sitting", "retrain-grouped",
+    "sign-chart", "retrain-one-sitting", "retrain-grouped", "calibration",
 )  # fmt: skip
 
 
@@ -84,6 +86,29 @@ def letters_samples(root: Path, people: list[str], per_person: int, sitting: str
                 (folder / f"{person}-{k:03d}.json").write_text(json.dumps(side))
                 (folder / f"{person}-{k:03d}.jpg").write_bytes(jpg)
     return root
+
+
+def letters_video(out: Path, labels: tuple[str, ...], person: str = "P8") -> Path:
+    """A 640x480 video of ``person``'s letter photos, one per label in order, 2 s each."""
+    import cv2
+    import numpy as np
+
+    if out.is_file():
+        return out
+    letters = REPO.parent / "shared" / "datasets" / "asl-hg-letters"
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), 15, (640, 480))
+    for label in labels:
+        photo = cv2.imread(str(sorted((letters / label).glob(f"{person}_*.jpg"))[0]))
+        h, w = photo.shape[:2]
+        scale = 420 / max(h, w)
+        small = cv2.resize(photo, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+        frame = np.full((480, 640, 3), 90, np.uint8)
+        y, x = (480 - small.shape[0]) // 2, (640 - small.shape[1]) // 2
+        frame[y : y + small.shape[0], x : x + small.shape[1]] = small
+        for _ in range(30):
+            writer.write(frame)
+    writer.release()
+    return out
 
 
 def make_inputs(work: Path, video: Path | None) -> tuple[Path, Path]:
@@ -287,6 +312,24 @@ class Shooter:
             view.tabs.setCurrentIndex(1)
             settle(self.app, 0.3)
             dialog.grab().save(str(self.out / f"{name}-{size[0]}x{size[1]}-details.png"))
+        self.close(window, worker)
+
+    def s_calibration(self, name, size):
+        from handcam.model.bundle import ModelBundle
+
+        letters = REPO / "models" / "letters"
+        bundle = ModelBundle.load(letters)
+        stills = tuple(x for x in bundle.labels if x not in bundle.motion_signs)
+        video = letters_video(self.work / "letters-in-order.mp4", stills)
+        window, worker = self.open(name, size, source=str(video), model=str(letters))
+        window.calibration_dock.show()
+        panel = window.calibration_dock.panel
+        wait_until(self.app, lambda: panel.labels == stills, 60)
+        panel.start()
+        wait_until(self.app, lambda: panel.calibration is None or panel.calibration.index >= 3, 60)
+        self.shoot(name, size, window, [("dock", window.calibration_dock)])
+        wait_until(self.app, lambda: bool(panel.result_label.text()), 300)
+        self.shoot(f"{name}-done", size, window, [("dock", window.calibration_dock)])
         self.close(window, worker)
 
     def s_retrain_one_sitting(self, name, size):
