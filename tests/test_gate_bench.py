@@ -10,7 +10,7 @@ from handcam.model.trainset import HandSet
 
 
 def test_the_benchmark_prints_the_trade_off_and_draws_it(tmp_path, capsys):
-    hs = HandSet.load(REPO / "models" / "letters" / "trainset.npz")
+    hs = HandSet.load(REPO / "tools" / "synth" / "letters_photo_hands.npz")
     keep = np.isin(hs.labels, ["A", "B", "L", "V"]) & np.isin(
         hs.groups, ["P1", "P2", "P3", "P4", "P6"]
     )

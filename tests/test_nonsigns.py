@@ -9,7 +9,7 @@ from benchmarks import nonsigns
 from conftest import REPO
 from handcam.model.trainset import HandSet
 
-LETTERS = HandSet.load(REPO / "models" / "letters" / "trainset.npz")
+LETTERS = HandSet.load(REPO / "tools" / "synth" / "letters_photo_hands.npz")  # A-Z photos
 DIGITS = HandSet.load(REPO / "models" / "digits" / "trainset.npz")
 
 

@@ -23,7 +23,7 @@ from training import repose
 from training.gate_fit import fit_shape_gate, gate_report, people_of
 
 PRE = PreprocessConfig(features="shape")
-LETTERS = HandSet.load(REPO / "models" / "letters" / "trainset.npz")
+LETTERS = HandSet.load(REPO / "tools" / "synth" / "letters_photo_hands.npz")  # A-Z photos
 DIGITS = HandSet.load(REPO / "models" / "digits" / "trainset.npz")
 
 

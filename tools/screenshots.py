@@ -59,15 +59,15 @@ def settle(app, seconds: float = 0.4) -> None:
 
 
 def letters_samples(root: Path, people: list[str], per_person: int, sitting: str) -> Path:
-    """App-style samples (image + sidecar) of the 26 letters from the landmarks that
-    ``models/letters`` carries; ``sitting`` "letter": one sitting per letter (as one
+    """App-style samples (image + sidecar) of the 26 letters from the landmarks of the
+    letter photos (``tools/synth/letters_photo_hands.npz``); ``sitting`` "letter": one sitting per letter (as one
     ``handcam record`` per letter), "person": each person a sitting."""
     import cv2
     import numpy as np
 
     from handcam.hands.hand import Hand
 
-    carried = np.load(REPO / "models" / "letters" / "trainset.npz")
+    carried = np.load(REPO / "tools" / "synth" / "letters_photo_hands.npz")
     jpg = cv2.imencode(".jpg", np.zeros((48, 64, 3), np.uint8))[1].tobytes()
     for label in sorted(set(carried["labels"].tolist())):
         folder = root / label

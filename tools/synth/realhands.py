@@ -1,5 +1,5 @@
-"""Real hand shapes from the carried letters set (`models/letters/trainset.npz`), posed and
-projected like MediaPipe.
+"""Real hand shapes of the ASL-HG letter photos (`letters_photo_hands.npz`: the hands the
+letters model carried before its webcam copies), posed and projected like MediaPipe.
 
 Every photo's world landmarks (metres) are mirrored where MediaPipe called the hand "Left",
 so all of them are right hands as a mirrored camera shows them (the signer's view), and
@@ -20,7 +20,9 @@ import numpy as np
 
 from handcam.model.trainset import HandSet
 
-TRAINSET = Path(__file__).resolve().parents[2] / "models/letters/trainset.npz"
+# the hands MediaPipe found in the ASL-HG letter photos (A-Z, P1-P8, one per photo, with
+# the split parts of the letters model they were carried by): photos only, no webcam copies
+TRAINSET = Path(__file__).resolve().parent / "letters_photo_hands.npz"
 F_PX = 550.0  # focal length, pixels (a 640x480 webcam, ~60 degrees across)
 SIZE = (640.0, 480.0)
 
