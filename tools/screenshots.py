@@ -60,8 +60,9 @@ def settle(app, seconds: float = 0.4) -> None:
 
 def letters_samples(root: Path, people: list[str], per_person: int, sitting: str) -> Path:
     """App-style samples (image + sidecar) of the 26 letters from the landmarks of the
-    letter photos (``tools/synth/letters_photo_hands.npz``); ``sitting`` "letter": one sitting per letter (as one
-    ``handcam record`` per letter), "person": each person a sitting."""
+    letter photos (``tools/synth/letters_photo_hands.npz``); ``sitting`` "letter": one
+    sitting per letter (as one ``handcam record`` per letter), "person": each person a
+    sitting."""
     import cv2
     import numpy as np
 
