@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import make_sidecar_dataset
+from conftest import REPO, make_sidecar_dataset
 from handcam.errors import BundleError
 from handcam.model.bundle import CONFIG_FILE, ModelBundle
 from handcam.recognition.assemble import load_model
@@ -76,3 +76,48 @@ def test_a_bundle_whose_motion_sign_is_also_a_still_label_is_refused(still_lette
     with pytest.raises(BundleError, match="repeat a label"):
         ModelBundle.load(bundle)
     np.testing.assert_equal(ModelBundle.load(still_letters).motion_signs, ("J", "Z"))
+
+
+def _orange_pixels(widget) -> int:
+    img = widget.grab().toImage()
+    return sum(
+        img.pixelColor(x, y).getRgb()[:3] == (255, 190, 60)
+        for x in range(0, img.width(), 2)
+        for y in range(0, img.height(), 2)
+    )
+
+
+def test_the_sign_chart_draws_j_and_z_as_the_shape_they_start_from_and_their_path(qtbot):
+    pytest.importorskip("pytestqt")
+    from handcam.model.bundle import ModelBundle
+    from handcam.ui.sign_chart import SignChart
+
+    bundle = ModelBundle.load(REPO / "models" / "letters")
+    labels = (*bundle.labels, *bundle.motion_signs)
+    chart = SignChart()
+    qtbot.addWidget(chart)
+    chart.resize(600, 420)
+    chart.set_model(bundle.path, labels)
+    assert chart.motion_starts == {} and _orange_pixels(chart) == 0  # "no sample" for J, Z
+    chart.set_model(bundle.path, labels, bundle.motion_signs)
+    assert chart.motion_starts == {"J": "I", "Z": "D"}
+    assert "".join(chart.labels) == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # in their places
+    assert _orange_pixels(chart) > 20  # the two paths
+
+
+def test_the_shipped_letters_never_show_a_still_i_as_j_nor_d_k_p_as_z():
+    """Every photo hand of I, D, K and P (8 people) through the shipped letters model as the
+    app runs it: J and Z get probability 0, and the motion recogniser is on for them."""
+    from handcam.features.preprocess import HandFeatures, landmark_features
+    from handcam.model.trainset import HandSet
+
+    model = load_model(REPO / "models" / "letters")
+    assert model.labels[-2:] == ("J", "Z") and model.motion is not None
+    photos = HandSet.load(REPO / "tools" / "synth" / "letters_photo_hands.npz")
+    rows = np.flatnonzero(np.isin(photos.labels, ["I", "D", "K", "P"]))
+    feats = landmark_features(
+        photos.landmarks[rows], photos.world[rows], photos.handedness[rows], model.preprocess
+    )
+    probs = np.stack([model.classifier.predict(HandFeatures(f, None)) for f in feats])
+    assert len(rows) == 320 and (probs[:, -2:] == 0).all()
+    assert set(np.array(model.labels)[probs.argmax(1)]) <= {"I", "D", "K", "P", "R", "U", "V"}

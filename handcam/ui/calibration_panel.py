@@ -266,6 +266,10 @@ class CalibrationPanel(QWidget):
         self.stop_button.setEnabled(running)
         self.capture_bar.setVisible(running)
         self.rollback_button.setVisible(bool(self.new_model) and not adapting)
+        # the explanation gives its room to the pass and to the result (a short dock
+        # would otherwise hide the before/after figure and Roll back below the fold)
+        self.intro.setVisible(not running and not adapting and not self.new_model)
+        self.sign_label.setVisible(running or adapting)
         if running:
             self.sign_label.setText(cal.current or "")
             self.overall.setText(f"sign {cal.index + 1} of {len(cal.labels)}")

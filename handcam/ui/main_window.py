@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
 
         self.chart_dock = SignChartDock(self)
         self.worker.model_ready.connect(
-            lambda info: self.chart_dock.chart.set_model(info.path, info.labels)
+            lambda info: self.chart_dock.chart.set_model(info.path, info.labels, info.motion_signs)
         )
         self.practice_dock = PracticeDock(self, self.data_dir, self.chart_dock)
         practice = self.practice_dock.panel

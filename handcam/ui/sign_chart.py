@@ -17,6 +17,13 @@ from handcam.hands.hand import HAND_CONNECTIONS
 
 log = logging.getLogger(__name__)
 TIPS = (4, 8, 12, 16, 20)
+# a motion sign drawn as the shape it starts from and the path its fingertip draws
+# (x right, y down, in cell sizes from the fingertip): J the little finger's hook, Z the
+# index finger's zigzag
+MOTION_PATHS = {
+    "J": (20, ((0.0, 0.0), (0.0, 0.22), (-0.04, 0.32), (-0.14, 0.35), (-0.22, 0.28))),
+    "Z": (8, ((-0.1, -0.05), (0.2, -0.05), (-0.1, 0.2), (0.2, 0.2))),
+}
 
 
 def load_shapes(bundle_path: str | Path, labels: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -46,10 +53,24 @@ class SignChart(QWidget):
         self.shapes: dict[str, np.ndarray] = {}
         self.current: str | None = None
         self.wanted: str | None = None  # practice mode: the sign asked for
+        self.motion_starts: dict[str, str | None] = {}  # motion sign -> shape it starts from
 
-    def set_model(self, bundle_path: str | Path, labels: tuple[str, ...]) -> None:
-        self.labels = tuple(labels)
+    def set_model(
+        self, bundle_path: str | Path, labels: tuple[str, ...], motion_signs: tuple[str, ...] = ()
+    ) -> None:
+        """``motion_signs``: labels read from their motion (drawn with their path)."""
+        from handcam.signs.motion import MOTION_STILL_LABELS
+
+        order = [x for x in labels if x not in motion_signs]
+        for sign in (x for x in labels if x in motion_signs):  # J between I and K
+            order.insert(next((i for i, x in enumerate(order) if x > sign), len(order)), sign)
+        self.labels = tuple(order)
         self.shapes = load_shapes(bundle_path, self.labels) if bundle_path else {}
+        self.motion_starts = {
+            sign: next((s for s in MOTION_STILL_LABELS.get(sign, ()) if s in self.shapes), None)
+            for sign in motion_signs
+            if sign not in self.shapes
+        }
         self.update()
 
     def set_current(self, label: str | None) -> None:
@@ -106,15 +127,30 @@ class SignChart(QWidget):
             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextSingleLine,
             label,
         )
-        shape = self.shapes.get(label)
         area = QRectF(cell.left(), cell.top(), cell.width(), cell.height() - text_h)
+        start = self.motion_starts.get(label)
+        shape = self.shapes.get(label if start is None else start)
         if shape is None:
             p.setPen(QColor(120, 120, 120))
             p.drawText(area, Qt.AlignmentFlag.AlignCenter, "no sample")
             return
-        self._draw_hand(p, area.adjusted(4, 4, -4, -4), shape, lit)
+        pts = self._draw_hand(p, area.adjusted(4, 4, -4, -4), shape, lit)
+        if start is not None and label in MOTION_PATHS:
+            self._draw_path(p, area, pts, *MOTION_PATHS[label])
 
-    def _draw_hand(self, p: QPainter, area: QRectF, shape: np.ndarray, lit: bool) -> None:
+    def _draw_path(self, p: QPainter, area: QRectF, pts: list, tip: int, path) -> None:
+        """The path a motion sign's fingertip draws, from that fingertip, ending in a dot."""
+        side = min(area.width(), area.height())
+        (fx, fy), at = path[0], pts[tip]
+        line = [QPointF(at.x() + (dx - fx) * side, at.y() + (dy - fy) * side) for dx, dy in path]
+        p.setPen(QPen(QColor(255, 190, 60), 2))
+        for a, b in zip(line, line[1:], strict=False):
+            p.drawLine(a, b)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(255, 190, 60))
+        p.drawEllipse(line[-1], 3.0, 3.0)
+
+    def _draw_hand(self, p: QPainter, area: QRectF, shape: np.ndarray, lit: bool) -> list:
         lo, hi = shape.min(axis=0), shape.max(axis=0)
         size = max(float((hi - lo).max()), 1e-6)
         scale = min(area.width(), area.height()) / size
@@ -131,3 +167,4 @@ class SignChart(QWidget):
         for i, pt in enumerate(pts):
             p.setBrush(QColor(230, 90, 80) if i in TIPS else QColor(230, 230, 230))
             p.drawEllipse(pt, 2.5, 2.5)
+        return pts
