@@ -61,10 +61,34 @@ def test_init_keeps_the_motion_signs_and_leaves_out_still_samples_of_them(still_
     assert bundle.labels == ("A", "I") and bundle.motion_signs == ("J", "Z")
 
 
-def test_only_j_and_z_can_be_motion_signs(tmp_path):
+@pytest.mark.parametrize("signs", ["Q", "J", "Z"])
+def test_only_j_and_z_together_can_be_motion_signs(tmp_path, signs, capsys):
     data = make_sidecar_dataset(tmp_path / "data", {"A": 1.0, "B": 0.2}, per_class=3)
     out = tmp_path / "m"
-    assert train_main([str(data), "--motion-signs", "Q", "--out", str(out), "--no-export"]) == 2
+    assert train_main([str(data), "--motion-signs", signs, "--out", str(out), "--no-export"]) == 2
+    assert "J and Z together" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_bundle_given_as_data_keeps_its_motion_signs(still_letters, tmp_path):
+    """The retrain dialog's new model that keeps the current model's signs: the bundle is
+    a data folder (its carried set), not --init."""
+    rec = make_sidecar_dataset(tmp_path / "rec", {"A": 1.0, "I": 0.15}, per_class=3)
+    out = tmp_path / "new"
+    args = [str(rec), str(still_letters), "--out", str(out), "--no-export", "--epochs", "3"]
+    assert train_main(args) == 0
+    assert ModelBundle.load(out).motion_signs == ("J", "Z")
+
+
+def test_new_samples_that_are_all_still_motion_signs_are_refused_with_init(
+    still_letters, tmp_path, capsys
+):
+    rec = make_sidecar_dataset(tmp_path / "rec", {"J": 0.5}, per_class=3)
+    out = tmp_path / "mine"
+    args = [str(rec), "--init", str(still_letters), "--out", str(out), "--no-export"]
+    assert train_main(args) == 2
+    assert "nothing new is left to train on" in capsys.readouterr().err
     assert not out.exists()
 
 

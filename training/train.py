@@ -191,11 +191,12 @@ def _motion_signs(cfg: TrainConfig, data: ModelData, init, progress: Progress):
     from handcam.signs.motion import MOTION_LABELS
 
     signs = tuple(cfg.motion_signs) or (tuple(init.motion_signs) if init else ())
-    unknown = [s for s in signs if s not in MOTION_LABELS]
-    if unknown:
+    if not signs:  # a bundle given as data (the retrain dialog's "keep its signs") keeps its
+        signs = tuple(dict.fromkeys(s for b in _data_bundles(cfg) for s in b.motion_signs))
+    if signs and set(signs) != set(MOTION_LABELS):
         raise TrainingError(
-            f"--motion-signs {','.join(unknown)}: the motion recogniser reads only "
-            f"{', '.join(MOTION_LABELS)}"
+            f"--motion-signs {','.join(signs)}: the motion recogniser reads "
+            f"{' and '.join(MOTION_LABELS)} together; give both or neither"
         )
     if init is not None and set(signs) & set(init.labels):
         raise TrainingError(
@@ -209,7 +210,20 @@ def _motion_signs(cfg: TrainConfig, data: ModelData, init, progress: Progress):
             f"leaving out {int(still.sum())} still samples of {names}: read from their motion"
         )
         data = data.subset(np.flatnonzero(~still))
+        if init is not None and not (data.hands.parts == "").any():
+            raise TrainingError(
+                f"every new sample is a still {' or '.join(names)}, which {init.path.name} "
+                "reads from the hand's motion: nothing new is left to train on"
+            )
     return replace(cfg, motion_signs=signs), data
+
+
+def _data_bundles(cfg: TrainConfig) -> list:
+    """The model bundles given as data folders (their carried sets are trained on)."""
+    from handcam.model.bundle import CONFIG_FILE, ModelBundle
+
+    paths = [Path(d).expanduser() for d in cfg.data_dirs]
+    return [ModelBundle.load(p) for p in paths if (p / CONFIG_FILE).is_file()]
 
 
 def _with_check(report: dict, cfg: TrainConfig, init, work: Path, preprocess, progress) -> dict:
