@@ -204,9 +204,8 @@ def _qt_message(kind, context, message: str) -> None:
 
 def _cameras_found(window, cameras: list[int], pick_source: bool) -> None:
     """The listing arrived: fill the picker; open a camera unless a source was given."""
-    window.cameras = list(cameras)
     current = window.source_spec
-    window.populate_sources()
+    window.set_cameras(cameras)
     if not pick_source or current:  # a source given, or opened while the listing ran
         if current:  # keep the picker on the source in use
             index = window.toolbar.source_combo.findData(current)

@@ -212,6 +212,11 @@ class MainWindow(QMainWindow):
         self.worker.problem.connect(self._on_source_failed)  # shown the same way
 
     # --- sources -----------------------------------------------------------------------
+    def set_cameras(self, cameras: list[int]) -> None:
+        """The cameras found (the listing runs in the background): the picker lists them."""
+        self.cameras = list(cameras)
+        self.populate_sources()
+
     def populate_sources(self) -> None:
         recent = self.settings.value("source/recent", [], type=list) or []
         self.toolbar.list_sources(
