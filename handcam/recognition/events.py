@@ -19,6 +19,11 @@ class ModelInfo:
     warnings: tuple[str, ...] = ()  # damaged files of the bundle that it runs without
     motion_signs: tuple[str, ...] = ()  # of the labels, those read only from their motion
 
+    @property
+    def still_labels(self) -> tuple[str, ...]:
+        """The labels one frame of a hand can show (all but the motion signs)."""
+        return tuple(label for label in self.labels if label not in self.motion_signs)
+
 
 @dataclass(frozen=True)
 class Event:

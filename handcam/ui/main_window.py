@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.cameras = cameras or []
         self.data_dir = data_dir or Path.home() / ".handcam"  # recordings, retrained models
         self.labels: tuple[str, ...] = ()
-        self.motion_signs: tuple[str, ...] = ()  # of the labels, those read from motion
+        self.still_labels: tuple[str, ...] = ()  # all but the motion signs (J, Z)
         self.device = ""
         self.model_path = ""  # the model in use ("" while none is loaded)
         self.model_state = "loading"  # "loading" | "ready" | "failed" (no model at all)
@@ -160,22 +160,13 @@ class MainWindow(QMainWindow):
             self, self.menus.text_menu, self.worker.edit_text, self._copy_text
         )
 
-    @property
-    def still_labels(self) -> tuple[str, ...]:
-        """The model's labels that one frame of a hand can show (not its motion signs)."""
-        return tuple(label for label in self.labels if label not in self.motion_signs)
-
     def add_record_dock(self, data_dir: Path) -> RecordPanel:
         """The record dock (hidden until R), its keys and its wiring; its panel."""
         dock = self.record_dock = RecordDock(self, self.settings, data_dir)
         panel = dock.panel
         self.result_shown.connect(panel.on_result)
         # still samples only: a motion sign (J, Z) is not one frame of a hand
-        self.worker.model_ready.connect(
-            lambda info: panel.set_labels(
-                tuple(label for label in info.labels if label not in info.motion_signs)
-            )
-        )
+        self.worker.model_ready.connect(lambda info: panel.set_labels(info.still_labels))
         if self.labels:
             panel.set_labels(self.still_labels)
         self.closing.connect(panel.stop_writer)
@@ -302,7 +293,7 @@ class MainWindow(QMainWindow):
     def _on_model_ready(self, info: ModelInfo) -> None:
         waited, self._source_waits = self._source_waits, False
         self.labels, self.device, self.model_path = info.labels, info.device, info.path
-        self.motion_signs = info.motion_signs
+        self.still_labels = info.still_labels
         self.model_state, self.model_error = "ready", ""
         if waited and self.source_spec and not self.source_spec.isdigit():
             # a video or folder ran on, unread, while no model was loaded: from the start
