@@ -93,3 +93,27 @@ def test_the_calibration_pass_asks_for_still_signs_only_not_the_motion_signs(mak
     assert panel.labels == ("I", "Y")  # J and Z come from the hand's path, not a held shape
     panel.start()
     assert panel.sign_label.text() == "I"
+
+
+def test_a_model_with_motion_signs_offers_only_its_still_signs_to_record_and_calibrate(
+    qtbot, tmp_path
+):
+    from window_factory import build_window
+
+    from handcam.model.classifier import WithMotionSigns
+    from handcam.recognition.assemble import LoadedModel
+    from handcam.testing import FakeClassifier, FakeHandDetector
+
+    still = FakeClassifier(["A", "I"], fn=lambda f: [0.1, 0.9])
+    model = lambda path: LoadedModel.of(WithMotionSigns(still, ("J", "Z")))  # noqa: E731
+    w = build_window(qtbot, tmp_path, model, lambda mode, pre: FakeHandDetector())
+    try:
+        panel = w.add_record_dock(tmp_path / "rec")
+        qtbot.waitUntil(lambda: w.labels == ("A", "I", "J", "Z"), timeout=5000)
+        qtbot.waitUntil(lambda: w.still_labels == ("A", "I"), timeout=5000)
+        offered = [panel.label_combo.itemText(i) for i in range(panel.label_combo.count())]
+        assert offered == ["A", "I"]  # a J or Z is a motion, not one frame to record
+        assert w.calibration_dock.panel.labels == ("A", "I")
+        assert w.chart_dock.chart.labels == ("A", "I", "J", "Z")
+    finally:
+        w.worker.stop()
