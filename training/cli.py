@@ -12,6 +12,11 @@ from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, FIXED_BUDGET
 from training.models import DEFAULT_FEATURES, DEFAULT_MODEL, MODELS
 
 
+def comma_list(value: str) -> tuple[str, ...]:
+    """``"P2, P5"`` -> ``("P2", "P5")`` (empty items dropped)."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="handcam-train",
@@ -114,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--leave-out",
         metavar="GROUPS",
-        type=lambda v: tuple(g.strip() for g in v.split(",") if g.strip()),
+        type=comma_list,
         default=(),
         help="comma-separated signers (groups of --groups, or of a carried set) kept out of "
         "the model entirely, for a final holdout that no choice has seen; score them "
@@ -123,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--motion-signs",
         metavar="SIGNS",
-        type=lambda v: tuple(g.strip() for g in v.split(",") if g.strip()),
+        type=comma_list,
         default=(),
         help="comma-separated signs read only from their motion, e.g. J,Z for the letters: "
         "the still classifier leaves them out (fold their still photos into the shape they "

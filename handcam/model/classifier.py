@@ -278,7 +278,8 @@ class WithMotionSigns(Classifier):
 
     def __init__(self, still: Classifier, motion_signs: Sequence[str]) -> None:
         self.still = still
-        self.labels = (*still.labels, *motion_signs)
+        self.motion_signs = tuple(motion_signs)
+        self.labels = (*still.labels, *self.motion_signs)
         self.needs_crop = still.needs_crop
         self.device = still.device
         self._pad = np.zeros(len(motion_signs), np.float32)

@@ -45,11 +45,7 @@ class LoadedModel:
     @property
     def motion_signs(self) -> tuple[str, ...]:
         """The labels read only from their motion (the bundle's ``motion_signs``)."""
-        from handcam.model.classifier import WithMotionSigns
-
-        if isinstance(self.classifier, WithMotionSigns):
-            return self.labels[len(self.classifier.still.labels) :]
-        return ()
+        return getattr(self.classifier, "motion_signs", ())
 
     @property
     def device(self) -> str:
