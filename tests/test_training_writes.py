@@ -36,7 +36,7 @@ def test_a_write_failure_leaves_no_bundle_and_a_clear_message(tiny, tmp_path, ca
 def test_a_failed_swap_puts_the_old_bundle_back(tmp_path, monkeypatch):
     import os
 
-    from training import train as train_mod
+    from training import commit as train_mod
 
     out, work = tmp_path / "bundle", tmp_path / ".bundle.tmp"
     out.mkdir()
@@ -54,6 +54,6 @@ def test_a_failed_swap_puts_the_old_bundle_back(tmp_path, monkeypatch):
 
     monkeypatch.setattr(train_mod.os, "replace", flaky)
     with pytest.raises(OSError):
-        train_mod._commit(work, out, overwrite=True)
+        train_mod.commit_bundle(work, out, overwrite=True)
     assert (out / "model.keras").read_text() == "old"
     assert not any(p.name.startswith(".bundle.old") for p in tmp_path.iterdir())

@@ -120,11 +120,17 @@ def _subfolders(folder: Path) -> list[Path]:
     )
 
 
+CLIP_PICTURE = ".clip.png"
+
+
 def _images(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and is_image_path(p) and not p.name.startswith(".")
+        if p.is_file()
+        and is_image_path(p)
+        and not p.name.startswith(".")
+        and not p.name.endswith(CLIP_PICTURE)  # a motion clip's picture, not a sample
     )
 
 

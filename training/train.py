@@ -4,7 +4,6 @@ evaluate, export, save atomically."""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -17,9 +16,10 @@ from handcam.features.preprocess import PreprocessConfig
 from handcam.model.bundle import ModelBundle
 from handcam.model.integrity import seal
 from handcam.model.trainset import TRAINSET_FILE
-from training import cancel, evaluate
+from training import evaluate
 from training.adapt import adapt
 from training.backend import set_seed
+from training.commit import commit_bundle as _commit
 from training.config import DEFAULT_EPOCHS, FINE_TUNE_EPOCHS, Run, TrainConfig, TrainingError
 from training.fit import ModelData, select_device
 from training.gather import (
@@ -57,6 +57,18 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
             f"--check {cfg.check}: needs --init (the model to compare with) and a folder of "
             "recorded samples"
         )
+    from training.motion_train import gather_clips, still_dirs, train_motion_only
+
+    clips = gather_clips(cfg.data_dirs, init, progress)  # motion signs: new and carried
+    stills = still_dirs(cfg.data_dirs)
+    if clips and not stills:
+        return train_motion_only(cfg, clips, init, progress)
+    if init is not None and init.motion_only:
+        raise TrainingError(
+            f"--init {init.path.name} reads motion signs only; still samples start a new model "
+            "(leave out --init) or go with a bundle that has still signs"
+        )
+    cfg = replace(cfg, data_dirs=tuple(stills))
     spec = get_spec(init.model_name if init else cfg.model)
     pretrained = pretrained_bundle(cfg, spec, progress)
     start = init or pretrained
@@ -81,7 +93,7 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
             PreprocessConfig(crop_size=cfg.crop_size, features=check_features(cfg, spec)),
             data.inputs,
         )
-    return train_on(cfg, data, data_info, init, spec, progress, started, pretrained)
+    return train_on(cfg, data, data_info, init, spec, progress, started, pretrained, clips)
 
 
 def train_on(
@@ -93,9 +105,11 @@ def train_on(
     progress: Progress,
     started: float | None = None,
     pretrained: ModelBundle | None = None,
+    clips: dict | None = None,
 ) -> dict:
     """Train on hands already gathered (rows with a part keep it) and write the bundle.
-    ``pretrained``: the checked ``--pretrained`` bundle (see :func:`_pretrained`)."""
+    ``pretrained``: the checked ``--pretrained`` bundle (see :func:`_pretrained`);
+    ``clips``: motion signs to learn beside the still ones (label -> clips)."""
     started = started or time.time()
     out = Path(cfg.out).expanduser().resolve()
     preprocess = data.preprocess
@@ -175,6 +189,11 @@ def train_on(
         if cfg.check:
             report = _with_check(report, cfg, init, work, preprocess, progress)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
+        if clips:
+            from training.motion_train import add_motion, check_labels
+
+            check_labels(clips, labels)
+            add_motion(work, clips, init, cfg.seed, progress)
         seal(work)  # every file's size and SHA-256 in config.json, checked when it loads
         _commit(work, out, cfg.overwrite)
     except BaseException:
@@ -190,7 +209,10 @@ def _motion_signs(cfg: TrainConfig, data: ModelData, init, progress: Progress):
     without still samples of them (a still hand is never a motion sign)."""
     from handcam.signs.motion import MOTION_LABELS
 
-    signs = tuple(cfg.motion_signs) or (tuple(init.motion_signs) if init else ())
+    learned = set(init.learned_motion) if init else set()
+    signs = tuple(cfg.motion_signs) or tuple(
+        s for s in (init.motion_signs if init else ()) if s not in learned
+    )
     if not signs:  # a bundle given as data (the retrain dialog's "keep its signs") keeps its
         signs = tuple(dict.fromkeys(s for b in _data_bundles(cfg) for s in b.motion_signs))
     if signs and set(signs) != set(MOTION_LABELS):
@@ -274,24 +296,3 @@ def _split_report(plan: SplitPlan, y, labels, groups) -> dict:
             if miss
         },
     }
-
-
-def _commit(work: Path, out: Path, overwrite: bool) -> None:
-    """Move the finished bundle into place; an existing one is swapped, never half-replaced:
-    if the new one cannot be moved in, the old one is put back. Refused once the run was
-    cancelled; a cancel during the move takes effect after it (:func:`cancel.final_step`)."""
-    with cancel.final_step(out):
-        os.chmod(work, 0o755)
-        if not out.exists():
-            os.replace(work, out)
-            return
-        if not overwrite:
-            raise TrainingError(f"{out} appeared while training; choose another --out")
-        backup = out.with_name(f".{out.name}.old-{int(time.time())}")
-        os.replace(out, backup)
-        try:
-            os.replace(work, out)
-        except OSError:
-            os.replace(backup, out)
-            raise
-        shutil.rmtree(backup, ignore_errors=True)

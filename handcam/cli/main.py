@@ -124,7 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
         "'A', '7', 'thumbs up', 'ñ'); not empty, at most 64 characters, no leading dot or "
         'surrounding spaces, none of / \\ : * ? " < > |',
     )
-    r.add_argument("--count", type=int, required=True, help="samples to record")
+    r.add_argument("--count", type=int, help="samples to record (still samples)")
+    r.add_argument(
+        "--clip",
+        action="store_true",
+        help="record one motion sample instead: the hand's landmarks over the frames of a "
+        "video (or a camera until the hand comes to rest after moving), cut to the motion "
+        "(0.3-3 s); a clip without a hand, with the hand lost most of the time or with no "
+        "motion is refused and nothing is written",
+    )
+    r.add_argument(
+        "--seconds",
+        type=float,
+        default=8.0,
+        help="with --clip: the longest a camera is watched, or a video read (default 8)",
+    )
     r.add_argument("--out", type=Path, required=True, help="dataset folder")
     r.add_argument(
         "--every",
@@ -166,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
 
             if not args.source:
                 raise HandcamError("record needs --source (a camera index, video or folder)")
+            if args.clip:
+                from handcam.cli.record import run_record_clip
+
+                return run_record_clip(
+                    args.source, args.label, args.out, args.seconds, model=args.model
+                )
+            if args.count is None:
+                raise HandcamError("record needs --count N (or --clip for a motion sample)")
             return run_record(
                 args.source, args.label, args.count, args.out, args.every, model=args.model
             )

@@ -65,6 +65,89 @@ def run_record(
     return 0
 
 
+def run_record_clip(
+    source: str,
+    label: str,
+    out: Path,
+    seconds: float = 8.0,
+    detector=None,
+    model: Path | None = None,
+) -> int:
+    """One motion sample (a clip) from a video, or a camera until the hand comes to rest
+    after moving; exit 1 (nothing written) when the clip holds no usable motion."""
+    import numpy as np
+
+    from handcam.recording.clips import Clip, ClipError, ClipStore, motion_span
+
+    if seconds <= 0:
+        raise HandcamError("--seconds must be positive")
+    validate_label(label)
+    store = ClipStore(out)
+    store.label_dir(label)  # refuse unsafe labels before opening anything
+    src = open_source(source)
+    if detector is None:
+        from handcam.model.bundle import ModelBundle, default_model_path
+        from handcam.recognition.assemble import detector_for
+
+        pre = ModelBundle.load(model or default_model_path()).preprocess
+        detector = detector_for("video", pre, max_hands=1)
+    times: list[float] = []
+    hands: list = []
+    size = (640, 480)
+    first: float | None = None
+    try:
+        for frame in src:
+            found = detector.detect(frame.image)
+            t = frame.seconds
+            size = (int(frame.image.shape[1]), int(frame.image.shape[0]))
+            if first is None and found:
+                first = t
+            if first is None:
+                continue
+            times.append(t)
+            hands.append(found[0] if found else None)
+            print(f"\rclip: {t - first:4.1f} s", end="", file=sys.stderr, flush=True)
+            if t - first >= seconds:
+                break
+            if src.is_live and len(times) % 5 == 0 and _came_to_rest(times, hands, label):
+                break
+    finally:
+        src.close()
+        detector.close()
+    print(file=sys.stderr)
+    clip = Clip(
+        label,
+        np.array(times) - (times[0] if times else 0.0),
+        tuple(hands),
+        size,
+        store.session,
+        source,
+    )
+    try:
+        path = store.save_clip(clip)
+    except ClipError as exc:
+        print(f"handcam record: {exc}", file=sys.stderr)
+        return 1
+    start, end = motion_span(clip)
+    print(
+        f"recorded a clip of {label!r} ({end - start:.2f} s of motion) in {path}", file=sys.stderr
+    )
+    return 0
+
+
+def _came_to_rest(times: list[float], hands: list, label: str) -> bool:
+    """True once a motion was made and the hand has rested 0.5 s after it (a camera)."""
+    import numpy as np
+
+    from handcam.recording.clips import Clip, ClipError, motion_span
+
+    try:
+        _, end = motion_span(Clip(label, np.array(times), tuple(hands)))
+    except ClipError:
+        return False
+    return times[-1] - end >= 0.5
+
+
 def _too_few(source: str, folder: bool, read: int, seen: int, saved: int, every: int) -> str:
     """Why a source ran out before ``count`` samples: how much it held, and how many
     of the frames considered had no hand."""

@@ -7,7 +7,10 @@ Layout::
       model.keras        the classifier (inputs named "landmarks" and/or "crop")
       labels.json        class names, in output order
       config.json        {"format", "model", "inputs", "preprocess", "training", "files",
-                         optional "motion_signs": signs read only from their motion}
+                         optional "motion_signs": signs read only from their motion,
+                         optional "motion_model": {"file", "signs"}: those of them
+                         learned from clips (handcam.signs.motion_model); "model":
+                         "motion" for a bundle of motion signs only, without model.keras}
                          ("files": each other file's size and SHA-256 at save, checked
                          at load: see handcam.model.integrity)
       report.json        evaluation figures (optional)
@@ -36,6 +39,7 @@ LABELS_FILE = "labels.json"
 CONFIG_FILE = "config.json"
 REPORT_FILE = "report.json"
 KNOWN_INPUTS = ("landmarks", "crop")
+MOTION_ONLY = "motion"  # the "model" of a bundle that reads motion signs only
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,12 @@ class ModelBundle:
     damaged: dict[str, str] = field(default_factory=dict)  # file name -> what is wrong
     # signs read only from their motion (J, Z): not the classifier's outputs, never a still
     motion_signs: tuple[str, ...] = ()
+    learned_motion: tuple[str, ...] = ()  # of them, those of the learned motion model
+
+    @property
+    def motion_only(self) -> bool:
+        """A bundle of motion signs only: no still classifier."""
+        return self.model_name == MOTION_ONLY
 
     @property
     def model_path(self) -> Path:
@@ -83,17 +93,22 @@ class ModelBundle:
         root = Path(path).expanduser()
         if not root.is_dir():
             raise BundleError(f"{root}: no such model bundle folder")
-        for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
+        for name in (LABELS_FILE, CONFIG_FILE):
             if not (root / name).is_file():
                 raise BundleError(f"{root}: not a model bundle (missing {name})")
         config = _read_json(root / CONFIG_FILE)
         where = f"{root / CONFIG_FILE}"
         if not isinstance(config, dict):
             raise BundleError(f"{where}: must be a JSON object")
+        motion_only = config.get("model") == MOTION_ONLY
+        if not motion_only and not (root / MODEL_FILE).is_file():
+            raise BundleError(f"{root}: not a model bundle (missing {MODEL_FILE})")
         damaged = check_all(root, config)
         if LABELS_FILE in damaged:  # every use of a bundle needs its labels
             raise BundleError(damaged[LABELS_FILE])
-        labels = _labels(root / LABELS_FILE, _read_json(root / LABELS_FILE))
+        labels = _labels(
+            root / LABELS_FILE, _read_json(root / LABELS_FILE), 1 if motion_only else 2
+        )
         if config.get("format") != BUNDLE_FORMAT:
             raise BundleError(f"{where}: unsupported bundle format {config.get('format')!r}")
         inputs = config.get("inputs")
@@ -112,7 +127,10 @@ class ModelBundle:
             raise BundleError(f"{where}: bad preprocessing settings: {exc}") from exc
         training = config.get("training") or {}
         model_name = config.get("model", "unknown")
-        motion_signs = _motion_signs(where, config.get("motion_signs", []), labels)
+        motion_signs = _motion_signs(
+            where, config.get("motion_signs", []), () if motion_only else labels
+        )
+        learned = _learned_motion(where, config.get("motion_model"), motion_signs)
         if not isinstance(training, dict) or not isinstance(model_name, str):
             raise BundleError(f"{where}: 'training' must be an object and 'model' a name")
         return cls(
@@ -125,13 +143,24 @@ class ModelBundle:
             report=_optional_report(root / REPORT_FILE),
             damaged=damaged,
             motion_signs=motion_signs,
+            learned_motion=learned,
         )
 
 
-def _labels(path: Path, labels: Any) -> tuple[str, ...]:
-    """Labels as recording accepts them: safe names, at least two, all different."""
-    if not isinstance(labels, list) or len(labels) < 2:
-        raise BundleError(f"{path}: must be a list of at least 2 names")
+def _learned_motion(where: str, section: Any, motion_signs: tuple[str, ...]) -> tuple[str, ...]:
+    """The signs of the learned motion model (config "motion_model"), all motion signs."""
+    if section is None:
+        return ()
+    signs = section.get("signs") if isinstance(section, dict) else None
+    if not isinstance(signs, list) or not set(signs) <= set(motion_signs):
+        raise BundleError(f"{where}: motion_model.signs must list motion signs of the bundle")
+    return tuple(signs)
+
+
+def _labels(path: Path, labels: Any, least: int = 2) -> tuple[str, ...]:
+    """Labels as recording accepts them: safe names, at least ``least``, all different."""
+    if not isinstance(labels, list) or len(labels) < least:
+        raise BundleError(f"{path}: must be a list of at least {least} names")
     try:
         names = tuple(validate_label(label) for label in labels)
     except LabelError as exc:

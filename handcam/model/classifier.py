@@ -290,6 +290,17 @@ class WithMotionSigns(Classifier):
         return np.concatenate([np.asarray(self.still.predict(features), np.float32), self._pad])
 
 
+class NoStill(Classifier):
+    """The still classifier of a bundle of motion signs only: no still sign, ever."""
+
+    labels: tuple[str, ...] = ()
+    needs_crop = False
+    device = "cpu"
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        return np.zeros(0, np.float32)
+
+
 def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
     """The classifier for a bundle; ``runtime``: "auto", "tflite" or "keras".
 
@@ -298,6 +309,8 @@ def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
     """
     if runtime not in ("auto", "tflite", "keras"):
         raise ValueError(f"runtime must be auto, tflite or keras, not {runtime!r}")
+    if bundle.motion_only:
+        return WithMotionSigns(NoStill(), bundle.motion_signs)
     still = _still_classifier(bundle, runtime)
     return WithMotionSigns(still, bundle.motion_signs) if bundle.motion_signs else still
 

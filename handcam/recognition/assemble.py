@@ -19,7 +19,8 @@ from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import Classifier
 from handcam.model.gate import Gate
 from handcam.recognition.pipeline import Pipeline
-from handcam.signs.motion import MotionConfig, motion_config_for
+from handcam.signs.motion import MOTION_LABELS, MotionConfig, motion_config_for
+from handcam.signs.motion_model import MotionModel
 from handcam.signs.smoothing import SmootherConfig
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class LoadedModel:
     gate: Gate | None = None
     motion: MotionConfig | None = None
     warnings: tuple[str, ...] = ()  # damaged files the model runs without
+    motion_model: MotionModel | None = None  # the motion signs learned from clips
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -73,7 +75,7 @@ def bundle_gate(bundle: ModelBundle) -> Gate | None:
     """The bundle's open-set gate (None: a crop model, or no ``openset.npz``): the gate reads
     the landmark feature vector the classifier reads. A broken gate file loses only "not a
     sign" (said in the log); the model still works."""
-    if "landmarks" not in bundle.inputs:
+    if "landmarks" not in bundle.inputs or bundle.motion_only:
         return None
     from handcam.model.gate import OPENSET_FILE, load_gate
 
@@ -107,14 +109,41 @@ def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
     warnings = bundle.damage_warnings(getattr(classifier, "path", bundle.model_path).name)
     for warning in warnings:
         log.warning("%s", warning)
+    learned = bundle_motion_model(bundle)
+    hand_written = None if set(MOTION_LABELS) & set(bundle.learned_motion) else classifier.labels
     return LoadedModel(
         str(path),
         classifier,
         bundle.preprocess,
         bundle_gate(bundle),
-        motion_config_for(classifier.labels),
+        motion_config_for(hand_written) if hand_written else None,
         tuple(warnings),
+        learned,
     )
+
+
+def bundle_motion_model(bundle: ModelBundle) -> MotionModel | None:
+    """The bundle's learned motion signs (None: it has none). A damaged file loses only
+    them (said in the log): the still signs still work, unless there are none."""
+    if not bundle.learned_motion:
+        return None
+    from handcam.signs.motion_model import MOTION_FILE, load_motion_model
+
+    try:
+        bundle.check(MOTION_FILE)
+        model = load_motion_model(bundle.path / MOTION_FILE)
+    except BundleError as exc:
+        if bundle.motion_only:
+            raise
+        log.warning("%s; running without its motion signs", exc)
+        return None
+    if tuple(model.labels) != tuple(bundle.learned_motion):
+        message = f"{bundle.path / MOTION_FILE}: its signs are not the bundle's motion_model signs"
+        if bundle.motion_only:
+            raise BundleError(message)
+        log.warning("%s; running without its motion signs", message)
+        return None
+    return model
 
 
 def detector_for(kind: str, preprocess: PreprocessConfig, max_hands: int = 2) -> HandDetector:
@@ -149,4 +178,5 @@ def assemble(
         stills=kind == "image",
         gate=model.gate,
         motion=model.motion,
+        motion_model=model.motion_model,
     )

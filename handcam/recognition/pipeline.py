@@ -31,6 +31,8 @@ from handcam.hands.hand import Hand, HandDetector
 from handcam.model.classifier import Classifier
 from handcam.model.gate import Gate
 from handcam.signs.motion import MotionConfig, MotionResult, MotionSigns, motion_config_for
+from handcam.signs.motion_model import MotionModel
+from handcam.signs.motion_spotter import MotionSpotter
 from handcam.signs.smoothing import (
     NO_HAND,
     SmoothedPrediction,
@@ -54,11 +56,15 @@ class _RawPrediction:
 
     @property
     def label(self) -> str | None:
-        return None if self.probs is None else self.labels[int(np.argmax(self.probs))]
+        """The top label; None without a hand, or when no still label has any probability
+        (a bundle of motion signs only)."""
+        if self.probs is None or not np.max(self.probs, initial=0.0) > 0:
+            return None
+        return self.labels[int(np.argmax(self.probs))]
 
     @property
     def confidence(self) -> float:
-        return 0.0 if self.probs is None else float(np.max(self.probs))
+        return 0.0 if self.probs is None else float(np.max(self.probs, initial=0.0))
 
     def probs_dict(self) -> dict[str, float]:
         if self.probs is None:
@@ -121,11 +127,21 @@ class FrameResult(_RawPrediction):
 
 
 class _HandState:
-    """What is kept for one tracked hand: its smoother and, when wanted, its motion signs."""
+    """What is kept for one tracked hand: its smoother and its motion recognisers (J / Z
+    written by hand, the bundle's learned motion signs)."""
 
-    def __init__(self, smoother: TemporalSmoother, motion: MotionSigns | None) -> None:
+    def __init__(self, smoother: TemporalSmoother, motion: list) -> None:
         self.smoother = smoother
         self.motion = motion
+
+    def update_motion(self, t: float, hand: Hand | None, label=None, probs=None):
+        """Every recogniser's answer; the one that recognised a sign (onset first)."""
+        found = None
+        for rec in self.motion:
+            res = rec.update(t, hand, label, probs)
+            if res.label is not None and (found is None or (res.onset and not found.onset)):
+                found = res
+        return found if found is not None else (MotionResult(None) if self.motion else None)
 
 
 class Pipeline:
@@ -148,6 +164,7 @@ class Pipeline:
         stills: bool = False,
         gate: Gate | None = None,
         motion: MotionConfig | None | str = AUTO,
+        motion_model: MotionModel | None = None,
     ) -> None:
         self.detector = detector
         self.classifier = classifier
@@ -158,6 +175,7 @@ class Pipeline:
         if isinstance(motion, str):
             motion = motion_config_for(classifier.labels)
         self.motion_config: MotionConfig | None = None if stills else motion  # type: ignore[assignment]
+        self.motion_model = None if stills else motion_model
         self._hands: dict[int | None, _HandState] = {}
 
     def process(self, frame: Frame, decode_ms: float = 0.0) -> FrameResult:
@@ -225,16 +243,18 @@ class Pipeline:
             return HandResult(hand, feats, probs, labels, shown, sign)
         state = self._hands.get(hand.track_id)
         if state is None:
-            motion = MotionSigns(self.motion_config) if self.motion_config else None
+            motion: list = [MotionSigns(self.motion_config)] if self.motion_config else []
+            if self.motion_model is not None:
+                motion.append(MotionSpotter(self.motion_model))
             state = _HandState(TemporalSmoother(labels, cfg), motion)
             self._hands[hand.track_id] = state
         shown = state.smoother.update(probs, frame.seconds, sign)
         moved = None
-        if state.motion is not None:
-            top = int(np.argmax(probs))
+        if state.motion:
+            top = labels[int(np.argmax(probs))] if len(probs) else None
             still = {lab: float(v) for lab, v in zip(labels, probs, strict=True)}
-            moved = state.motion.update(frame.seconds, hand, labels[top], still)
-            if moved.label is not None:  # a J / Z motion outranks the still model
+            moved = state.update_motion(frame.seconds, hand, top, still)
+            if moved.label is not None:  # a motion sign outranks the still model
                 shown = SmoothedPrediction(
                     "label", moved.label, moved.score, shown.probs, shown.sign
                 )
@@ -245,8 +265,7 @@ class Pipeline:
         for key in [k for k in self._hands if k not in seen]:
             state = self._hands[key]
             state.smoother.update(None, t)
-            if state.motion is not None:
-                state.motion.update(t, None)
+            state.update_motion(t, None)
             if state.smoother.current() is NO_HAND:
                 del self._hands[key]
 

@@ -26,6 +26,12 @@ def hand_record(r: HandResult, with_probs: bool = True) -> dict:
         "handedness": r.hand.handedness,
         "box": [round(v, 1) for v in r.hand.box],
     }
+    if r.motion is not None and r.motion.onset:  # the frame a motion sign was caught
+        record["motion"] = {
+            "label": r.motion.label,
+            "score": round(r.motion.score, 4),
+            "seconds": round(r.motion.duration, 3),
+        }
     if with_probs:
         record["probs"] = r.probs_dict()
     return record
@@ -43,8 +49,15 @@ def result_record(path: str, result: FrameResult) -> dict:
         "handedness": hand.handedness if hand else None,
         "box": [round(v, 1) for v in hand.box] if hand else None,
         "probs": result.probs_dict(),
+        "motion": _caught(result),
         "hands": [hand_record(r) for r in result.per_hand],
     }
+
+
+def _caught(result: FrameResult) -> str | None:
+    """The main hand's motion sign caught at this frame (None: none)."""
+    motion = result.per_hand[0].motion if result.per_hand else None
+    return motion.label if motion is not None and motion.onset else None
 
 
 def log_record(result: FrameResult, text: str = "") -> dict:
@@ -61,6 +74,7 @@ def log_record(result: FrameResult, text: str = "") -> dict:
         "smoothed_state": s.state if s else "no_hand",
         "smoothed_confidence": round(s.confidence, 5) if s else 0.0,
         "timings_ms": {k: round(v, 2) for k, v in result.timings_ms.items()},
+        "motion": _caught(result),
         "hands": [hand_record(r, with_probs=False) for r in result.per_hand],
         "text": text,  # composed so far
     }

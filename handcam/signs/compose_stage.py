@@ -68,7 +68,7 @@ class TextComposer:
             self._composer.reset()
         self._source = (frame.source, frame.index)
         motion = _motion_onset(result)
-        moved = self._composer.commit_motion(frame.seconds, *motion) if motion else None
+        moved = self._composer.commit_motion(frame.seconds, **motion) if motion else None
         step = self._composer.update(frame.seconds, state, label)
         self._last = ComposedText(
             step.text, self._composer.history, step.holding, step.progress, step.committed or moved
@@ -102,11 +102,14 @@ class TextComposer:
         return ComposedText(self._composer.text, self._composer.history)
 
 
-def _motion_onset(result) -> tuple[str, tuple[str, ...]] | None:
-    """(label, its still shapes) when the main hand's J / Z motion was recognised at this
-    frame; None otherwise."""
+def _motion_onset(result) -> dict | None:
+    """How to write the main hand's motion sign recognised at this frame (None: none):
+    J / Z with the still shapes they move through; a learned sign with whatever still
+    sign was written during its motion."""
     per_hand = getattr(result, "per_hand", ())
     motion = per_hand[0].motion if per_hand else None
     if motion is None or not motion.onset or motion.label is None:
         return None
-    return motion.label, MOTION_STILL_LABELS.get(motion.label, ())
+    if motion.label in MOTION_STILL_LABELS and not motion.path:  # J / Z written by hand
+        return {"token": motion.label, "still_labels": MOTION_STILL_LABELS[motion.label]}
+    return {"token": motion.label, "window_s": motion.duration + 0.3, "any_still": True}

@@ -112,27 +112,37 @@ class Composer:
         self._blocked, self._suppressed = blocked, suppressed
 
     def commit_motion(
-        self, t: float, token: str, still_labels: tuple[str, ...] = (), window_s: float = 1.6
+        self,
+        t: float,
+        token: str,
+        still_labels: tuple[str, ...] = (),
+        window_s: float = 1.6,
+        any_still: bool = False,
     ) -> str:
-        """Write a sign recognised from its motion (J, Z) at once, at its onset.
+        """Write a sign recognised from its motion at once, at its onset (a word: a space
+        before and after it when it is longer than one character).
 
-        The still shapes it moves through (``still_labels``: I for J; D, 1, G for Z) are
-        not written until a release, and one of them written in the last ``window_s`` is
-        taken back: the hand showed it while starting the motion.
+        The still shapes it moves through (``still_labels``: I for J; D, 1, G for Z; with
+        ``any_still``, whatever still sign the hand showed) are not written until a release,
+        and one of them written in the last ``window_s`` is taken back: the hand showed it
+        while making the motion.
         """
         self._check_time(t)
         last = self._pieces[-1] if self._pieces else None
+        taken = None
         if (
             last is not None
-            and last.token in still_labels
+            and last.token is not None
+            and (last.token in still_labels or any_still)
             and self._commit_t is not None
             and t - self._commit_t <= window_s
         ):
-            self._pieces.pop()
+            taken = self._pieces.pop().token
             self._text = None
         committed = self._commit(token)
         self._commit_t = t
-        self._suppressed = frozenset(still_labels) - {token}
+        held = {taken, self._run_label} if any_still else set()
+        self._suppressed = frozenset(still_labels) | frozenset(x for x in held if x) - {token}
         self._run_label, self._held, self._gap_since = token, 0.0, None
         return committed
 

@@ -126,14 +126,17 @@ def motion_config_for(labels: tuple[str, ...]) -> MotionConfig | None:
 
 @dataclass(frozen=True)
 class MotionResult:
-    """``label``: "J", "Z" or None. ``score``: the scorer's probability of it (from the
-    threshold to 1). ``remaining_s``: how much longer it stays shown. ``onset``: the frame
-    that recognised it."""
+    """``label``: the motion sign or None. ``score``: the model's probability of it (from
+    the threshold to 1). ``remaining_s``: how much longer it stays shown. ``onset``: the
+    frame that recognised it. ``path``: the fingertip's pixels through the motion (learned
+    motion signs; drawn on the video). ``duration``: how long the motion took, seconds."""
 
     label: str | None
     score: float = 0.0
     remaining_s: float = 0.0
     onset: bool = False
+    path: tuple[tuple[float, float], ...] = ()
+    duration: float = 0.0
 
 
 _COLUMNS = {"t": (), "unit": (), "tips": (2, 2), "shape": (2,), "still": (2,), "right": (),
