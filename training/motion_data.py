@@ -66,7 +66,7 @@ def augment(
     t, lms = seq.times - seq.times[0], seq.lms.copy()
     palm = _palm(lms)
     # the hand turned in depth and its fingers a little longer or shorter (another person)
-    r = _rot3(*rng.normal(0, [12.0, 10.0, 0.0]))
+    r = _rot3(*rng.normal(0, [18.0, 14.0, 0.0]))
     wrist = lms[:, :1]
     lms = wrist + (lms - wrist) @ r.T
     for f in range(5):
@@ -78,7 +78,7 @@ def augment(
     mean = centre.mean(axis=0)
     gain = rng.uniform(*amp) * rng.uniform(0.75, 1.0, 2)
     lms[:, :, :2] += ((gain - 1) * (centre - mean))[:, None]
-    a = np.radians(rng.uniform(-25, 25))
+    a = np.radians(rng.uniform(-30, 30))
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
     lms[:, :, :2] = (lms[:, :, :2] - mean) @ rot.T + mean
     # time: faster or slower, unevenly; pauses (or letters) before and after
@@ -121,10 +121,26 @@ def augment(
     if len(grid) < 4:
         grid = np.linspace(0, total, 4)
     out = _sample(kt, kl, grid)
+    if rng.random() < 0.5:
+        _blurred_fingers(grid, out, rng.uniform(0.2, 0.9), palm)
     _noisy(out, rng, palm)
     return Seq(
         grid, out, seq.handedness, None if span is None else (float(span[0]), float(span[1]))
     )
+
+
+def _blurred_fingers(t: np.ndarray, lms: np.ndarray, level: float, palm: float) -> None:
+    """In place: fingers read curled toward the palm on fast frames (motion blur), the more
+    the faster the hand goes (``level``: how much at full speed)."""
+    tips = lms[:, [8, 20], :2]
+    v = np.zeros(len(t))
+    v[1:] = np.linalg.norm(np.diff(tips, axis=0), axis=2).max(axis=1) / np.maximum(np.diff(t), 1e-3)
+    amount = level * np.clip((v / palm - 1.5) / 3.0, 0, 1)
+    amount = np.convolve(amount, [0.5, 0.5], mode="same")
+    centre = lms[:, 9:10].copy()
+    for f in range(4):
+        chain = [6 + 4 * f, 7 + 4 * f, 8 + 4 * f]
+        lms[:, chain] += (centre - lms[:, chain]) * (amount * (0.4 + 0.6 * (f == 0)))[:, None, None]
 
 
 def _noisy(lms: np.ndarray, rng: np.random.Generator, palm: float) -> None:

@@ -29,9 +29,11 @@ from training.motion_data import Seq, augment, clip_seq, negatives, windows
 
 log = logging.getLogger(__name__)
 
-COPIES = 150  # augmented copies of each clip, divided among the clips of a sign
+COPIES = 250  # augmented copies of each clip, divided among the clips of a sign
+NEGATIVE_SHARE = 1 / 3  # sequences of no sign per window of a sign
 THRESHOLD, CONFIRM = 0.9, 2
 MEMBERS = 3  # networks averaged
+EPOCHS = 30
 
 
 def durations_for(spans: list[float]) -> np.ndarray:
@@ -45,11 +47,14 @@ def fit_motion(
     clips: dict[str, list[Clip]],
     still_hands: list[tuple[np.ndarray, str]],
     seed: int = 0,
-    epochs: int = 30,
+    epochs: int | None = None,
     say: Callable[[str], None] = log.info,
     still_like: dict[str, tuple[str, ...]] | None = None,
+    copies: int | None = None,
+    members: int | None = None,
 ) -> MotionModel:
-    """A motion model for the signs of ``clips`` (label -> its clips)."""
+    """A motion model for the signs of ``clips`` (label -> its clips): ``copies`` varied
+    copies a sign (default COPIES), ``members`` networks averaged (default MEMBERS)."""
     rng = np.random.default_rng(seed)
     labels = tuple(sorted(clips))
     seqs = {lab: [clip_seq(c) for c in clips[lab]] for lab in labels}
@@ -61,14 +66,14 @@ def fit_motion(
     ends = [(s.lms[i], s.handedness) for ss in seqs.values() for s in ss for i in (0, -1)]
     pool = list(still_hands) + ends * max(1, len(still_hands) // max(len(ends), 1) // 4)
     for k, lab in enumerate(labels):
-        per_clip = max(COPIES // len(seqs[lab]), 20)
+        per_clip = max((copies or COPIES) // len(seqs[lab]), 20)
         for seq in seqs[lab]:
             for _ in range(per_clip):
                 f, pos = windows(augment(seq, rng, context=pool), durations, rng, n=3)
                 xs.append(f)
                 ys.append(np.where(pos, k, none))
     n_pos = sum(int((y != none).sum()) for y in ys)
-    for seq in negatives(pool, rng, max(n_pos // 6, 200)):
+    for seq in negatives(pool, rng, max(int(n_pos * NEGATIVE_SHARE), 200)):
         f, _ = windows(seq, durations, rng, n=3)
         xs.append(f)
         ys.append(np.full(len(f), none))
@@ -81,12 +86,13 @@ def fit_motion(
     # per sign: half the least motion of its clips' varied copies
     floor = np.array([0.5 * np.percentile(energy(x[y == k]), 5) for k in range(none)])
     xn = ((x - mean) / scale).astype(np.float32)
-    members = tuple(_train(xn, y, none + 1, seed + j, epochs, say) for j in range(MEMBERS))
+    count = members or MEMBERS
+    nets = tuple(_train(xn, y, none + 1, seed + j, epochs or EPOCHS, say) for j in range(count))
     return MotionModel(
         labels,
         mean.astype(np.float32),
         scale.astype(np.float32),
-        members,
+        nets,
         durations,
         THRESHOLD,
         CONFIRM,

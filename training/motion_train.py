@@ -110,12 +110,14 @@ def add_motion(work: Path, clips, init, seed: int, progress: Progress) -> None:
     started = time.time()
     kept = {k: v[-1:] for k, v in clips.items() if len(v) >= 2}
     check = None
-    if kept:  # measured on a model that never saw them, then learned from all
+    if kept:  # measured on a model (one network) that never saw them, then learned from all
+        progress.message("measuring: a model without the last clip of each sign")
         trial = fit_motion(
             {k: v[:-1] if k in kept else v for k, v in clips.items()},
             still,
             seed,
             say=progress.message,
+            members=1,
         )
         check = check_motion(trial, kept, still, seed)
         for sign, v in check["signs"].items():

@@ -75,9 +75,8 @@ def run_record_clip(
 ) -> int:
     """One motion sample (a clip) from a video, or a camera until the hand comes to rest
     after moving; exit 1 (nothing written) when the clip holds no usable motion."""
-    import numpy as np
-
-    from handcam.recording.clips import Clip, ClipError, ClipStore, motion_span
+    from handcam.recording.clip_capture import ClipCapture
+    from handcam.recording.clips import ClipError, ClipStore, motion_span
 
     if seconds <= 0:
         raise HandcamError("--seconds must be positive")
@@ -91,38 +90,23 @@ def run_record_clip(
 
         pre = ModelBundle.load(model or default_model_path()).preprocess
         detector = detector_for("video", pre, max_hands=1)
-    times: list[float] = []
-    hands: list = []
-    size = (640, 480)
-    first: float | None = None
+    capture = ClipCapture(label, max_s=seconds)
     try:
         for frame in src:
             found = detector.detect(frame.image)
-            t = frame.seconds
             size = (int(frame.image.shape[1]), int(frame.image.shape[0]))
-            if first is None and found:
-                first = t
-            if first is None:
-                continue
-            times.append(t)
-            hands.append(found[0] if found else None)
-            print(f"\rclip: {t - first:4.1f} s", end="", file=sys.stderr, flush=True)
-            if t - first >= seconds:
-                break
-            if src.is_live and len(times) % 5 == 0 and _came_to_rest(times, hands, label):
+            done = capture.feed(frame.seconds, found[0] if found else None, size)
+            if capture.started:
+                took = capture.times[-1] - capture.times[0]
+                print(f"\rclip: {took:4.1f} s", end="", file=sys.stderr, flush=True)
+            # a camera stops when the hand has rested after the motion; a video is read whole
+            if done and (src.is_live or took >= seconds):
                 break
     finally:
         src.close()
         detector.close()
     print(file=sys.stderr)
-    clip = Clip(
-        label,
-        np.array(times) - (times[0] if times else 0.0),
-        tuple(hands),
-        size,
-        store.session,
-        source,
-    )
+    clip = capture.clip(store.session, source)
     try:
         path = store.save_clip(clip)
     except ClipError as exc:
@@ -133,19 +117,6 @@ def run_record_clip(
         f"recorded a clip of {label!r} ({end - start:.2f} s of motion) in {path}", file=sys.stderr
     )
     return 0
-
-
-def _came_to_rest(times: list[float], hands: list, label: str) -> bool:
-    """True once a motion was made and the hand has rested 0.5 s after it (a camera)."""
-    import numpy as np
-
-    from handcam.recording.clips import Clip, ClipError, motion_span
-
-    try:
-        _, end = motion_span(Clip(label, np.array(times), tuple(hands)))
-    except ClipError:
-        return False
-    return times[-1] - end >= 0.5
 
 
 def _too_few(source: str, folder: bool, read: int, seen: int, saved: int, every: int) -> str:

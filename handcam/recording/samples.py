@@ -125,11 +125,16 @@ class SampleStore:
             path.unlink(missing_ok=True)
 
     def counts(self) -> dict[str, int]:
-        """Samples per label folder currently in the dataset."""
+        """Samples per label folder currently in the dataset (still samples and motion
+        clips alike)."""
         if not self.root.is_dir():
             return {}
         return {
-            d.name: sum(1 for p in d.glob("*.jpg") if not p.name.startswith("."))
+            d.name: sum(
+                1
+                for p in d.iterdir()
+                if p.name.endswith((".jpg", ".clip.json")) and not p.name.startswith(".")
+            )
             for d in sorted(self.root.iterdir())
             if d.is_dir() and not d.name.startswith(".")
         }

@@ -112,4 +112,5 @@ def _motion_onset(result) -> dict | None:
         return None
     if motion.label in MOTION_STILL_LABELS and not motion.path:  # J / Z written by hand
         return {"token": motion.label, "still_labels": MOTION_STILL_LABELS[motion.label]}
-    return {"token": motion.label, "window_s": motion.duration + 0.3, "any_still": True}
+    # a still sign written up to a second before the motion began was its starting shape
+    return {"token": motion.label, "window_s": motion.duration + 1.0, "any_still": True}

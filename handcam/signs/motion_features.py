@@ -79,8 +79,12 @@ def windows_features(
     pts = np.clip(pts, -8.0, 8.0)
     shape = at[:, :, 1 + 2 * len(_POINTS) :]
     dur = np.log(np.maximum(ends - starts, 1e-3))
-    extent = np.ptp(pts, axis=1).max(axis=1)  # how far any of the three points went
-    change = np.ptp(shape[:, :, : 2 * len(_TIPS)], axis=1).max(axis=1)  # how a fingertip moved
+    step = np.maximum(ends - starts, 1e-3)[:, None] / (STEPS - 1)
+    pts_xy = pts.reshape(len(starts), STEPS, len(_POINTS), 2)
+    tips_xy = shape[:, :, : 2 * len(_TIPS)].reshape(len(starts), STEPS, 2, len(_TIPS))
+    # the fastest any of the three points went, and any fingertip against the hand (palm/s)
+    extent = (np.linalg.norm(np.diff(pts_xy, axis=1), axis=3).max(axis=2) / step).max(axis=1)
+    change = (np.linalg.norm(np.diff(tips_xy, axis=1), axis=2).max(axis=2) / step).max(axis=1)
     n = len(starts)
     parts = [
         pts.reshape(n, -1),
@@ -93,8 +97,8 @@ def windows_features(
 
 
 def energy(features: np.ndarray) -> np.ndarray:
-    """(N,) how much a window moved, palm lengths: the larger of the farthest path and the
-    farthest a fingertip moved against the hand (a held hand: near 0)."""
+    """(N,) how fast a window moved at its fastest, palm lengths a second: a point of the
+    hand along its path, or a fingertip against the hand (a held or drifting hand: slow)."""
     f = np.asarray(features)
     return np.maximum(f[..., -2], f[..., -1])
 

@@ -95,6 +95,7 @@ class RecordDock(PanelDock):
         for key, slot in (
             (Qt.Key.Key_Space, self.panel.capture),
             ("B", self.panel.start_burst),
+            ("G", self.panel.clips.start),
             (QKeySequence.StandardKey.Undo, self.panel.undo),
         ):
             act = QAction(window)

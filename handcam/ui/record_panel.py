@@ -55,8 +55,32 @@ class SampleWriter(QObject):
     """Lives on its own thread: writes, deletes and counts samples in request order."""
 
     saved = Signal(object)  # SavedSample
+    clip_saved = Signal(object)  # Path of a motion clip
     failed = Signal(str)
     counted = Signal(dict)
+
+    @Slot(object, object)
+    def save_clip(self, store: SampleStore, clip) -> None:
+        """Cut a motion clip to its motion and write it (refused: said, nothing written)."""
+        from handcam.recording.clips import ClipStore
+
+        try:
+            path = ClipStore(store.root, store.session).save_clip(clip)
+        except HandcamError as exc:
+            self.failed.emit(str(exc))
+        else:
+            self.clip_saved.emit(path)
+        self.count(store)
+
+    @Slot(object, object)
+    def delete_clip(self, store: SampleStore, path) -> None:
+        from handcam.recording.clips import delete_clip
+
+        try:
+            delete_clip(path)
+        except OSError as exc:
+            self.failed.emit(f"cannot delete {path.name}: {exc}")
+        self.count(store)
 
     @Slot(object)
     def save(self, req: SaveRequest) -> None:
@@ -93,6 +117,8 @@ class RecordPanel(QWidget):
     request_save = Signal(object)
     request_delete = Signal(object, object)
     request_count = Signal(object)
+    request_save_clip = Signal(object, object)
+    request_delete_clip = Signal(object, object)
 
     def __init__(self, settings: QSettings, dataset_dir: Path) -> None:
         super().__init__()
@@ -124,6 +150,8 @@ class RecordPanel(QWidget):
         self.request_save.connect(self.writer.save)
         self.request_delete.connect(self.writer.delete)
         self.request_count.connect(self.writer.count)
+        self.request_save_clip.connect(self.writer.save_clip)
+        self.request_delete_clip.connect(self.writer.delete_clip)
         self.writer.saved.connect(self._on_saved)
         self.writer.failed.connect(self._on_failed)
         self.writer.counted.connect(self._on_counted)
@@ -171,6 +199,10 @@ class RecordPanel(QWidget):
         for b in (self.capture_button, self.burst_button, self.undo_button):
             buttons.addWidget(b)
         layout.addLayout(buttons)
+        from handcam.ui.clip_controls import ClipControls
+
+        self.clips = ClipControls(self)
+        layout.addWidget(self.clips)
         self.message = QLabel("")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
@@ -199,6 +231,7 @@ class RecordPanel(QWidget):
 
     def on_result(self, result: FrameResult) -> None:
         self._previous, self._current = self._current, result
+        self.clips.on_result(result)
 
     def _choose_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Dataset folder", str(self.store.root))

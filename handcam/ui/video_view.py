@@ -14,6 +14,7 @@ from handcam.signs.smoothing import SmoothedPrediction
 LANDMARK_COLOUR = QColor(80, 220, 120)
 BOX_COLOUR = QColor(255, 200, 40)
 OTHER_BOX_COLOUR = QColor(80, 180, 255)
+MOTION_COLOUR = QColor(255, 140, 30)
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -110,10 +111,30 @@ class VideoView(QWidget):
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.setPen(QPen(BOX_COLOUR if i == 0 else OTHER_BOX_COLOUR, 2))
                 p.drawRect(box)
-                if tagged is not None and len(res.hands) > 1:
+                motion = getattr(tagged, "motion", None)
+                if motion is not None and motion.label is not None and motion.path:
+                    self._draw_motion(p, [to_view(x, y) for x, y in motion.path], box, motion.label)
+                elif tagged is not None and len(res.hands) > 1:
                     self._draw_hand_tag(p, box, tagged.smoothed)
         self._draw_label(p, QRectF(ox, oy, tw, th))
         p.end()
+
+    def _draw_motion(self, p: QPainter, path: list[QPointF], box: QRectF, label: str) -> None:
+        """A motion sign just caught: the path its fingertip drew, and its name on the box."""
+        p.setPen(QPen(MOTION_COLOUR, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+        for a, b in zip(path[:-1], path[1:], strict=True):
+            p.drawLine(a, b)
+        p.setBrush(MOTION_COLOUR)
+        p.drawEllipse(path[-1], 6, 6)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        font = QFont(self.font().family(), max(12, int(box.height() / 6)), QFont.Weight.Bold)
+        p.setFont(font)
+        height = QFontMetrics(font).height()
+        area = QRectF(box.left(), box.bottom(), max(box.width(), 80), height)
+        p.setPen(QColor(0, 0, 0, 160))
+        p.drawText(area.translated(2, 2), Qt.AlignmentFlag.AlignLeft, label)
+        p.setPen(MOTION_COLOUR)
+        p.drawText(area, Qt.AlignmentFlag.AlignLeft, label)
 
     def _draw_hand_tag(self, p: QPainter, box: QRectF, s: SmoothedPrediction) -> None:
         """A hand's own label, on its box (shown when several hands are in view)."""

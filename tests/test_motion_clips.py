@@ -1,0 +1,136 @@
+"""Motion clips: cut to the motion, written whole or refused with nothing written, read back;
+``handcam record --clip`` on a video; the live capture that ends when the hand rests."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from handcam.hands.hand import Hand
+from handcam.recording.clip_capture import ClipCapture
+from handcam.recording.clips import (
+    Clip,
+    ClipError,
+    ClipStore,
+    cut_to_motion,
+    delete_clip,
+    find_clips,
+    load_clip,
+    motion_span,
+)
+from handcam.testing import synthetic_hand
+
+FPS = 30.0
+
+
+def moving_hands(n_rest: int = 20, n_move: int = 30, dx: float = 6.0) -> list[Hand]:
+    """A hand at rest, moving right ``dx`` px a frame, at rest again."""
+    base = synthetic_hand()
+    out = []
+    x = 0.0
+    for i in range(2 * n_rest + n_move):
+        if n_rest <= i < n_rest + n_move:
+            x += dx
+        lms = base.landmarks.copy()
+        lms[:, 0] += x
+        out.append(Hand(lms, "Right", 0.99))
+    return out
+
+
+def clip_of(hands, label: str = "swipe") -> Clip:
+    return Clip(label, np.arange(len(hands)) / FPS, tuple(hands))
+
+
+def test_a_clip_is_cut_to_its_motion_with_a_little_rest_either_side():
+    clip = clip_of(moving_hands())
+    start, end = motion_span(clip)
+    assert 20 / FPS - 0.1 <= start <= 21 / FPS and 49 / FPS <= end <= 51 / FPS
+    cut = cut_to_motion(clip)
+    assert 1.0 <= cut.duration <= 1.0 + 2 * 0.15 + 0.1
+    assert cut.times[0] == 0.0
+
+
+def test_a_saved_clip_reads_back_with_its_picture_and_counts_as_a_sample(tmp_path):
+    store = ClipStore(tmp_path)
+    path = store.save_clip(clip_of(moving_hands()))
+    assert path.parent.name == "swipe" and path.name.endswith(".clip.json")
+    assert path.with_name(path.name.replace(".clip.json", ".clip.png")).stat().st_size > 100
+    back = load_clip(path)
+    assert back.label == "swipe" and back.session == store.session
+    assert len(back.hands) == len(json.loads(path.read_text())["frames"])
+    assert find_clips(tmp_path) == [path]
+    assert store.counts() == {"swipe": 1}
+    delete_clip(path)
+    assert list((tmp_path / "swipe").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("hands", "why"),
+    [
+        ([None] * 40, "no hand"),
+        (moving_hands(dx=0.0), "did not move"),
+        ([h if i % 3 == 0 else None for i, h in enumerate(moving_hands())], "lost"),
+    ],
+    ids=["no-hand", "no-motion", "hand-lost"],
+)
+def test_a_clip_without_a_usable_motion_is_refused_and_nothing_is_written(tmp_path, hands, why):
+    with pytest.raises(ClipError, match=why):
+        ClipStore(tmp_path).save_clip(clip_of(hands))
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_an_unsafe_label_is_refused_before_anything_is_written(tmp_path):
+    from handcam.errors import LabelError
+
+    with pytest.raises(LabelError):
+        ClipStore(tmp_path).save_clip(clip_of(moving_hands(), label="../x"))
+    assert not any(tmp_path.rglob("*"))
+
+
+def test_a_damaged_clip_file_is_named(tmp_path):
+    bad = tmp_path / "a.clip.json"
+    bad.write_text('{"frames": [')
+    with pytest.raises(ClipError, match="a.clip.json"):
+        load_clip(bad)
+
+
+def test_the_live_capture_ends_once_the_hand_rests_after_moving():
+    cap = ClipCapture("swipe", max_s=10.0, rest_s=0.5)
+    hands = [None] * 5 + moving_hands(n_rest=10, n_move=30) + moving_hands(n_rest=40)[-40:]
+    done_at = next(i for i, h in enumerate(hands) if cap.feed(i / FPS, h))
+    assert not cap.times or cap.times[0] == pytest.approx(5 / FPS)  # starts with the hand
+    moved_until = 5 + 10 + 30
+    assert moved_until + 0.5 * FPS - 3 <= done_at <= moved_until + 0.5 * FPS + 6
+
+
+def test_record_clip_turns_a_video_into_one_clip(tmp_path, capsys):
+    from handcam.cli.record import run_record_clip
+    from handcam.testing import FakeHandDetector
+
+    hands = moving_hands()
+    frames = [np.full((48, 64, 3), i, np.uint8) for i in range(len(hands))]
+    video = tmp_path / "v.mp4"
+    _write_video(video, frames)
+    detector = FakeHandDetector(lambda img: [hands[min(int(img[0, 0, 0]), len(hands) - 1)]])
+    assert run_record_clip(str(video), "swipe", tmp_path / "rec", detector=detector) == 0
+    (path,) = find_clips(tmp_path / "rec")
+    assert "motion" in capsys.readouterr().err
+    assert 0.9 <= load_clip(path).duration <= 1.5
+
+    still = FakeHandDetector(lambda img: [hands[0]])
+    assert run_record_clip(str(video), "still", tmp_path / "rec", detector=still) == 1
+    assert "did not move" in capsys.readouterr().err
+    assert not (tmp_path / "rec" / "still").exists() or not any(
+        (tmp_path / "rec" / "still").iterdir()
+    )
+
+
+def _write_video(path, frames) -> None:
+    import cv2
+
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (64, 48))
+    for f in frames:
+        w.write(f)
+    w.release()

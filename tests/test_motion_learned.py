@@ -1,0 +1,192 @@
+"""Motion signs learned from clips: the model and its file, the live spotter, and
+``handcam-train`` on clips (alone, or added to a bundle's still signs) through to the text
+the composer writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("keras")
+
+from handcam.errors import BundleError  # noqa: E402
+from handcam.recording.clips import Clip, ClipStore, cut_to_motion  # noqa: E402
+from handcam.signs.motion_model import MOTION_FILE, load_motion_model  # noqa: E402
+from handcam.signs.motion_spotter import MotionSpotter  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DIGITS = REPO / "models" / "digits"
+SIGNS = ("hello", "circle")
+
+
+def taught(sign: str, seed: int, person: str = "P1"):
+    from tools.synth.realhands import RealHands
+    from tools.synth.taught import teach_clip
+
+    return teach_clip(sign, seed, RealHands(), person)
+
+
+def as_clip(seq, label: str) -> Clip:
+    return Clip(label, np.array([f[0] for f in seq.frames]), tuple(f[1] for f in seq.frames))
+
+
+@pytest.fixture(scope="module")
+def clips() -> dict[str, list[Clip]]:
+    return {s: [cut_to_motion(as_clip(taught(s, 10 * k + i), s)) for i in range(3)]
+            for k, s in enumerate(SIGNS)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def still_hands():
+    from handcam.model.trainset import HandSet
+
+    s = HandSet.load(DIGITS / "trainset.npz")
+    return [(s.landmarks[i].astype(np.float64), str(s.handedness[i])) for i in range(0, len(s), 8)]
+
+
+@pytest.fixture(scope="module")
+def model(clips, still_hands):
+    from training.motion_fit import fit_motion
+
+    return fit_motion(clips, still_hands, seed=0, copies=90, members=1, epochs=20)
+
+
+def onsets(model, seq) -> list[tuple[float, str]]:
+    spotter = MotionSpotter(model)
+    out = []
+    for t, hand, _ in seq.frames:
+        res = spotter.update(t, hand)
+        if res.onset:
+            out.append((t, res.label))
+    return out
+
+
+def test_a_taught_sign_made_again_is_caught_once_as_it_ends(model):
+    for k, sign in enumerate(SIGNS):
+        seq = taught(sign, 500 + k)
+        ((_, t0, t1),) = seq.motions
+        found = onsets(model, seq)
+        assert [lab for _, lab in found] == [sign], found
+        assert t0 + 0.5 * (t1 - t0) <= found[0][0] <= t1 + 1.0
+
+
+def test_a_held_or_drifting_hand_fires_no_motion_sign(model):
+    from tools.synth.realhands import RealHands
+    from tools.synth.varied_scenes import make
+
+    hands = RealHands()
+    for kind, seed in (("held", 1), ("held", 2), ("drift", 3), ("I_still", 4)):
+        seq = make(kind, seed, hands, ("P1",))
+        assert onsets(model, seq) == [], kind
+
+
+def test_the_model_file_reads_back_the_same_and_a_damaged_one_is_named(model, tmp_path):
+    path = tmp_path / MOTION_FILE
+    model.save(path)
+    back = load_motion_model(path)
+    x = np.random.default_rng(0).normal(size=(5, model.mean.shape[0])).astype(np.float32)
+    np.testing.assert_allclose(back.predict(x), model.predict(x), atol=1e-6)
+    assert back.labels == model.labels and back.threshold == model.threshold
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(BundleError, match=MOTION_FILE):
+        load_motion_model(path)
+
+
+def record(clips, root: Path) -> Path:
+    store = ClipStore(root)
+    for items in clips.values():
+        for clip in items:
+            store.save_clip(clip)
+    return root
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    import training.motion_fit as mf
+
+    monkeypatch.setattr(mf, "COPIES", 60)
+    monkeypatch.setattr(mf, "MEMBERS", 1)
+    monkeypatch.setattr(mf, "EPOCHS", 12)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_clips_added_to_the_digits_keep_its_still_model_byte_for_byte_and_write_the_word(
+    clips, tmp_path, quick
+):
+    from handcam.recognition.assemble import load_model
+    from training.cli import main as train_main
+
+    data = record(clips, tmp_path / "rec")
+    out = tmp_path / "digits-plus"
+    assert train_main([str(data), "--init", str(DIGITS), "--out", str(out)]) == 0
+    for name in ("model.keras", "model_fp16.tflite", "openset.npz", "trainset.npz"):
+        assert sha(out / name) == sha(DIGITS / name), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["motion_model"]["signs"] == sorted(SIGNS)
+    report = json.loads((out / "report.json").read_text())["motion"]
+    assert set(report["check"]["signs"]) == set(SIGNS) and "false_per_min" in report["check"]
+
+    loaded = load_model(out)
+    assert loaded.motion_model is not None and loaded.motion_signs == tuple(sorted(SIGNS))
+    assert loaded.labels[:10] == tuple(str(d) for d in range(10))
+    text = compose(loaded, taught("circle", 777))
+    assert text.strip() == "circle", text
+
+
+def test_clips_alone_make_a_bundle_of_motion_signs_only(clips, tmp_path, quick):
+    from handcam.recognition.assemble import load_model
+    from training.cli import main as train_main
+
+    data = record(clips, tmp_path / "rec")
+    out = tmp_path / "moves"
+    assert train_main([str(data), "--out", str(out)]) == 0
+    assert not (out / "model.keras").exists()
+    loaded = load_model(out)
+    assert loaded.labels == tuple(sorted(SIGNS)) and loaded.gate is None
+    assert compose(loaded, taught("hello", 778)).strip() == "hello"
+
+
+def test_a_sign_recorded_both_still_and_as_clips_is_refused(clips, tmp_path, capsys, quick):
+    import shutil
+
+    from training.cli import main as train_main
+
+    data = record(clips, tmp_path / "rec")
+    photos = sorted((REPO / "../shared/datasets/sign-language-digits/5").glob("*"))[:4]
+    if not photos:
+        pytest.skip("needs ../shared/datasets/sign-language-digits")
+    for name in ("hello", "5"):
+        (data / name).mkdir(exist_ok=True)
+        for p in photos:
+            shutil.copy(p, data / name / p.name)
+    assert train_main([str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 2
+    assert "both as still samples and as clips" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+def compose(loaded, seq) -> str:
+    """The text the app composes from ``seq``'s hands (the real pipeline, a fake camera)."""
+    from handcam.capture.sources import Frame
+    from handcam.recognition.assemble import assemble
+    from handcam.signs.compose_stage import TextComposer
+    from handcam.testing import FakeHandDetector
+
+    frames = [(t, h) for t, h, _ in seq.frames]
+    state = {"i": 0}
+    detector = FakeHandDetector(
+        lambda img: [] if frames[state["i"]][1] is None else [frames[state["i"]][1]]
+    )
+    pipe = assemble(loaded, "video", detector=detector)
+    composer = TextComposer()
+    image = np.zeros((480, 640, 3), np.uint8)
+    for i, (t, _) in enumerate(frames):
+        state["i"] = i
+        composer.feed(pipe.process(Frame(i, image, t, "test", time=t)))
+    return composer.text
