@@ -17,7 +17,8 @@ people as four sittings; each trains for real, 1-2 minutes on 2 cores, unless
 ``--report-from`` names a finished bundle to show instead; a second size shows the
 bundle the first one trained), calibration (Calibrate to your hand with the letters
 model, on a video of one person's letter photos held 2 s each in the order asked:
-mid-pass, then its before/after result once the adaptation has run for real).
+mid-pass, then its before/after result once the adaptation has run for real), motion
+(two motion signs taught in the window and caught on a video: :mod:`tools.motion_shots`).
 
 The video and the image folder are made from the digits photos beside the repository
 (``../shared/datasets/sign-language-digits``) unless ``--video`` is given.
@@ -39,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 DIGITS = REPO.parent / "shared" / "datasets" / "sign-language-digits"
 STATES = (
     "no-camera", "bad-model", "recovered", "video", "stills", "record", "practice",
-    "sign-chart", "retrain-one-sitting", "retrain-grouped", "calibration",
+    "sign-chart", "retrain-one-sitting", "retrain-grouped", "calibration", "motion",
 )  # fmt: skip
 
 
@@ -332,6 +333,11 @@ class Shooter:
         wait_until(self.app, lambda: bool(panel.result_label.text()), 300)
         self.shoot(f"{name}-done", size, window, [("dock", window.calibration_dock)])
         self.close(window, worker)
+
+    def s_motion(self, name, size):
+        from tools.motion_shots import motion_state
+
+        motion_state(self, name, size)
 
     def s_retrain_one_sitting(self, name, size):
         self._retrain(name, size, "letter", ["P1", "P2"])

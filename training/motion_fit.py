@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 COPIES = 250  # augmented copies of each clip, divided among the clips of a sign
 NEGATIVE_SHARE = 1 / 3  # sequences of no sign per window of a sign
 THRESHOLD, CONFIRM = 0.9, 2
+REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
 MEMBERS = 3  # networks averaged
 EPOCHS = 30
 
@@ -98,6 +99,7 @@ def fit_motion(
         CONFIRM,
         still_like or {},
         floor,
+        REST_RATIO,
     )
 
 

@@ -34,7 +34,14 @@ from handcam.model.bundle import (
 )
 from handcam.model.integrity import seal
 from handcam.model.trainset import TRAINSET_FILE, HandSet
-from handcam.recording.clips import Clip, ClipError, find_clips, load_clip
+from handcam.recording.clips import (
+    Clip,
+    ClipError,
+    find_clips,
+    load_carried_clips,
+    load_clip,
+    save_carried_clips,
+)
 from handcam.signs.motion import MOTION_LABELS
 from handcam.signs.motion_model import MOTION_CLIPS_FILE, MOTION_FILE
 from training.commit import commit_bundle
@@ -214,47 +221,3 @@ def still_hands(work: Path | None, init: ModelBundle | None, n: int = 800) -> li
 def _bundled() -> list[Path]:
     root = bundled_models_dir()
     return [root / name for name in ("letters", "digits")]
-
-
-def save_carried_clips(path: Path, clips: dict[str, list[Clip]]) -> None:
-    """The clips as arrays: every frame's time, landmarks (nan: no hand) and handedness."""
-    times, lms, hands, labels, lengths = [], [], [], [], []
-    for label, items in sorted(clips.items()):
-        for clip in items:
-            times.append(clip.times)
-            lms.append(
-                np.stack(
-                    [
-                        np.full((21, 3), np.nan) if h is None else h.landmarks[:, :3]
-                        for h in clip.hands
-                    ]
-                )
-            )
-            hands.append(["" if h is None else h.handedness for h in clip.hands])
-            labels.append(label)
-            lengths.append(len(clip.times))
-    with open(path, "wb") as fh:
-        np.savez_compressed(
-            fh,
-            times=np.concatenate(times),
-            landmarks=np.concatenate(lms).astype(np.float32),
-            handedness=np.array(sum(hands, [])),
-            labels=np.array(labels),
-            lengths=np.array(lengths),
-        )
-
-
-def load_carried_clips(path: Path) -> dict[str, list[Clip]]:
-    from handcam.hands.hand import Hand
-
-    out: dict[str, list[Clip]] = {}
-    with np.load(path, allow_pickle=False) as z:
-        ends = np.cumsum(z["lengths"])
-        for label, end, n in zip(z["labels"], ends, z["lengths"], strict=True):
-            sl = slice(end - n, end)
-            hands = tuple(
-                None if np.isnan(lm).any() else Hand(lm, str(h), 1.0)
-                for lm, h in zip(z["landmarks"][sl], z["handedness"][sl], strict=True)
-            )
-            out.setdefault(str(label), []).append(Clip(str(label), z["times"][sl], hands))
-    return out

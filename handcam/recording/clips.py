@@ -231,3 +231,46 @@ def clip_picture(clip: Clip, size: int = 160) -> bytes:
     cv2.circle(img, tip[-1], 4, (0, 120, 255), -1, cv2.LINE_AA)
     ok, buf = cv2.imencode(".png", img)
     return buf.tobytes()
+
+
+def save_carried_clips(path: Path, clips: dict[str, list[Clip]]) -> None:
+    """The clips as arrays: every frame's time, landmarks (nan: no hand) and handedness."""
+    times, lms, hands, labels, lengths = [], [], [], [], []
+    for label, items in sorted(clips.items()):
+        for clip in items:
+            times.append(clip.times)
+            lms.append(
+                np.stack(
+                    [
+                        np.full((21, 3), np.nan) if h is None else h.landmarks[:, :3]
+                        for h in clip.hands
+                    ]
+                )
+            )
+            hands.append(["" if h is None else h.handedness for h in clip.hands])
+            labels.append(label)
+            lengths.append(len(clip.times))
+    with open(path, "wb") as fh:
+        np.savez_compressed(
+            fh,
+            times=np.concatenate(times),
+            landmarks=np.concatenate(lms).astype(np.float32),
+            handedness=np.array(sum(hands, [])),
+            labels=np.array(labels),
+            lengths=np.array(lengths),
+        )
+
+
+def load_carried_clips(path: Path) -> dict[str, list[Clip]]:
+    """The clips a bundle carries (``motion_clips.npz``), by label."""
+    out: dict[str, list[Clip]] = {}
+    with np.load(path, allow_pickle=False) as z:
+        ends = np.cumsum(z["lengths"])
+        for label, end, n in zip(z["labels"], ends, z["lengths"], strict=True):
+            sl = slice(end - n, end)
+            hands = tuple(
+                None if np.isnan(lm).any() else Hand(lm, str(h), 1.0)
+                for lm, h in zip(z["landmarks"][sl], z["handedness"][sl], strict=True)
+            )
+            out.setdefault(str(label), []).append(Clip(str(label), z["times"][sl], hands))
+    return out

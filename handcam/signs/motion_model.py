@@ -36,6 +36,7 @@ class MotionModel:
     confirm: int = 2
     still_like: dict[str, tuple[str, ...]] | None = None  # still signs a motion passes through
     min_energy: np.ndarray | None = None  # per sign: less motion than this is not it
+    rest_ratio: float = 0.0  # caught once the hand slows to this share of its peak (0: off)
 
     def __post_init__(self) -> None:
         if self.mean.shape != (FEATURES,) or self.scale.shape != (FEATURES,):
@@ -80,6 +81,7 @@ class MotionModel:
             "threshold": self.threshold,
             "confirm": self.confirm,
             "still_like": {k: list(v) for k, v in (self.still_like or {}).items()},
+            "rest_ratio": self.rest_ratio,
         }
         with open(path, "wb") as fh:
             if self.min_energy is not None:
@@ -120,6 +122,7 @@ def load_motion_model(path: str | os.PathLike) -> MotionModel:
                 int(meta["confirm"]),
                 {k: tuple(v) for k, v in meta.get("still_like", {}).items()},
                 z["min_energy"].astype(np.float32) if "min_energy" in z.files else None,
+                float(meta.get("rest_ratio", 0.0)),
             )
     except BundleError:
         raise

@@ -22,7 +22,7 @@ import numpy as np
 
 from handcam.hands.hand import Hand
 from handcam.signs.motion import MotionResult
-from handcam.signs.motion_features import frame_rows, windows_features
+from handcam.signs.motion_features import energy, frame_rows, windows_features
 from handcam.signs.motion_model import MotionModel
 
 log = logging.getLogger(__name__)
@@ -127,18 +127,33 @@ class MotionSpotter:
         right = self._right[lo : self._n].mean() >= 0.5  # the hand it mostly was
         rows = frame_rows(self._lms[lo : self._n], "Right" if right else "Left")
         ends = np.full(ok.sum(), now)
-        probs = self.model.predict(windows_features(times[lo:], rows, starts[ok], ends))
+        feats = windows_features(times[lo:], rows, starts[ok], ends)
+        probs = self.model.predict(feats)
         signs = probs[:, :-1]
         w, k = np.unravel_index(int(np.argmax(signs)), signs.shape)
         p, label = float(signs[w, k]), self.model.labels[k]
         if p < self.model.threshold:
             self._streak = (None, 0)
             return None, 0.0, 0.0
+        if self.model.rest_ratio > 0 and not self._resting(now, float(energy(feats[w]))):
+            return None, 0.0, 0.0  # still moving: the motion may not be over (a wave)
         run = self._streak[1] + 1 if self._streak[0] == label else 1
         self._streak = (label, run)
         if run < self.model.confirm:
             return None, 0.0, 0.0
         return label, p, float(durations[ok][w])
+
+    def _resting(self, now: float, peak: float) -> bool:
+        """The hand slowed down: its fastest point over the last 0.1 s moves at most
+        ``rest_ratio`` of the window's peak speed (both palm lengths a second)."""
+        times = self._t[: self._n]
+        j = min(int(np.searchsorted(times, now - 0.1)), self._n - 2)
+        pts = self._lms[[j, self._n - 1]][:, [9, 8, 20], :2]
+        lms = self._lms[self._n - 1]
+        palm = float(np.linalg.norm(lms[[5, 9, 17]] - lms[0], axis=1).mean())
+        speed = float(np.linalg.norm(pts[1] - pts[0], axis=1).max())
+        speed /= max(palm, 1e-6) * max(now - times[j], 1e-3)
+        return speed <= self.model.rest_ratio * peak
 
     def _path(self, since: float) -> tuple[tuple[float, float], ...]:
         """The index fingertip's pixels from ``since`` to now (what is drawn)."""

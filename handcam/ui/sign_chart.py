@@ -54,6 +54,8 @@ class SignChart(QWidget):
         self.current: str | None = None
         self.wanted: str | None = None  # practice mode: the sign asked for
         self.motion_starts: dict[str, str | None] = {}  # motion sign -> shape it starts from
+        # a learned motion sign: its first clip's starting hand and its index tip's path
+        self.learned: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def set_model(
         self, bundle_path: str | Path, labels: tuple[str, ...], motion_signs: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ class SignChart(QWidget):
             for sign in motion_signs
             if sign not in self.shapes
         }
+        self.learned = learned_paths(bundle_path, motion_signs) if bundle_path else {}
         self.update()
 
     def set_current(self, label: str | None) -> None:
@@ -128,6 +131,10 @@ class SignChart(QWidget):
             label,
         )
         area = QRectF(cell.left(), cell.top(), cell.width(), cell.height() - text_h)
+        if label in self.learned:
+            hand, path = self.learned[label]
+            self._draw_hand(p, area.adjusted(4, 4, -4, -4), hand, lit, path)
+            return
         start = self.motion_starts.get(label)
         shape = self.shapes.get(label if start is None else start)
         if shape is None:
@@ -150,8 +157,13 @@ class SignChart(QWidget):
         p.setBrush(QColor(255, 190, 60))
         p.drawEllipse(line[-1], 3.0, 3.0)
 
-    def _draw_hand(self, p: QPainter, area: QRectF, shape: np.ndarray, lit: bool) -> list:
-        lo, hi = shape.min(axis=0), shape.max(axis=0)
+    def _draw_hand(
+        self, p: QPainter, area: QRectF, shape: np.ndarray, lit: bool, path=None
+    ) -> list:
+        """The hand skeleton fitted to ``area``; with ``path`` (the same coordinates), the
+        path drawn over it in orange, ending in a dot, both fitted together."""
+        both = shape if path is None else np.vstack([shape, path])
+        lo, hi = both.min(axis=0), both.max(axis=0)
         size = max(float((hi - lo).max()), 1e-6)
         scale = min(area.width(), area.height()) / size
         centre = (lo + hi) / 2
@@ -167,4 +179,37 @@ class SignChart(QWidget):
         for i, pt in enumerate(pts):
             p.setBrush(QColor(230, 90, 80) if i in TIPS else QColor(230, 230, 230))
             p.drawEllipse(pt, 2.5, 2.5)
+        if path is not None and len(path) > 1:
+            c = area.center()
+            line = [QPointF(c.x() + (x - centre[0]) * scale, c.y() + (y - centre[1]) * scale)
+                    for x, y in path]  # fmt: skip
+            p.setPen(QPen(QColor(255, 190, 60), 2))
+            for a, b in zip(line, line[1:], strict=False):
+                p.drawLine(a, b)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(255, 190, 60))
+            p.drawEllipse(line[-1], 3.0, 3.0)
         return pts
+
+
+def learned_paths(bundle_path, signs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per learned motion sign of a bundle: its first clip's first hand (21, 2) and the
+    path of its index tip (pixels); {} when the bundle carries no clips."""
+    from handcam.recording.clips import load_carried_clips
+    from handcam.signs.motion_model import MOTION_CLIPS_FILE
+
+    path = Path(bundle_path) / MOTION_CLIPS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        clips = load_carried_clips(path)
+    except Exception:  # a damaged file: the chart draws what it can without it
+        return {}
+    out = {}
+    for sign in signs:
+        if clips.get(sign):
+            _, hands = clips[sign][0].present()
+            if hands:
+                tips = np.array([h.landmarks[8, :2] for h in hands], np.float64)
+                out[sign] = (np.asarray(hands[0].landmarks[:, :2], np.float64), tips)
+    return out
