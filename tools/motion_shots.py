@@ -7,6 +7,7 @@ picture is taken while a caught sign shows with its path drawn."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 
@@ -30,7 +31,9 @@ def motion_state(shooter, name: str, size: tuple[int, int]) -> None:
     window, worker = shooter.open(name, size, source=str(clips[0][1]))
     window.record_dock.show()
     panel = window.record_dock.panel
-    panel.set_dataset_dir(work / f"recordings-{size[0]}")
+    recordings = work / f"recordings-{size[0]}"
+    shutil.rmtree(recordings, ignore_errors=True)  # three clips a sign, this run's
+    panel.set_dataset_dir(recordings)
     panel.burst_delay.setValue(0)
     for sign, video in clips:  # one clip a press, each video from its start
         saved = len(panel.clips.history)
@@ -53,6 +56,10 @@ def motion_state(shooter, name: str, size: tuple[int, int]) -> None:
         r.motion is not None and r.motion.label is not None and r.motion.path
         for r in (window.latest.per_hand if window.latest is not None else ())
     )
-    app_wait(caught, 120)
-    shooter.shoot(name, size, window, when=caught)
+    app_wait(caught, 120)  # the sign shows 0.6 s: the picture is taken at once
+    tag = f"{name}-{size[0]}x{size[1]}"
+    window.grab().save(str(shooter.out / f"{tag}-window.png"))
+    app_wait(lambda: False, 0.15)  # the X server's copy of the screen catches up
+    shooter.app.primaryScreen().grabWindow(0, 0, 0, *size).save(str(shooter.out / f"{tag}.png"))
+    print(f"saved {tag}", flush=True)
     shooter.close(window, worker)

@@ -70,7 +70,8 @@ def fit_motion(
         per_clip = max((copies or COPIES) // len(seqs[lab]), 20)
         for seq in seqs[lab]:
             for _ in range(per_clip):
-                f, pos = windows(augment(seq, rng, context=pool), durations, rng, n=3)
+                copy = augment(seq, rng, context=pool)
+                f, pos = windows(copy, durations, rng, n=3)
                 xs.append(f)
                 ys.append(np.where(pos, k, none))
     n_pos = sum(int((y != none).sum()) for y in ys)

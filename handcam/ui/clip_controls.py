@@ -45,7 +45,6 @@ class ClipControls(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
-        panel.writer.clip_saved.connect(self._on_saved)
 
     def start(self) -> None:
         """Count down, then take one clip."""
@@ -87,7 +86,8 @@ class ClipControls(QWidget):
             self.panel.message.setText(f"clip of {clip.duration:.1f} s taken; saving...")
             self.panel.request_save_clip.emit(self.panel.store, clip)
 
-    def _on_saved(self, path: Path) -> None:
+    def on_saved(self, path: Path) -> None:
+        """A clip written (the writer thread said so): its picture among the captures."""
         self.history.append(path)
         label = path.parent.name
         picture = path.with_name(path.name.replace(".clip.json", ".clip.png"))

@@ -153,6 +153,7 @@ class RecordPanel(QWidget):
         self.request_save_clip.connect(self.writer.save_clip)
         self.request_delete_clip.connect(self.writer.delete_clip)
         self.writer.saved.connect(self._on_saved)
+        self.writer.clip_saved.connect(self.clips.on_saved)
         self.writer.failed.connect(self._on_failed)
         self.writer.counted.connect(self._on_counted)
         self._thread.start()

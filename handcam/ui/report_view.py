@@ -34,6 +34,7 @@ from handcam.ui.retrain_report import (
     headline,
     held_out_part,
     label_rows,
+    motion_text,
     percent,
 )
 
@@ -198,7 +199,9 @@ class ReportView(QWidget):
         self.gate_label = _text(gate_text(report))
         self.gate_label.setStyleSheet("color: #555")
         self.gate_label.setVisible(bool(self.gate_label.text()))
-        for w in (self.title_label, self.body_label, self.gate_label):
+        self.motion_label = _text(motion_text(report))
+        self.motion_label.setVisible(bool(self.motion_label.text()))
+        for w in (self.title_label, self.body_label, self.gate_label, self.motion_label):
             layout.addWidget(w)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)

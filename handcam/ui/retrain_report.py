@@ -112,6 +112,24 @@ def headline(report: dict) -> Headline:
     return Headline(title, body, True)
 
 
+def motion_text(report: dict) -> str:
+    """One line on the motion signs learned from clips; "" when there are none."""
+    motion = report.get("motion")
+    if not motion:
+        return ""
+    signs = ", ".join(motion.get("signs", []))
+    check = motion.get("check")
+    if not check:
+        return f"Motion signs {signs}: {motion.get('note') or 'not measured'}"
+    caught = "; ".join(
+        f"{sign} {percent(v['caught_once'])}" for sign, v in check.get("signs", {}).items()
+    )
+    return (
+        f"Motion signs {signs}: caught once on varied copies of a clip kept back ({caught}); "
+        f"{check.get('false_per_min', 0):.1f} false onsets a minute over still hands"
+    )
+
+
 def gate_text(report: dict) -> str:
     """One line on the "not a sign" gate, from the report's ``gate`` entry (or the older
     ``open_set`` entry); "" when the report has neither."""

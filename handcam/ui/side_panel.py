@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from handcam.recognition.events import ModelInfo
@@ -82,22 +82,37 @@ class SidePanel(QScrollArea):
             self.confidence_label.setStyleSheet("")
         s = result.smoothed
         if s is None or s.state == "no_hand":
-            self.big_label.setText("")
+            self._set_big("")
             self.confidence_label.setText("no hand")
         elif len(result.per_hand) > 1:  # one label per hand, main hand first
-            self.big_label.setText(" · ".join(hand_text(r.smoothed) for r in result.per_hand))
+            self._set_big(" · ".join(hand_text(r.smoothed) for r in result.per_hand))
             self.confidence_label.setText(
                 " · ".join(f"{r.smoothed.confidence:.0%}" for r in result.per_hand)
             )
         elif s.state == "unsure":
-            self.big_label.setText("?")
+            self._set_big("?")
             self.confidence_label.setText(f"unsure ({s.confidence:.0%})")
         elif s.state == "not_a_sign":
-            self.big_label.setText(NOT_A_SIGN_MARK)
+            self._set_big(NOT_A_SIGN_MARK)
             self.confidence_label.setText("not a sign")
         else:
-            self.big_label.setText(s.label or "")
+            self._set_big(s.label or "")
             self.confidence_label.setText(f"{s.confidence:.0%} confident")
+
+    def _set_big(self, text: str) -> None:
+        """The sign in large type, smaller when a long one ("thumbs up") would not fit."""
+        if text == self.big_label.text():
+            return
+        size = 72
+        font = QFont(self.big_label.font())
+        room = max(self.big_label.width() - 8, 60)
+        while size > 18:
+            font.setPointSize(size)
+            if QFontMetrics(font).horizontalAdvance(text) <= room:
+                break
+            size -= 6
+        self.big_label.setFont(font)
+        self.big_label.setText(text)
 
     def show_no_model(self) -> None:
         """No model reads the hand: no sign, and why."""
