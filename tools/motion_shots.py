@@ -51,12 +51,14 @@ def motion_state(shooter, name: str, size: tuple[int, int]) -> None:
     shooter.shoot(f"{name}-trained", size, window, [("dialog", dialog)])
     dialog.use_new()
     dialog.close()
+    window.worker.edit_text("clear")  # the 5s written while recording: a fresh page
     window.set_source(str(seq))
     caught = lambda: any(  # noqa: E731
         r.motion is not None and r.motion.label is not None and r.motion.path
         for r in (window.latest.per_hand if window.latest is not None else ())
     )
     app_wait(caught, 120)  # the sign shows 0.6 s: the picture is taken at once
+    app_wait(lambda: False, 0.1)  # the plot's next refresh marks it
     tag = f"{name}-{size[0]}x{size[1]}"
     window.grab().save(str(shooter.out / f"{tag}-window.png"))
     app_wait(lambda: False, 0.15)  # the X server's copy of the screen catches up

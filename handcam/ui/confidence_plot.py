@@ -13,6 +13,7 @@ from handcam.recognition.pipeline import FrameResult
 COLOURS = ((90, 230, 120), (80, 160, 255), (255, 150, 60))
 PLACEHOLDER = "Confidence of the top signs appears here once a hand is seen"
 RAW_NAME = "top sign, this frame"  # the dotted line: unsmoothed
+MAX_MARKS = 4  # motion signs marked in the plot at once
 
 
 class ConfidencePlot(pg.PlotWidget):
@@ -41,6 +42,15 @@ class ConfidencePlot(pg.PlotWidget):
         self.placeholder = pg.TextItem(PLACEHOLDER, color=(150, 150, 150), anchor=(0.5, 0.5))
         self.placeholder.setPos(-seconds / 2, 0.5)
         self.addItem(self.placeholder)
+        # a motion sign caught: a vertical line with its name where it was caught
+        self._onsets: list[tuple[float, str]] = []
+        self._marks = []
+        for _ in range(MAX_MARKS):
+            mark = pg.InfiniteLine(angle=90, pen=pg.mkPen((255, 140, 30), width=2))
+            mark.label = pg.InfLineLabel(mark, "", position=0.9, color=(255, 140, 30))
+            mark.setVisible(False)
+            self.addItem(mark)
+            self._marks.append(mark)
         self.set_labels(())
 
     def set_labels(self, labels: tuple[str, ...]) -> None:
@@ -64,6 +74,9 @@ class ConfidencePlot(pg.PlotWidget):
         self._p[i] = s.probs if (s is not None and s.probs is not None) else 0.0
         self._raw_p[i] = result.confidence if result.hand_found else 0.0
         self._n += 1
+        moved = result.per_hand[0].motion if result.per_hand else None
+        if moved is not None and moved.onset and moved.label:
+            self._onsets = [*self._onsets[-(MAX_MARKS - 1) :], (self._t[i], moved.label)]
 
     def refresh(self) -> None:
         if self._n == 0:
@@ -81,6 +94,13 @@ class ConfidencePlot(pg.PlotWidget):
         # a sign is plotted (and named) only if it had some confidence in the window
         top = tuple(int(i) for i in np.argsort(-score)[: self.top_k] if score[i] > 0)
         self._show(top, [(t, p[:, i]) for i in top], (t, raw) if top else None)
+        self._onsets = [(at, lab) for at, lab in self._onsets if at >= now - self.seconds]
+        for k, mark in enumerate(self._marks):
+            shown = k < len(self._onsets)
+            mark.setVisible(shown)
+            if shown:
+                mark.setValue(self._onsets[k][0] - now)
+                mark.label.setText(self._onsets[k][1])
 
     def _show(self, top: tuple[int, ...], data: list, raw=None) -> None:
         """Draw the curves of ``top``; name them in the legend when they change; the
