@@ -8,15 +8,25 @@ picture is taken while a caught sign shows with its path drawn."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+
+DIGITS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "sign-language-digits"
 
 
 def motion_state(shooter, name: str, size: tuple[int, int]) -> None:
     from benchmarks.motion_videos import clip_video, sequence_video
     from handcam.ui.record_panel import open_retrain_dialog
-    from tools.screenshots import DIGITS, wait_until
 
-    app_wait = lambda cond, t: wait_until(shooter.app, cond, t)  # noqa: E731
+    def app_wait(cond, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            shooter.app.processEvents()
+            if cond():
+                return True
+            time.sleep(0.02)
+        return False
+
     work = shooter.work / "motion"
     clips = []
     for sign in ("circle", "swipe"):
@@ -39,10 +49,11 @@ def motion_state(shooter, name: str, size: tuple[int, int]) -> None:
         saved = len(panel.clips.history)
         panel.label_combo.setCurrentText(sign)
         window.set_source(str(video))
-        app_wait(lambda: window.latest is not None and Path(window.latest.frame.source).name
-                 == video.name, 30)  # fmt: skip
+        name_now = video.name
+        app_wait(lambda n=name_now: window.latest is not None
+                 and Path(window.latest.frame.source).name == n, 30)  # fmt: skip
         panel.clips.start()
-        app_wait(lambda: len(panel.clips.history) > saved, 30)
+        app_wait(lambda k=saved: len(panel.clips.history) > k, 30)
     shooter.shoot(f"{name}-recorded", size, window, [("record", window.record_dock)])
     dialog = open_retrain_dialog(window, panel)
     dialog.finetune_radio.setChecked(True)  # add to the current model (the digits)

@@ -68,7 +68,8 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
             f"--init {init.path.name} reads motion signs only; still samples start a new model "
             "(leave out --init) or go with a bundle that has still signs"
         )
-    cfg = replace(cfg, data_dirs=tuple(stills))
+    if clips:  # the folders of clips only are the motion model's; the rest, the still one's
+        cfg = replace(cfg, data_dirs=tuple(stills))
     spec = get_spec(init.model_name if init else cfg.model)
     pretrained = pretrained_bundle(cfg, spec, progress)
     start = init or pretrained

@@ -93,16 +93,14 @@ class ModelBundle:
         root = Path(path).expanduser()
         if not root.is_dir():
             raise BundleError(f"{root}: no such model bundle folder")
-        for name in (LABELS_FILE, CONFIG_FILE):
-            if not (root / name).is_file():
+        motion_only = _says_motion_only(root / CONFIG_FILE)
+        for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
+            if not (root / name).is_file() and not (name == MODEL_FILE and motion_only):
                 raise BundleError(f"{root}: not a model bundle (missing {name})")
         config = _read_json(root / CONFIG_FILE)
         where = f"{root / CONFIG_FILE}"
         if not isinstance(config, dict):
             raise BundleError(f"{where}: must be a JSON object")
-        motion_only = config.get("model") == MOTION_ONLY
-        if not motion_only and not (root / MODEL_FILE).is_file():
-            raise BundleError(f"{root}: not a model bundle (missing {MODEL_FILE})")
         damaged = check_all(root, config)
         if LABELS_FILE in damaged:  # every use of a bundle needs its labels
             raise BundleError(damaged[LABELS_FILE])
@@ -145,6 +143,15 @@ class ModelBundle:
             motion_signs=motion_signs,
             learned_motion=learned,
         )
+
+
+def _says_motion_only(path: Path) -> bool:
+    """True when ``path`` (a config.json) names a bundle of motion signs only."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False  # missing or broken: said by the loader
+    return isinstance(config, dict) and config.get("model") == MOTION_ONLY
 
 
 def _learned_motion(where: str, section: Any, motion_signs: tuple[str, ...]) -> tuple[str, ...]:

@@ -75,7 +75,7 @@ def bundle_gate(bundle: ModelBundle) -> Gate | None:
     """The bundle's open-set gate (None: a crop model, or no ``openset.npz``): the gate reads
     the landmark feature vector the classifier reads. A broken gate file loses only "not a
     sign" (said in the log); the model still works."""
-    if "landmarks" not in bundle.inputs or bundle.motion_only:
+    if "landmarks" not in bundle.inputs or getattr(bundle, "motion_only", False):
         return None
     from handcam.model.gate import OPENSET_FILE, load_gate
 
