@@ -134,3 +134,32 @@ def _write_video(path, frames) -> None:
     for f in frames:
         w.write(f)
     w.release()
+
+
+def test_a_learned_motion_word_takes_back_the_still_sign_it_started_from_but_not_a_word():
+    from handcam.signs.composer import Composer
+
+    c = Composer()
+    t = 0.0
+    for _ in range(20):  # a 5 held 0.66 s: written
+        c.update(t, "label", "5")
+        t += 1 / 30
+    assert c.text == "5"
+    c.commit_motion(t + 0.5, "hello", window_s=1.5, any_still=True)
+    assert c.text == "hello"  # the 5 was the shape the motion started from
+    c.commit_motion(t + 1.6, "thanks", window_s=1.5, any_still=True)
+    assert c.text == "hello thanks"  # a motion sign is never taken back by the next one
+
+
+def test_teaching_j_alone_to_a_model_that_reads_j_and_z_by_hand_is_refused(tmp_path, capsys):
+    from pathlib import Path
+
+    from training.cli import main as train_main
+
+    store = ClipStore(tmp_path / "rec")
+    store.save_clip(clip_of(moving_hands(), label="J"))
+    letters = Path(__file__).resolve().parents[1] / "models" / "letters"
+    code = train_main([str(tmp_path / "rec"), "--init", str(letters), "--out", str(tmp_path / "m")])
+    assert code == 2
+    assert "record clips of both" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

@@ -84,6 +84,19 @@ def test_a_held_or_drifting_hand_fires_no_motion_sign(model):
         assert onsets(model, seq) == [], kind
 
 
+def test_a_video_that_loops_back_is_read_again_from_its_start(model):
+    """The clock going back (a looped video) right after a catch starts afresh: the
+    same sign is caught again on the second pass."""
+    seq = taught("circle", 501)
+    spotter = MotionSpotter(model)
+    caught = []
+    for lap in range(2):
+        for t, hand, _ in seq.frames:
+            if spotter.update(t, hand).onset:
+                caught.append(lap)
+    assert caught == [0, 1]
+
+
 def test_the_model_file_reads_back_the_same_and_a_damaged_one_is_named(model, tmp_path):
     path = tmp_path / MOTION_FILE
     model.save(path)
@@ -151,6 +164,21 @@ def test_clips_alone_make_a_bundle_of_motion_signs_only(clips, tmp_path, quick):
     loaded = load_model(out)
     assert loaded.labels == tuple(sorted(SIGNS)) and loaded.gate is None
     assert compose(loaded, taught("hello", 778)).strip() == "hello"
+
+
+def test_clips_of_a_new_sign_added_to_a_motion_only_bundle_keep_its_signs(clips, tmp_path, quick):
+    from handcam.recognition.assemble import load_model
+    from training.cli import main as train_main
+
+    first = tmp_path / "moves"
+    assert train_main([str(record(clips, tmp_path / "rec")), "--out", str(first)]) == 0
+    more = {"yes": [cut_to_motion(as_clip(taught("yes", 40 + i), "yes")) for i in range(2)]}
+    out = tmp_path / "moves2"
+    assert (
+        train_main([str(record(more, tmp_path / "rec2")), "--init", str(first), "--out", str(out)])
+        == 0
+    )
+    assert load_model(out).labels == ("circle", "hello", "yes")
 
 
 def test_a_sign_recorded_both_still_and_as_clips_is_refused(clips, tmp_path, capsys, quick):

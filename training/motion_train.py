@@ -40,6 +40,7 @@ from handcam.recording.clips import (
     find_clips,
     load_carried_clips,
     load_clip,
+    motion_span,
     save_carried_clips,
 )
 from handcam.signs.motion import MOTION_LABELS
@@ -49,17 +50,18 @@ from training.config import TrainingError
 from training.progress import Progress
 
 
-def gather_clips(data_dirs, init: ModelBundle | None, progress: Progress) -> dict[str, list[Clip]]:
-    """Label -> clips: the data folders' clips, and the init bundle's for signs not given
-    again. A clip that cannot be read or holds no motion is said and left out."""
+def gather_clips(
+    data_dirs, init: ModelBundle | None, progress: Progress
+) -> tuple[dict[str, list[Clip]], bool]:
+    """(label -> clips, whether any clip is new): the data folders' clips, then the clips
+    carried by bundles given as data and by ``init`` for signs not given again. A clip that
+    cannot be read or holds no motion is said and left out."""
     clips: dict[str, list[Clip]] = {}
     bad = []
     for root in data_dirs:
         for path in find_clips(Path(root)):
             try:
                 clip = load_clip(path)
-                from handcam.recording.clips import motion_span
-
                 motion_span(clip)
             except ClipError as exc:
                 bad.append(f"{path.name}: {exc}")
@@ -67,10 +69,33 @@ def gather_clips(data_dirs, init: ModelBundle | None, progress: Progress) -> dic
             clips.setdefault(clip.label, []).append(clip)
     for line in bad:
         progress.message(f"left out clip {line}")
-    if init is not None and (init.path / MOTION_CLIPS_FILE).is_file():
-        for label, carried in load_carried_clips(init.path / MOTION_CLIPS_FILE).items():
-            clips.setdefault(label, carried)  # new clips of a sign replace the carried ones
-    return clips
+    new = bool(clips)
+    carriers = [Path(d).expanduser() for d in data_dirs] + ([init.path] if init else [])
+    for bundle in carriers:
+        path = bundle / MOTION_CLIPS_FILE
+        if not path.is_file():
+            continue
+        try:
+            carried = load_carried_clips(path)
+        except Exception as exc:  # a damaged file: its signs cannot be kept
+            raise TrainingError(
+                f"{path}: damaged ({exc}); the motion signs it carries cannot be kept"
+            ) from exc
+        for label, items in carried.items():
+            clips.setdefault(label, items)  # new clips of a sign replace the carried ones
+    check_pairs(clips, init)
+    return clips, new
+
+
+def check_pairs(clips: dict, init: ModelBundle | None) -> None:
+    """J and Z are re-taught together: the hand-written recogniser reads both or neither."""
+    hand_written = set(MOTION_LABELS) & set(init.motion_signs if init else ())
+    taught = set(MOTION_LABELS) & set(clips)
+    if hand_written and taught and taught != set(MOTION_LABELS):
+        raise TrainingError(
+            f"clips of {' and '.join(sorted(taught))} only: {init.path.name} reads J and Z "
+            "from their motion together; record clips of both to teach them your way"
+        )
 
 
 def still_dirs(data_dirs) -> list[str]:
@@ -91,7 +116,7 @@ def still_dirs(data_dirs) -> list[str]:
 
 
 def check_labels(clips: dict[str, list[Clip]], still_labels) -> None:
-    """A sign is still or moving, not both; J and Z learned together or not at all."""
+    """A sign is still or moving, not both."""
     both = sorted(set(clips) & set(still_labels))
     if both:
         raise TrainingError(
@@ -100,16 +125,22 @@ def check_labels(clips: dict[str, list[Clip]], still_labels) -> None:
         )
 
 
-def add_motion(work: Path, clips, init, seed: int, progress: Progress) -> None:
-    """Train the motion model on ``clips`` and add it to the bundle in ``work``."""
+def add_motion(work: Path, clips, init, seed: int, progress: Progress, new: bool = True) -> None:
+    """Train the motion model on ``clips`` and add it to the bundle in ``work``; with no
+    ``new`` clip, the init bundle's motion model is kept as it is."""
     from training.motion_fit import check_motion, fit_motion
 
     labels = tuple(sorted(clips))
+    config = json.loads((work / CONFIG_FILE).read_text(encoding="utf-8"))
     hand_written = tuple(
-        s
-        for s in (init.motion_signs if init else ())
-        if s in MOTION_LABELS and s not in labels and s not in (init.learned_motion if init else ())
+        s for s in config.get("motion_signs", []) if s in MOTION_LABELS and s not in labels
     )
+    if not new and init is not None and (init.path / MOTION_FILE).is_file():
+        for name in (MOTION_FILE, MOTION_CLIPS_FILE):
+            shutil.copy2(init.path / name, work / name)
+        _write_motion_config(work, config, hand_written, tuple(init.learned_motion))
+        progress.message(f"motion signs {', '.join(init.learned_motion)} kept as they were")
+        return
     still = still_hands(work, init)
     progress.message(
         f"motion signs: {', '.join(f'{k} ({len(v)} clips)' for k, v in sorted(clips.items()))}"
@@ -136,10 +167,7 @@ def add_motion(work: Path, clips, init, seed: int, progress: Progress) -> None:
     model = fit_motion(clips, still, seed, say=progress.message)
     model.save(work / MOTION_FILE)
     save_carried_clips(work / MOTION_CLIPS_FILE, clips)
-    config = json.loads((work / CONFIG_FILE).read_text(encoding="utf-8"))
-    config["motion_signs"] = list(hand_written) + list(labels)
-    config["motion_model"] = {"file": MOTION_FILE, "signs": list(labels)}
-    (work / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False), "utf-8")
+    _write_motion_config(work, config, hand_written, labels)
     report_path = work / REPORT_FILE
     report = json.loads(report_path.read_text("utf-8")) if report_path.is_file() else {}
     report["motion"] = {
@@ -155,6 +183,12 @@ def add_motion(work: Path, clips, init, seed: int, progress: Progress) -> None:
     report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
 
 
+def _write_motion_config(work: Path, config: dict, hand_written, learned) -> None:
+    config["motion_signs"] = list(hand_written) + list(learned)
+    config["motion_model"] = {"file": MOTION_FILE, "signs": list(learned)}
+    (work / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False), "utf-8")
+
+
 def train_motion_only(cfg, clips, init: ModelBundle | None, progress: Progress) -> dict:
     """A bundle from clips alone: ``init``'s still model with the motion signs added, or a
     bundle of motion signs only. Written atomically like every bundle."""
@@ -162,7 +196,7 @@ def train_motion_only(cfg, clips, init: ModelBundle | None, progress: Progress) 
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        if init is not None:
+        if init is not None and not init.motion_only:
             if set(clips) & set(init.labels) - set(init.motion_signs):
                 check_labels(clips, set(init.labels) - set(init.motion_signs))
             for item in init.path.iterdir():

@@ -59,16 +59,16 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         )
     from training.motion_train import gather_clips, still_dirs, train_motion_only
 
-    clips = gather_clips(cfg.data_dirs, init, progress)  # motion signs: new and carried
+    clips, new_clips = gather_clips(cfg.data_dirs, init, progress)  # new and carried
     stills = still_dirs(cfg.data_dirs)
-    if clips and not stills:
+    if new_clips and not stills:
         return train_motion_only(cfg, clips, init, progress)
     if init is not None and init.motion_only:
         raise TrainingError(
             f"--init {init.path.name} reads motion signs only; still samples start a new model "
             "(leave out --init) or go with a bundle that has still signs"
         )
-    if clips:  # the folders of clips only are the motion model's; the rest, the still one's
+    if new_clips:  # the folders of clips only are the motion model's; the rest, the still one's
         cfg = replace(cfg, data_dirs=tuple(stills))
     spec = get_spec(init.model_name if init else cfg.model)
     pretrained = pretrained_bundle(cfg, spec, progress)
@@ -82,6 +82,10 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
         else PreprocessConfig(crop_size=cfg.crop_size, features=check_features(cfg, spec))
     )
     data, data_info = gather(cfg, init, spec, preprocess, progress)
+    if clips:  # said before any network trains
+        from training.motion_train import check_labels
+
+        check_labels(clips, set(data.hands.labels.tolist()) | set(init.labels if init else ()))
     if pretrained is not None and cfg.pretrained == AUTO and shares_photos(pretrained, data.hands):
         progress.message(
             f"networks start from scratch: the data holds photos {pretrained.path.name} was "
@@ -94,7 +98,9 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
             PreprocessConfig(crop_size=cfg.crop_size, features=check_features(cfg, spec)),
             data.inputs,
         )
-    return train_on(cfg, data, data_info, init, spec, progress, started, pretrained, clips)
+    return train_on(
+        cfg, data, data_info, init, spec, progress, started, pretrained, clips, new_clips
+    )
 
 
 def train_on(
@@ -107,6 +113,7 @@ def train_on(
     started: float | None = None,
     pretrained: ModelBundle | None = None,
     clips: dict | None = None,
+    new_clips: bool = True,
 ) -> dict:
     """Train on hands already gathered (rows with a part keep it) and write the bundle.
     ``pretrained``: the checked ``--pretrained`` bundle (see :func:`_pretrained`);
@@ -191,10 +198,9 @@ def train_on(
             report = _with_check(report, cfg, init, work, preprocess, progress)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
         if clips:
-            from training.motion_train import add_motion, check_labels
+            from training.motion_train import add_motion
 
-            check_labels(clips, labels)
-            add_motion(work, clips, init, cfg.seed, progress)
+            add_motion(work, clips, init, cfg.seed, progress, new=new_clips)
         seal(work)  # every file's size and SHA-256 in config.json, checked when it loads
         _commit(work, out, cfg.overwrite)
     except BaseException:
@@ -215,7 +221,11 @@ def _motion_signs(cfg: TrainConfig, data: ModelData, init, progress: Progress):
         s for s in (init.motion_signs if init else ()) if s not in learned
     )
     if not signs:  # a bundle given as data (the retrain dialog's "keep its signs") keeps its
-        signs = tuple(dict.fromkeys(s for b in _data_bundles(cfg) for s in b.motion_signs))
+        signs = tuple(
+            dict.fromkeys(
+                s for b in _data_bundles(cfg) for s in b.motion_signs if s not in b.learned_motion
+            )
+        )
     if signs and set(signs) != set(MOTION_LABELS):
         raise TrainingError(
             f"--motion-signs {','.join(signs)}: the motion recogniser reads "

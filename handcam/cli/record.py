@@ -91,8 +91,12 @@ def run_record_clip(
         pre = ModelBundle.load(model or default_model_path()).preprocess
         detector = detector_for("video", pre, max_hands=1)
     capture = ClipCapture(label, max_s=seconds)
+    opened: float | None = None
     try:
         for frame in src:
+            opened = frame.seconds if opened is None else opened
+            if not capture.started and frame.seconds - opened >= seconds:
+                break  # no hand in all that time
             found = detector.detect(frame.image)
             size = (int(frame.image.shape[1]), int(frame.image.shape[0]))
             done = capture.feed(frame.seconds, found[0] if found else None, size)

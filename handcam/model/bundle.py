@@ -80,6 +80,8 @@ class ModelBundle:
             "(--init, --pretrained, Retrain) needs it",
             "trainset.npz": "training from this bundle (--init) needs it",
             "openset.npz": 'running without "not a sign"',
+            "motion.npz": "running without its motion signs",
+            "motion_clips.npz": "training from this bundle (--init) loses its motion signs",
         }
         return [
             f"{why}; {costs.get(name, 'not needed to read signs')}"

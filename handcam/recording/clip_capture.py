@@ -33,8 +33,13 @@ class ClipCapture:
             self.size = size
         if not self.times and hand is None:
             return False
-        if self.times and t <= self.times[-1]:
+        if self.times and t == self.times[-1]:
             return False  # the same frame again
+        if self.times and t < self.times[-1]:  # the clock went back (a looped video)
+            self.times.clear()
+            self.hands.clear()
+            if hand is None:
+                return False
         self.times.append(t)
         self.hands.append(hand)
         if t - self.times[0] >= self.max_s:

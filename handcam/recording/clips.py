@@ -191,7 +191,7 @@ def load_clip(path: str | Path) -> Clip:
         hands = tuple(None if f["hand"] is None else Hand.from_dict(f["hand"]) for f in frames)
         label = validate_label(data["label"])
         size = tuple(int(v) for v in data.get("image_size", (640, 480)))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ClipError(f"{path}: not a readable clip ({exc})") from exc
     if len(times) < 2 or np.any(np.diff(times) < 0):
         raise ClipError(f"{path}: a clip needs at least two frames in time order")

@@ -83,6 +83,7 @@ class Composer:
     def __init__(self, config: ComposerConfig | None = None) -> None:
         self.config = config or ComposerConfig()
         self._pieces: list[_Piece] = []
+        self._motion_piece: _Piece | None = None  # the last sign written from its motion
         self._text: str | None = ""  # the pieces joined; None: to be joined again
         self._history: deque[str] = deque(maxlen=self.config.history_size)
         self.reset()
@@ -133,6 +134,7 @@ class Composer:
         if (
             last is not None
             and last.token is not None
+            and last is not self._motion_piece  # a motion sign is never a still shape
             and (last.token in still_labels or any_still)
             and self._commit_t is not None
             and t - self._commit_t <= window_s
@@ -140,6 +142,7 @@ class Composer:
             taken = self._pieces.pop().token
             self._text = None
         committed = self._commit(token)
+        self._motion_piece = self._pieces[-1]
         self._commit_t = t
         held = {taken, self._run_label} if any_still else set()
         self._suppressed = frozenset(still_labels) | frozenset(x for x in held if x) - {token}

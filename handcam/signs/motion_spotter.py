@@ -53,6 +53,7 @@ class MotionSpotter:
     def reset(self) -> None:
         """Forget the path and any sign shown."""
         self._n = 0
+        self._last_t = -np.inf
         self._shown = MotionResult(None)
         self._until = -np.inf
         self._quiet_until = -np.inf
@@ -67,11 +68,11 @@ class MotionSpotter:
     ) -> MotionResult:
         """One processed frame at ``t`` seconds with its hand (None: none found). The still
         model's reading is not needed (accepted for the pipeline's one call)."""
-        last = self._t[self._n - 1] if self._n else -np.inf
-        if t < last:
-            self.reset()  # the clock went back: another source
-        elif t - last > self.max_gap_s:
+        if t < self._last_t:
+            self.reset()  # the clock went back: another source, a looped video
+        elif self._n and t - self._t[self._n - 1] > self.max_gap_s:
             self._n = 0
+        self._last_t = t
         if hand is None:
             self._streak = (None, 0)
         else:
