@@ -181,5 +181,7 @@ def shown_text(record: dict) -> str:
     state = hand["smoothed_state"]
     if state == "label":
         return f"{hand['smoothed_label']}\t{hand['smoothed_confidence']:.3f}"
+    if hand["label"] is None:  # a bundle of motion signs only: no still sign to read
+        return f"{STATE_TEXT.get(state, state)}\t(no still signs in this model)"
     read = f"(read as {hand['label']} {hand['confidence']:.3f})"
     return f"{STATE_TEXT.get(state, state)}\t{read}"
