@@ -163,3 +163,16 @@ def test_teaching_j_alone_to_a_model_that_reads_j_and_z_by_hand_is_refused(tmp_p
     assert code == 2
     assert "record clips of both" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_the_hand_coming_into_view_is_not_taken_for_the_sign_that_follows():
+    entering = moving_hands(n_rest=0, n_move=40, dx=8.0)[:40]  # a long slide in from the side
+    x = entering[-1].landmarks[0, 0] - synthetic_hand().landmarks[0, 0]
+    sign = []
+    for h in moving_hands(n_rest=15, n_move=20, dx=-6.0):  # a rest, the sign, a rest
+        lms = h.landmarks.copy()
+        lms[:, 0] += x
+        sign.append(Hand(lms, "Right", 0.99))
+    clip = clip_of(entering + sign)
+    start, end = motion_span(clip)
+    assert start >= (40 + 14) / FPS - 0.05 and end <= (40 + 15 + 20 + 1) / FPS

@@ -85,7 +85,8 @@ def motion_span(clip: Clip) -> tuple[float, float]:
     moving = _speeds(times, hands) > REST_SPEED
     if not moving.any():
         raise ClipError("the hand did not move: a motion sign needs a motion (nothing recorded)")
-    # join moves separated by pauses under 0.35 s; keep the longest stretch
+    # join moves separated by pauses under 0.35 s; keep the longest stretch, but not the
+    # hand coming into view when the sign follows it (a stretch from the first frames)
     idx = np.where(moving)[0]
     spans, a = [], idx[0]
     for prev, cur in zip(idx[:-1], idx[1:], strict=True):
@@ -93,6 +94,8 @@ def motion_span(clip: Clip) -> tuple[float, float]:
             spans.append((a, prev))
             a = cur
     spans.append((a, idx[-1]))
+    if len(spans) > 1 and times[spans[0][0]] - times[0] < 0.15:
+        spans = spans[1:]
     a, b = max(spans, key=lambda s: times[s[1]] - times[s[0]])
     start, end = times[max(a - 1, 0)], times[b]
     pts = np.stack([h.landmarks[[9, 8, 20], :2] for h in hands[a : b + 1]])
