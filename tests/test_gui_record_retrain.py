@@ -179,3 +179,44 @@ def test_retrain_dialog_cancels_on_esc_restarts_and_runs_one_at_a_time(
     assert dialog.report_view is not None and "cancelled" not in dialog.result_label.text()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing running: Esc closes
     assert not dialog.isVisible()
+
+
+def test_a_motion_clip_is_recorded_shown_and_undone_and_one_without_motion_is_refused(
+    make_window, qtbot, tmp_path, monkeypatch
+):
+
+    from handcam.hands.hand import Hand
+    from handcam.testing import FakeHandDetector, synthetic_hand
+
+    monkeypatch.setattr("handcam.ui.clip_controls.MAX_S", 1.5)
+    state = {"moving": False, "x": 0.0, "n": 0}
+    base = synthetic_hand(64, 48)
+
+    def hand(image):
+        state["n"] += 1
+        if state["moving"] and 10 <= state["n"] % 200 < 40:  # a sweep, then rest
+            state["x"] += 2.0
+        lms = base.landmarks.copy()
+        lms[:, 0] += state["x"]
+        return [Hand(lms, "Right", 0.99)]
+
+    w = make_window(detector=lambda mode, pre: FakeHandDetector(hand))
+    panel = w.add_record_dock(tmp_path)
+    panel.set_dataset_dir(tmp_path / "ds")
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.frames_shown > 2, timeout=5000)
+    panel.label_combo.setCurrentText("sweep")
+    panel.burst_delay.setValue(0)
+    panel.clips.start()  # the hand only rests: refused, nothing written
+    qtbot.waitUntil(lambda: "did not move" in panel.message.text(), timeout=10000)
+    assert not list((tmp_path / "ds").rglob("*.clip.json")) and not panel.clips.history
+
+    state["moving"], state["n"] = True, 0
+    panel.clips.start()
+    qtbot.waitUntil(lambda: len(panel.clips.history) == 1, timeout=10000)
+    (path,) = list((tmp_path / "ds").rglob("*.clip.json"))
+    assert panel.thumbs.count() == 1 and "motion" in panel.thumbs.item(0).text()
+    qtbot.waitUntil(lambda: panel.counts.get("sweep") == 1, timeout=5000)
+    panel.clips.undo()
+    qtbot.waitUntil(lambda: not path.exists(), timeout=5000)
+    assert panel.thumbs.count() == 0

@@ -279,7 +279,8 @@ class CalibrationPanel(QWidget):
             self.overall.setText("")
         else:
             self.sign_label.setText("")
-            self.overall.setText("" if self.labels else "load a model first")
+            none = "load a model first" if not self.model_path else "no still signs to calibrate"
+            self.overall.setText("" if self.labels else none)
 
     def close_writer(self) -> None:
         self._thread.quit()

@@ -56,6 +56,7 @@ class SampleWriter(QObject):
 
     saved = Signal(object)  # SavedSample
     clip_saved = Signal(object)  # Path of a motion clip
+    clip_said = Signal(str)  # a clip refused or not deleted (no still sample pending)
     failed = Signal(str)
     counted = Signal(dict)
 
@@ -67,7 +68,7 @@ class SampleWriter(QObject):
         try:
             path = ClipStore(store.root, store.session).save_clip(clip)
         except HandcamError as exc:
-            self.failed.emit(str(exc))
+            self.clip_said.emit(f"not saved: {exc}")
         else:
             self.clip_saved.emit(path)
         self.count(store)
@@ -79,7 +80,7 @@ class SampleWriter(QObject):
         try:
             delete_clip(path)
         except OSError as exc:
-            self.failed.emit(f"cannot delete {path.name}: {exc}")
+            self.clip_said.emit(f"cannot delete {path.name}: {exc}")
         self.count(store)
 
     @Slot(object)
@@ -154,6 +155,7 @@ class RecordPanel(QWidget):
         self.request_delete_clip.connect(self.writer.delete_clip)
         self.writer.saved.connect(self._on_saved)
         self.writer.clip_saved.connect(self.clips.on_saved)
+        self.writer.clip_said.connect(self.message.setText)
         self.writer.failed.connect(self._on_failed)
         self.writer.counted.connect(self._on_counted)
         self._thread.start()
