@@ -149,13 +149,8 @@ class SignChart(QWidget):
         """The path a motion sign's fingertip draws, from that fingertip, ending in a dot."""
         side = min(area.width(), area.height())
         (fx, fy), at = path[0], pts[tip]
-        line = [QPointF(at.x() + (dx - fx) * side, at.y() + (dy - fy) * side) for dx, dy in path]
-        p.setPen(QPen(QColor(255, 190, 60), 2))
-        for a, b in zip(line, line[1:], strict=False):
-            p.drawLine(a, b)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(255, 190, 60))
-        p.drawEllipse(line[-1], 3.0, 3.0)
+        _draw_line(p, [QPointF(at.x() + (dx - fx) * side, at.y() + (dy - fy) * side)
+                       for dx, dy in path])  # fmt: skip
 
     def _draw_hand(
         self, p: QPainter, area: QRectF, shape: np.ndarray, lit: bool, path=None
@@ -181,15 +176,19 @@ class SignChart(QWidget):
             p.drawEllipse(pt, 2.5, 2.5)
         if path is not None and len(path) > 1:
             c = area.center()
-            line = [QPointF(c.x() + (x - centre[0]) * scale, c.y() + (y - centre[1]) * scale)
-                    for x, y in path]  # fmt: skip
-            p.setPen(QPen(QColor(255, 190, 60), 2))
-            for a, b in zip(line, line[1:], strict=False):
-                p.drawLine(a, b)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(255, 190, 60))
-            p.drawEllipse(line[-1], 3.0, 3.0)
+            _draw_line(p, [QPointF(c.x() + (x - centre[0]) * scale,
+                                   c.y() + (y - centre[1]) * scale) for x, y in path])  # fmt: skip
         return pts
+
+
+def _draw_line(p: QPainter, line: list[QPointF]) -> None:
+    """A motion's path in orange, ending in a dot."""
+    p.setPen(QPen(QColor(255, 190, 60), 2))
+    for a, b in zip(line, line[1:], strict=False):
+        p.drawLine(a, b)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(255, 190, 60))
+    p.drawEllipse(line[-1], 3.0, 3.0)
 
 
 def learned_paths(bundle_path, signs) -> dict[str, tuple[np.ndarray, np.ndarray]]:
