@@ -289,7 +289,9 @@ def test_stage_writes_a_motion_sign_at_its_onset():
         t = i / 30
         onset = i == 12
         label = "J" if 12 <= i < 30 else "I"
-        motion = MotionResult("J" if 12 <= i < 30 else None, 0.9, 0.0, onset)
+        motion = MotionResult(
+            "J" if 12 <= i < 30 else None, 0.9, 0.0, onset, still_shapes=("I", "J")
+        )
         smoothed = SmoothedPrediction("label", label, 0.9)
         result = NS(
             frame=NS(source="v", index=i, seconds=t),

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handcam.signs.composer import STATES, Composer, ComposerConfig
-from handcam.signs.motion import MOTION_STILL_LABELS
 
 
 @dataclass(frozen=True)
@@ -104,13 +103,13 @@ class TextComposer:
 
 def _motion_onset(result) -> dict | None:
     """How to write the main hand's motion sign recognised at this frame (None: none):
-    J / Z with the still shapes they move through; a learned sign with whatever still
-    sign was written during its motion."""
+    with the still shapes it says it moves through, else with whatever still sign was
+    written while it was made."""
     per_hand = getattr(result, "per_hand", ())
     motion = per_hand[0].motion if per_hand else None
     if motion is None or not motion.onset or motion.label is None:
         return None
-    if motion.label in MOTION_STILL_LABELS and not motion.path:  # J / Z written by hand
-        return {"token": motion.label, "still_labels": MOTION_STILL_LABELS[motion.label]}
+    if motion.still_shapes is not None:
+        return {"token": motion.label, "still_labels": motion.still_shapes}
     # a still sign written up to a second before the motion began was its starting shape
     return {"token": motion.label, "window_s": motion.duration + 1.0, "any_still": True}

@@ -129,7 +129,9 @@ class MotionResult:
     """``label``: the motion sign or None. ``score``: the model's probability of it (from
     the threshold to 1). ``remaining_s``: how much longer it stays shown. ``onset``: the
     frame that recognised it. ``path``: the fingertip's pixels through the motion (learned
-    motion signs; drawn on the video). ``duration``: how long the motion took, seconds."""
+    motion signs; drawn on the video). ``duration``: how long the motion took, seconds.
+    ``still_shapes``: the still signs it moves through, which the composer does not write
+    around it (None: whichever still sign the hand showed while making it)."""
 
     label: str | None
     score: float = 0.0
@@ -137,6 +139,8 @@ class MotionResult:
     onset: bool = False
     path: tuple[tuple[float, float], ...] = ()
     duration: float = 0.0
+    # the still signs it moves through (I for J); None: whichever the hand showed
+    still_shapes: tuple[str, ...] | None = None
 
 
 _COLUMNS = {"t": (), "unit": (), "tips": (2, 2), "shape": (2,), "still": (2,), "right": (),
@@ -250,7 +254,9 @@ class MotionSigns:
         self._shown, self._until = MotionResult(label, score), t + cfg.hold_s
         self._forget_before, self._last[label] = t, t
         track.clear()  # one motion, one sign
-        return MotionResult(label, score, cfg.hold_s, onset=True)
+        return MotionResult(
+            label, score, cfg.hold_s, onset=True, still_shapes=MOTION_STILL_LABELS[label]
+        )
 
     def _add(self, t: float, hand: Hand, still_probs) -> None:
         lms = np.asarray(hand.landmarks, dtype=np.float64)
