@@ -176,3 +176,12 @@ def test_the_hand_coming_into_view_is_not_taken_for_the_sign_that_follows():
     clip = clip_of(entering + sign)
     start, end = motion_span(clip)
     assert start >= (40 + 14) / FPS - 0.05 and end <= (40 + 15 + 20 + 1) / FPS
+
+
+def test_a_hand_called_left_gives_the_mirror_of_its_right_hand_row():
+    from handcam.signs.motion_features import MIRROR, frame_row
+
+    lms = synthetic_hand().landmarks.copy()
+    lms[:, 2] = np.linspace(-5, 5, 21)
+    lms[8, 0] += 17.0  # not symmetric
+    np.testing.assert_allclose(frame_row(lms, "Left"), frame_row(lms, "Right") * MIRROR, atol=1e-9)

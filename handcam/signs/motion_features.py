@@ -24,6 +24,14 @@ ROW = 1 + 2 * len(_POINTS) + 3 * len(_TIPS) + 3  # palm, points, tips (x, y, z),
 FEATURES = STEPS * (2 * len(_POINTS) + 3 * len(_TIPS) + 3) + 3
 
 
+# a row of a hand seen mirrored (the other hand): every x, the turn's sine and the facing
+# change sign; its palm, y and depth do not
+MIRROR = np.concatenate(
+    [[1.0], np.tile([-1.0, 1.0], len(_POINTS)), -np.ones(len(_TIPS)), np.ones(2 * len(_TIPS)),
+     [1.0, -1.0, -1.0]]
+)  # fmt: skip
+
+
 def frame_row(landmarks: np.ndarray, handedness: str) -> np.ndarray:
     """(ROW,) the row of one hand (``landmarks``: (21, 3) pixels, z in x's scale)."""
     return frame_rows(np.asarray(landmarks)[None], handedness)[0]

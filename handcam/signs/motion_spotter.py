@@ -22,7 +22,7 @@ import numpy as np
 
 from handcam.hands.hand import Hand
 from handcam.signs.motion import MotionResult
-from handcam.signs.motion_features import energy, frame_rows, windows_features
+from handcam.signs.motion_features import MIRROR, ROW, energy, frame_row, windows_features
 from handcam.signs.motion_model import MotionModel
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class MotionSpotter:
         self.keep_s = float(np.max(model.durations)) + 0.2
         self._t = np.zeros(capacity)
         self._lms = np.zeros((capacity, 21, 3))
+        self._rows = np.zeros((capacity, ROW))  # each frame's row as a right hand, once
         self._right = np.zeros(capacity, bool)  # MediaPipe's "Right" (it flickers at times)
         self._n = 0
         self.reset()
@@ -99,6 +100,7 @@ class MotionSpotter:
         if self._n == len(self._t):
             self._drop(self._n // 2)
         self._t[self._n], self._lms[self._n], self._right[self._n] = t, lms, right
+        self._rows[self._n] = frame_row(lms, "Right")
         self._n += 1
         self._drop(int(np.searchsorted(self._t[: self._n], t - self.keep_s)))
 
@@ -106,7 +108,7 @@ class MotionSpotter:
         """Forget the ``first`` oldest frames."""
         if first <= 0:
             return
-        for a in (self._t, self._lms, self._right):
+        for a in (self._t, self._lms, self._right, self._rows):
             a[: self._n - first] = a[first : self._n]
         self._n -= first
 
@@ -126,7 +128,7 @@ class MotionSpotter:
             return None, 0.0, 0.0
         lo = int(np.searchsorted(times, starts[ok].min()))
         right = self._right[lo : self._n].mean() >= 0.5  # the hand it mostly was
-        rows = frame_rows(self._lms[lo : self._n], "Right" if right else "Left")
+        rows = self._rows[lo : self._n] if right else self._rows[lo : self._n] * MIRROR
         ends = np.full(ok.sum(), now)
         feats = windows_features(times[lo:], rows, starts[ok], ends)
         probs = self.model.predict(feats)
