@@ -26,12 +26,8 @@ def run_record(
     store = SampleStore(out)
     store.label_dir(label)  # refuse unsafe labels before opening anything
     src = open_source(source)
-    if detector is None:  # as the session finds hands, with the model's detection settings
-        from handcam.model.bundle import ModelBundle, default_model_path
-        from handcam.recognition.assemble import detector_for
-
-        pre = ModelBundle.load(model or default_model_path()).preprocess
-        detector = detector_for(detection_kind(src), pre, max_hands=1)
+    if detector is None:
+        detector = model_detector(model, detection_kind(src))
     saved = seen = read = 0
     try:
         for frame in src:
@@ -84,12 +80,8 @@ def run_record_clip(
     store = ClipStore(out)
     store.label_dir(label)  # refuse unsafe labels before opening anything
     src = open_source(source)
-    if detector is None:
-        from handcam.model.bundle import ModelBundle, default_model_path
-        from handcam.recognition.assemble import detector_for
-
-        pre = ModelBundle.load(model or default_model_path()).preprocess
-        detector = detector_for("video", pre, max_hands=1)
+    if detector is None:  # a motion is tracked, whatever the source
+        detector = model_detector(model, "video")
     capture = ClipCapture(label, max_s=seconds)
     opened: float | None = None
     try:
@@ -121,6 +113,16 @@ def run_record_clip(
         f"recorded a clip of {label!r} ({end - start:.2f} s of motion) in {path}", file=sys.stderr
     )
     return 0
+
+
+def model_detector(model: Path | None, kind: str):
+    """The hand detector for ``kind`` with the model's detection settings, as the session
+    finds hands (``model``: None, the default model)."""
+    from handcam.model.bundle import ModelBundle, default_model_path
+    from handcam.recognition.assemble import detector_for
+
+    pre = ModelBundle.load(model or default_model_path()).preprocess
+    return detector_for(kind, pre, max_hands=1)
 
 
 def _too_few(source: str, folder: bool, read: int, seen: int, saved: int, every: int) -> str:
