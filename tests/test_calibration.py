@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 from conftest import make_sidecar_dataset
+from handcam.features.preprocess import feature_size
+from handcam.model.bundle import ModelBundle
+from handcam.model.personal import PERSONAL_FILE, load_personal
 from handcam.model.trainset import load_bundle_handset
 from handcam.recording.calibration import KEPT_BACK, TRAIN, CalibrationConfig, CalibrationPass
 from handcam.testing import synthetic_hand
@@ -99,6 +102,10 @@ def test_adapt_trains_only_the_output_layer_on_every_new_sample_and_reports_befo
     assert changed[-2:] == [True, True]  # the output layer's kernel and bias
     assert not any(changed[:-2])  # every other layer as it was
     assert (out / "openset.npz").read_bytes() == (base / "openset.npz").read_bytes()
+    mine = ModelBundle.load(out)
+    shapes = load_personal(out / PERSONAL_FILE, feature_size(mine.preprocess.features))
+    assert sorted(shapes.labels) == ["closed"] * 4 + ["open"] * 4  # the person's samples
+    assert mine.personal == 8 and ModelBundle.load(base).personal == 0
 
 
 def test_adapt_and_check_need_a_model_to_start_from(tmp_path):

@@ -34,6 +34,7 @@ from training.gather import (
 )
 from training.models import ModelSpec, get_spec
 from training.networks import cross_validate, member_count, train_members, training_length
+from training.personal import keep_personal
 from training.progress import Progress
 from training.report import write_report
 from training.splits import SplitPlan
@@ -194,6 +195,8 @@ def train_on(
             "started": started,
         }
         report = write_report(run, model, history, plan, extra)
+        kept = plan.train[new_rows[plan.train]] if cfg.adapt else np.zeros(0, int)
+        keep_personal(run, work, kept)  # before the check: it reads the bundle as the app does
         if cfg.check:
             report = _with_check(report, cfg, init, work, preprocess, progress)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)

@@ -10,7 +10,9 @@ Layout::
                          optional "motion_signs": signs read only from their motion,
                          optional "motion_model": {"file", "signs"}: those of them
                          learned from clips (handcam.signs.motion_model); "model":
-                         "motion" for a bundle of motion signs only, without model.keras}
+                         "motion" for a bundle of motion signs only, without model.keras;
+                         optional "personal": {"file", "shapes"}: the person's own hand
+                         shapes kept by a calibration, see handcam.model.personal}
                          ("files": each other file's size and SHA-256 at save, checked
                          at load: see handcam.model.integrity)
       report.json        evaluation figures (optional)
@@ -57,6 +59,7 @@ class ModelBundle:
     # signs read only from their motion (J, Z): not the classifier's outputs, never a still
     motion_signs: tuple[str, ...] = ()
     learned_motion: tuple[str, ...] = ()  # of them, those of the learned motion model
+    personal: int = 0  # hand shapes of the person a calibration adapted it to
 
     @property
     def motion_only(self) -> bool:
@@ -82,6 +85,7 @@ class ModelBundle:
             "openset.npz": 'running without "not a sign"',
             "motion.npz": "running without its motion signs",
             "motion_clips.npz": "training from this bundle (--init) loses its motion signs",
+            "personal.npz": "running without your own hand shapes (calibrate again)",
         }
         return [
             f"{why}; {costs.get(name, 'not needed to read signs')}"
@@ -131,6 +135,10 @@ class ModelBundle:
             where, config.get("motion_signs", []), () if motion_only else labels
         )
         learned = _learned_motion(where, config.get("motion_model"), motion_signs)
+        personal = config.get("personal") or {}
+        shapes = personal.get("shapes", 0) if isinstance(personal, dict) else None
+        if not isinstance(shapes, int) or shapes < 0:
+            raise BundleError(f"{where}: personal.shapes must be a count")
         if not isinstance(training, dict) or not isinstance(model_name, str):
             raise BundleError(f"{where}: 'training' must be an object and 'model' a name")
         return cls(
@@ -144,6 +152,7 @@ class ModelBundle:
             damaged=damaged,
             motion_signs=motion_signs,
             learned_motion=learned,
+            personal=shapes,
         )
 
 

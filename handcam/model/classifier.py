@@ -20,6 +20,7 @@ import numpy as np
 from handcam.errors import BundleError
 from handcam.features.preprocess import HandFeatures, feature_size
 from handcam.model.bundle import ModelBundle
+from handcam.model.personal import PERSONAL_FILE, PersonalShapes, load_personal
 from handcam.system.accelerator import keras_device
 from handcam.system.litert import make_interpreter, tflite_runtime
 
@@ -311,8 +312,24 @@ def load_classifier(bundle: ModelBundle, runtime: str = "auto") -> Classifier:
         raise ValueError(f"runtime must be auto, tflite or keras, not {runtime!r}")
     if bundle.motion_only:
         return WithMotionSigns(NoStill(), bundle.motion_signs)
-    still = _still_classifier(bundle, runtime)
+    still = with_personal_shapes(_still_classifier(bundle, runtime), bundle)
     return WithMotionSigns(still, bundle.motion_signs) if bundle.motion_signs else still
+
+
+def with_personal_shapes(still: Classifier, bundle: ModelBundle) -> Classifier:
+    """``still`` leaning toward the bundle's personal shapes, when a calibration kept some
+    (:mod:`handcam.model.personal`); a damaged file loses only them (said in the log)."""
+    if not bundle.personal or "landmarks" not in bundle.inputs:
+        return still
+    try:
+        bundle.check(PERSONAL_FILE)
+        shapes = load_personal(
+            bundle.path / PERSONAL_FILE, feature_size(bundle.preprocess.features)
+        )
+    except BundleError as exc:
+        log.warning("%s; running without your own hand shapes", exc)
+        return still
+    return WithPersonalShapes(still, shapes.only(still.labels))
 
 
 def _still_classifier(bundle: ModelBundle, runtime: str) -> Classifier:
@@ -322,3 +339,23 @@ def _still_classifier(bundle: ModelBundle, runtime: str) -> Classifier:
     if exported and ("crop" not in bundle.inputs or not keras_device().gpu):
         return TFLiteClassifier(bundle)
     return KerasClassifier(bundle)
+
+
+class WithPersonalShapes(Classifier):
+    """A classifier whose readings lean toward a person's own hand shapes
+    (:mod:`handcam.model.personal`)."""
+
+    def __init__(self, inner: Classifier, shapes: PersonalShapes) -> None:
+        self.inner = inner
+        self.shapes = shapes
+        self.labels = inner.labels
+        self.needs_crop = inner.needs_crop
+        self.device = inner.device
+        if hasattr(inner, "path"):
+            self.path = inner.path  # the file signs are read from
+
+    def predict(self, features: HandFeatures) -> np.ndarray:
+        p = np.asarray(self.inner.predict(features), np.float32)
+        q = p * self.shapes.boost(features.landmarks, self.labels)
+        total = float(q.sum())
+        return (q / total).astype(np.float32) if total > 0 else p

@@ -18,6 +18,7 @@ from handcam.hands.hand import HandDetector
 from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import Classifier
 from handcam.model.gate import Gate
+from handcam.model.personal import PERSONAL_FILE
 from handcam.recognition.pipeline import Pipeline
 from handcam.signs.motion import MOTION_LABELS, MotionConfig, motion_config_for
 from handcam.signs.motion_model import MotionModel
@@ -39,6 +40,7 @@ class LoadedModel:
     motion: MotionConfig | None = None
     warnings: tuple[str, ...] = ()  # damaged files the model runs without
     motion_model: MotionModel | None = None  # the motion signs learned from clips
+    personal: int = 0  # the person's own hand shapes it leans toward (a calibration's)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -119,6 +121,7 @@ def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
         motion_config_for(hand_written) if hand_written else None,
         tuple(warnings),
         learned,
+        bundle.personal if PERSONAL_FILE not in bundle.damaged else 0,
     )
 
 

@@ -18,6 +18,7 @@ class ModelInfo:
     gate: str = ""  # what "not a sign" does with this model (handcam.model.gate.describe_gate)
     warnings: tuple[str, ...] = ()  # damaged files of the bundle that it runs without
     motion_signs: tuple[str, ...] = ()  # of the labels, those read only from their motion
+    personal: int = 0  # the person's own hand shapes a calibration kept (handcam.model.personal)
 
     @property
     def still_labels(self) -> tuple[str, ...]:

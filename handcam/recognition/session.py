@@ -267,7 +267,10 @@ class RecognitionSession:
         state.feed.waited()  # loading is not a stalled source
         path = request if isinstance(request, str) else model.path
         gate = describe_gate(model.gate)
-        info = ModelInfo(path, model.labels, model.device, gate, model.warnings, model.motion_signs)
+        info = ModelInfo(
+            path, model.labels, model.device, gate, model.warnings, model.motion_signs,
+            model.personal,
+        )  # fmt: skip
         self._events.append(ModelReady(info))
 
     def _process(self, state: _State, frame: Frame, decode_ms: float) -> None:

@@ -130,6 +130,8 @@ class SidePanel(QScrollArea):
         shown = ", ".join(info.labels[:40]) + (" ..." if len(info.labels) > 40 else "")
         name, device, shown = (html.escape(t) for t in (Path(info.path).name, info.device, shown))
         gate = f"<br>{html.escape(info.gate)}" if info.gate else ""
+        if info.personal:
+            gate += f"<br>calibrated to your hand: {info.personal} of your hand shapes"
         gate += warnings_html(info.warnings)  # damaged files the model runs without
         self.model_info.setText(
             f"<b>{name}</b> on {device}<br>{len(info.labels)} labels: {shown}{gate}"

@@ -1,0 +1,115 @@
+"""A person's own hand shapes, kept beside a model calibrated to them.
+
+A calibration (``handcam-train REC --init MODEL``, adapting) keeps the feature vector of
+every sample the person recorded (``personal.npz`` in the new bundle). At run time a hand
+near one of them has that sign's probability multiplied by ``1 + alpha * exp(-d^2 / 2
+sigma^2)`` (``d``: the feature distance to the nearest kept shape of the sign); a hand far
+from all of them is read as the model reads it. So the way this person makes a sign wins
+over the way the model's people make it, where the two differ, without retraining.
+
+alpha 300 and sigma 1.3 (feature units of the "shape" set) were chosen on people held out
+of the letters model's tune runs (P3, P5, P6 of ASL-HG, each from 2 webcam-like frames a
+letter, each scored on their other frames and on another person's); see the README's
+"Calibrate to your hand".
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from handcam.errors import BundleError
+from handcam.labels import validate_label
+
+PERSONAL_FILE = "personal.npz"
+ALPHA = 300.0  # how strongly a near personal shape raises its sign
+SIGMA = 1.3  # how near is near (feature distance)
+MAX_PER_SIGN = 12  # the newest shapes of each sign are kept
+
+
+@dataclass(frozen=True, eq=False)
+class PersonalShapes:
+    """Feature vectors of one person's samples and their signs."""
+
+    features: np.ndarray  # (N, D) float32
+    labels: tuple[str, ...]  # (N,)
+    alpha: float = ALPHA
+    sigma: float = SIGMA
+
+    def __post_init__(self) -> None:
+        if self.features.ndim != 2 or len(self.features) != len(self.labels):
+            raise ValueError("personal shapes: one label per feature row")
+
+    def boost(self, features: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+        """(len(labels),) factors for a hand's probabilities (1 where no shape is near)."""
+        factor = np.ones(len(labels), np.float32)
+        if not len(self.labels):
+            return factor
+        d = np.linalg.norm(self.features - np.asarray(features, np.float32)[None], axis=1)
+        near = np.exp(-0.5 * (d / self.sigma) ** 2)
+        index = {label: i for i, label in enumerate(labels)}
+        for label, k in zip(self.labels, near, strict=True):
+            i = index.get(label)
+            if i is not None:
+                factor[i] = max(factor[i], 1.0 + self.alpha * float(k))
+        return factor
+
+    def merged(self, newer: PersonalShapes) -> PersonalShapes:
+        """These shapes and ``newer``'s, at most :data:`MAX_PER_SIGN` a sign (newest kept)."""
+        feats = np.concatenate([self.features, newer.features]).astype(np.float32)
+        labels = self.labels + newer.labels
+        keep, seen = [], {}
+        for i in range(len(labels) - 1, -1, -1):
+            seen[labels[i]] = seen.get(labels[i], 0) + 1
+            if seen[labels[i]] <= MAX_PER_SIGN:
+                keep.append(i)
+        keep.reverse()
+        return PersonalShapes(feats[keep], tuple(labels[i] for i in keep), newer.alpha, newer.sigma)
+
+    def only(self, labels: Sequence[str]) -> PersonalShapes:
+        """The shapes of ``labels`` only (a model that dropped a sign drops its shapes)."""
+        wanted = set(labels)
+        keep = [i for i, label in enumerate(self.labels) if label in wanted]
+        return PersonalShapes(
+            self.features[keep], tuple(self.labels[i] for i in keep), self.alpha, self.sigma
+        )
+
+
+def save_personal(path: Path, shapes: PersonalShapes) -> None:
+    """Write ``shapes`` to ``path`` (whole or not at all: a temporary file, then renamed)."""
+    buf = io.BytesIO()
+    np.savez(
+        buf,
+        features=shapes.features.astype(np.float32),
+        labels=np.array(shapes.labels, dtype=str),
+        alpha=np.float64(shapes.alpha),
+        sigma=np.float64(shapes.sigma),
+    )
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, path)
+
+
+def load_personal(path: Path, feature_size: int) -> PersonalShapes:
+    """The shapes in ``path``; BundleError naming it when it is unreadable or of another
+    model's feature size."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            feats = np.asarray(z["features"], np.float32)
+            labels = tuple(validate_label(str(s)) for s in z["labels"])
+            alpha, sigma = float(z["alpha"]), float(z["sigma"])
+    except Exception as exc:  # numpy raises many types for a damaged file
+        raise BundleError(f"{path}: unreadable personal shapes ({exc})") from exc
+    if feats.ndim != 2 or feats.shape[1] != feature_size or len(feats) != len(labels):
+        raise BundleError(
+            f"{path}: personal shapes of {feats.shape[-1] if feats.ndim else 0} features, "
+            f"the model reads {feature_size}"
+        )
+    if not (alpha >= 0 and sigma > 0):
+        raise BundleError(f"{path}: bad personal settings (alpha {alpha}, sigma {sigma})")
+    return PersonalShapes(feats, labels, alpha, sigma)
