@@ -69,11 +69,19 @@ def heldout_signers(bundle: Path, signers: dict[str, str]) -> list[str]:
 
 
 def hand_patch(
-    photo: np.ndarray, size: int, paste: str, flipped: bool, gain: np.ndarray
+    photo: np.ndarray,
+    size: int,
+    paste: str,
+    flipped: bool,
+    gain: np.ndarray,
+    landmarks: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]:
     """(RGB float32, alpha float32, hand box in patch coords) for one photo.
 
-    ``arm`` extends the bottom rows downward (a forearm to the frame edge).
+    ``arm`` extends the bottom rows downward (a forearm to the frame edge). The cut-out
+    falls back to the whole photo ("box") when the fill failed: it kept too little or too
+    much, or (given the hand's ``landmarks`` in the photo, pixels) it left out the hand
+    itself (a patterned wall, where the fill runs into the hand and keeps the wall).
     """
     import cv2
 
@@ -81,6 +89,8 @@ def hand_patch(
 
     hand = ~background_mask(photo)
     if paste != "box" and not 0.1 < hand.mean() < 0.85:  # the fill failed: keep the wall
+        paste = "box"
+    if paste != "box" and landmarks is not None and _covered(hand, landmarks) < MIN_COVERED:
         paste = "box"
     img = cv2.resize(photo, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32)
     img = (img * gain).clip(0, 255)
@@ -101,6 +111,20 @@ def hand_patch(
         img, alpha = img[:, ::-1], alpha[:, ::-1]
         box = (size - box[2], box[1], size - box[0], box[3])
     return np.ascontiguousarray(img), np.ascontiguousarray(alpha), box
+
+
+MIN_COVERED = 0.8  # of the hand's landmarks a cut-out must keep
+
+
+def _covered(hand: np.ndarray, landmarks: np.ndarray) -> float:
+    """Share of the landmarks (pixels) inside the ``hand`` mask, near enough (5 px)."""
+    import cv2
+
+    near = cv2.dilate(hand.astype(np.uint8), np.ones((11, 11), np.uint8)) > 0
+    h, w = hand.shape
+    x = np.clip(np.round(landmarks[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(landmarks[:, 1]).astype(int), 0, h - 1)
+    return float(near[y, x].mean())
 
 
 class Mover:

@@ -57,7 +57,7 @@ def _clip(photo, lms, rng, frames: int, preset: dict):
     size = int(round(photo.shape[0] * frac * h / side))
     paste = ("segmented", "arm", "box")[rng.integers(3)]
     gain = rng.uniform(0.7, 1.2, 3).astype(np.float32)
-    patch, alpha, _ = hand_patch(photo, size, paste, bool(rng.random() < 0.5), gain)
+    patch, alpha, _ = hand_patch(photo, size, paste, bool(rng.random() < 0.5), gain, lms)
     ph, pw = alpha.shape
     centre = np.array([rng.uniform(0.3, 0.7) * w, rng.uniform(0.35, 0.65) * h])
     velocity = rng.normal(0, 0.15 * h, 2)  # pixels a second

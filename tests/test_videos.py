@@ -112,3 +112,19 @@ def test_the_scorer_counts_edits_of_the_composed_text(tmp_path):
     score = composed_score(log, doc)
     assert score["text"] == "HEL LOO" and score["edits"] == 1  # spaces are left out
     assert score["cer"] == 0.2 and score["signs"] == 5
+
+
+def test_a_cut_out_that_leaves_out_the_hand_falls_back_to_the_whole_photo():
+    import numpy as np
+
+    from benchmarks.videos import hand_patch
+
+    photo = np.full((100, 100, 3), 200, np.uint8)
+    photo[30:70, 30:70] = (150, 90, 60)  # the "hand": the one thing the fill does not reach
+    inside = np.array([[x, y, 0.0] for x in (35, 50, 65) for y in (35, 50, 65)])
+    outside = inside + [40.0, 0.0, 0.0]  # where the wall is: the fill kept the wrong part
+    ones = np.ones(3, np.float32)
+    _, kept, _ = hand_patch(photo, 100, "segmented", False, ones, inside)
+    _, fallback, _ = hand_patch(photo, 100, "segmented", False, ones, outside)
+    assert kept[5, 5] < 0.1 and kept[50, 50] > 0.9  # the hand cut out
+    assert fallback[5, 5] == 1.0 and fallback[50, 50] == 1.0  # the whole photo
