@@ -83,9 +83,9 @@ def _weights(bundle):
 def test_adapt_trains_only_the_output_layer_on_every_new_sample_and_reports_before_after(
     base, tmp_path
 ):
-    signs = {"open": 0.9, "closed": 0.2}
+    signs = {"open": 0.9, "half": 0.5, "closed": 0.2}
     rec = make_sidecar_dataset(tmp_path / "rec", signs, per_class=4, seed=3)
-    kept = make_sidecar_dataset(tmp_path / "kept", signs, per_class=3, seed=4)
+    kept = make_sidecar_dataset(tmp_path / "kept", signs, per_class=2, seed=4)
     out = tmp_path / "mine"
     args = [str(rec), "--init", str(base), "--adapt", "--check", str(kept), "--out", str(out)]
     assert train_main([*args, "--no-export"]) == 0
@@ -93,7 +93,7 @@ def test_adapt_trains_only_the_output_layer_on_every_new_sample_and_reports_befo
     assert report["selection"]["policy"] == "adapt"
     carried = load_bundle_handset(out)
     new = np.char.startswith(carried.origins.astype(str), "rec/")
-    assert new.sum() == 8 and set(carried.parts[new]) == {"train"}  # every new sample learned
+    assert new.sum() == 12 and set(carried.parts[new]) == {"train"}  # every new sample learned
     check = report["check"]
     assert check["before"]["samples"] == check["after"]["samples"] == 6
     assert 0 <= check["before"]["shown_right"] <= 1 and 0 <= check["after"]["shown_right"] <= 1
@@ -104,8 +104,24 @@ def test_adapt_trains_only_the_output_layer_on_every_new_sample_and_reports_befo
     assert (out / "openset.npz").read_bytes() == (base / "openset.npz").read_bytes()
     mine = ModelBundle.load(out)
     shapes = load_personal(out / PERSONAL_FILE, feature_size(mine.preprocess.features))
-    assert sorted(shapes.labels) == ["closed"] * 4 + ["open"] * 4  # the person's samples
-    assert mine.personal == 8 and ModelBundle.load(base).personal == 0
+    assert sorted(shapes.labels) == sorted(["closed", "half", "open"] * 4)  # the samples
+    assert mine.personal == report["personal_shapes"] == 12
+    assert ModelBundle.load(base).personal == 0
+
+    again = tmp_path / "again"  # a second calibration adds its shapes to the first's
+    rec2 = make_sidecar_dataset(tmp_path / "rec2", signs, per_class=2, seed=5)
+    assert train_main([str(rec2), "--init", str(out), "--out", str(again), "--no-export"]) == 0
+    assert ModelBundle.load(again).personal == 18
+
+
+@pytest.mark.slow
+def test_a_calibration_that_leaves_out_a_sign_keeps_no_hand_shapes(base, tmp_path, capsys):
+    rec = make_sidecar_dataset(tmp_path / "rec", {"open": 0.9, "closed": 0.2}, per_class=3)
+    out = tmp_path / "mine"
+    assert train_main([str(rec), "--init", str(base), "--out", str(out), "--no-export"]) == 0
+    assert "your hand shapes are not kept: no sample of half" in capsys.readouterr().err
+    assert not (out / PERSONAL_FILE).exists() and ModelBundle.load(out).personal == 0
+    assert json.loads((out / "report.json").read_text())["personal_shapes"] == 0
 
 
 def test_adapt_and_check_need_a_model_to_start_from(tmp_path):

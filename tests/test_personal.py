@@ -47,13 +47,13 @@ def test_a_hand_near_a_personal_shape_is_read_as_its_sign_and_a_far_one_as_the_m
     assert np.allclose(far, [0.6, 0.3, 0.1], atol=1e-4)
 
 
-def test_shapes_of_signs_the_model_lacks_are_dropped_and_each_sign_keeps_its_newest():
+def test_each_sign_keeps_its_newest_shapes_and_signs_without_any_are_named():
     old = PersonalShapes(np.zeros((MAX_PER_SIGN, 2), np.float32), ("A",) * MAX_PER_SIGN)
     new = PersonalShapes(np.ones((3, 2), np.float32), ("A", "A", "Q"))
     both = old.merged(new)
     assert both.labels.count("A") == MAX_PER_SIGN and both.labels.count("Q") == 1
     assert np.allclose(both.features[-3:], 1.0)  # the new ones are kept
-    assert both.only(("A", "B")).labels == ("A",) * MAX_PER_SIGN
+    assert both.missing(("A", "B", "Q")) == ["B"]
 
 
 def test_personal_shapes_round_trip_and_a_bad_file_is_named(tmp_path):
@@ -113,3 +113,11 @@ def test_a_damaged_personal_file_loses_only_the_shapes(calibrated_digits, caplog
     assert "running without your own hand shapes" in caplog.text
     assert model.predict(features).shape == (len(model.labels),)
     assert load_model(path).personal == 0
+
+
+def test_shapes_of_no_sign_of_the_model_are_not_used_nor_claimed(calibrated_digits):
+    path, features, _ = calibrated_digits
+    save_personal(path / PERSONAL_FILE, PersonalShapes(features.landmarks[None], ("Q",)))
+    seal(path)
+    model = load_model(path)
+    assert not isinstance(model.classifier, WithPersonalShapes) and model.personal == 0

@@ -195,10 +195,11 @@ def train_on(
             "started": started,
         }
         report = write_report(run, model, history, plan, extra)
-        kept = plan.train[new_rows[plan.train]] if cfg.adapt else np.zeros(0, int)
-        keep_personal(run, work, kept)  # before the check: it reads the bundle as the app does
-        if cfg.check:
+        if cfg.check:  # the adapted model alone: kept-back frames of the same hold as the
+            # samples would flatter the shapes kept next
             report = _with_check(report, cfg, init, work, preprocess, progress)
+        kept = plan.train[new_rows[plan.train]] if cfg.adapt else np.zeros(0, int)
+        report = keep_personal(run, work, kept, report)
         data.hands.with_parts(plan.parts(len(y))).save(work / TRAINSET_FILE)
         if clips:
             from training.motion_train import add_motion

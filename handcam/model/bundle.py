@@ -135,10 +135,7 @@ class ModelBundle:
             where, config.get("motion_signs", []), () if motion_only else labels
         )
         learned = _learned_motion(where, config.get("motion_model"), motion_signs)
-        personal = config.get("personal") or {}
-        shapes = personal.get("shapes", 0) if isinstance(personal, dict) else None
-        if not isinstance(shapes, int) or shapes < 0:
-            raise BundleError(f"{where}: personal.shapes must be a count")
+        shapes = _personal_count(config.get("personal"))
         if not isinstance(training, dict) or not isinstance(model_name, str):
             raise BundleError(f"{where}: 'training' must be an object and 'model' a name")
         return cls(
@@ -173,6 +170,18 @@ def _learned_motion(where: str, section: Any, motion_signs: tuple[str, ...]) -> 
     if not isinstance(signs, list) or not set(signs) <= set(motion_signs):
         raise BundleError(f"{where}: motion_model.signs must list motion signs of the bundle")
     return tuple(signs)
+
+
+def _personal_count(section: Any) -> int:
+    """How many personal shapes the config says the bundle keeps (0: none, or a section
+    that makes no sense: the shapes are lost, never the model; said in the log)."""
+    if section is None:
+        return 0
+    shapes = section.get("shapes") if isinstance(section, dict) else None
+    if isinstance(shapes, bool) or not isinstance(shapes, int) or shapes < 0:
+        log.warning("config.json: 'personal' %r is not a count of shapes; not used", section)
+        return 0
+    return shapes
 
 
 def _labels(path: Path, labels: Any, least: int = 2) -> tuple[str, ...]:

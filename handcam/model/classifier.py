@@ -20,7 +20,7 @@ import numpy as np
 from handcam.errors import BundleError
 from handcam.features.preprocess import HandFeatures, feature_size
 from handcam.model.bundle import ModelBundle
-from handcam.model.personal import PERSONAL_FILE, PersonalShapes, load_personal
+from handcam.model.personal import FEATURES, PERSONAL_FILE, PersonalShapes, load_personal
 from handcam.system.accelerator import keras_device
 from handcam.system.litert import make_interpreter, tflite_runtime
 
@@ -321,15 +321,20 @@ def with_personal_shapes(still: Classifier, bundle: ModelBundle) -> Classifier:
     (:mod:`handcam.model.personal`); a damaged file loses only them (said in the log)."""
     if not bundle.personal or "landmarks" not in bundle.inputs:
         return still
+    if bundle.preprocess.features != FEATURES:
+        log.warning("%s: personal shapes need %r features; not used", bundle.path, FEATURES)
+        return still
     try:
         bundle.check(PERSONAL_FILE)
-        shapes = load_personal(
-            bundle.path / PERSONAL_FILE, feature_size(bundle.preprocess.features)
-        )
+        size = feature_size(bundle.preprocess.features)
+        shapes = load_personal(bundle.path / PERSONAL_FILE, size)
     except BundleError as exc:
         log.warning("%s; running without your own hand shapes", exc)
         return still
-    return WithPersonalShapes(still, shapes.only(still.labels))
+    if not (shapes.rows_of(still.labels) >= 0).any():
+        log.warning("%s: no personal shape is of this model's signs; not used", bundle.path)
+        return still
+    return WithPersonalShapes(still, shapes)
 
 
 def _still_classifier(bundle: ModelBundle, runtime: str) -> Classifier:
@@ -339,6 +344,14 @@ def _still_classifier(bundle: ModelBundle, runtime: str) -> Classifier:
     if exported and ("crop" not in bundle.inputs or not keras_device().gpu):
         return TFLiteClassifier(bundle)
     return KerasClassifier(bundle)
+
+
+def personal_shapes_in_use(classifier: Classifier) -> int:
+    """How many of a person's hand shapes ``classifier`` leans toward (0: none)."""
+    inner = getattr(classifier, "still", classifier)  # inside WithMotionSigns
+    if not isinstance(inner, WithPersonalShapes):
+        return 0
+    return int((inner.rows >= 0).sum())
 
 
 class WithPersonalShapes(Classifier):
@@ -351,11 +364,12 @@ class WithPersonalShapes(Classifier):
         self.labels = inner.labels
         self.needs_crop = inner.needs_crop
         self.device = inner.device
+        self.rows = shapes.rows_of(inner.labels)
         if hasattr(inner, "path"):
             self.path = inner.path  # the file signs are read from
 
     def predict(self, features: HandFeatures) -> np.ndarray:
         p = np.asarray(self.inner.predict(features), np.float32)
-        q = p * self.shapes.boost(features.landmarks, self.labels)
+        q = p * self.shapes.boost(features.landmarks, self.rows, len(p))
         total = float(q.sum())
         return (q / total).astype(np.float32) if total > 0 else p

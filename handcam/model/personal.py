@@ -30,6 +30,7 @@ PERSONAL_FILE = "personal.npz"
 ALPHA = 300.0  # how strongly a near personal shape raises its sign
 SIGMA = 1.3  # how near is near (feature distance)
 MAX_PER_SIGN = 12  # the newest shapes of each sign are kept
+FEATURES = "shape"  # the feature set ALPHA and SIGMA were chosen for: no other gets shapes
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,19 +46,21 @@ class PersonalShapes:
         if self.features.ndim != 2 or len(self.features) != len(self.labels):
             raise ValueError("personal shapes: one label per feature row")
 
-    def boost(self, features: np.ndarray, labels: Sequence[str]) -> np.ndarray:
-        """(len(labels),) factors for a hand's probabilities (1 where no shape is near)."""
-        factor = np.ones(len(labels), np.float32)
-        if not len(self.labels):
+    def boost(self, features: np.ndarray, rows: np.ndarray, n_labels: int) -> np.ndarray:
+        """(n_labels,) factors for a hand's probabilities (1 where no shape is near);
+        ``rows``: each shape's label index (-1: a label the model lacks)."""
+        factor = np.ones(n_labels, np.float32)
+        mine = rows >= 0
+        if not mine.any():
             return factor
-        d = np.linalg.norm(self.features - np.asarray(features, np.float32)[None], axis=1)
-        near = np.exp(-0.5 * (d / self.sigma) ** 2)
-        index = {label: i for i, label in enumerate(labels)}
-        for label, k in zip(self.labels, near, strict=True):
-            i = index.get(label)
-            if i is not None:
-                factor[i] = max(factor[i], 1.0 + self.alpha * float(k))
+        d = np.linalg.norm(self.features[mine] - np.asarray(features, np.float32)[None], axis=1)
+        np.maximum.at(factor, rows[mine], 1.0 + self.alpha * np.exp(-0.5 * (d / self.sigma) ** 2))
         return factor
+
+    def rows_of(self, labels: Sequence[str]) -> np.ndarray:
+        """Each shape's index in ``labels`` (-1 where it is not there)."""
+        index = {label: i for i, label in enumerate(labels)}
+        return np.array([index.get(label, -1) for label in self.labels], np.int64)
 
     def merged(self, newer: PersonalShapes) -> PersonalShapes:
         """These shapes and ``newer``'s, at most :data:`MAX_PER_SIGN` a sign (newest kept)."""
@@ -71,13 +74,10 @@ class PersonalShapes:
         keep.reverse()
         return PersonalShapes(feats[keep], tuple(labels[i] for i in keep), newer.alpha, newer.sigma)
 
-    def only(self, labels: Sequence[str]) -> PersonalShapes:
-        """The shapes of ``labels`` only (a model that dropped a sign drops its shapes)."""
-        wanted = set(labels)
-        keep = [i for i, label in enumerate(self.labels) if label in wanted]
-        return PersonalShapes(
-            self.features[keep], tuple(self.labels[i] for i in keep), self.alpha, self.sigma
-        )
+    def missing(self, labels: Sequence[str]) -> list[str]:
+        """The signs of ``labels`` without a shape: the shapes are kept only when none is,
+        or a hand of such a sign would be drawn to the nearest sign that has one."""
+        return [label for label in labels if label not in set(self.labels)]
 
 
 def save_personal(path: Path, shapes: PersonalShapes) -> None:
@@ -105,10 +105,11 @@ def load_personal(path: Path, feature_size: int) -> PersonalShapes:
             alpha, sigma = float(z["alpha"]), float(z["sigma"])
     except Exception as exc:  # numpy raises many types for a damaged file
         raise BundleError(f"{path}: unreadable personal shapes ({exc})") from exc
-    if feats.ndim != 2 or feats.shape[1] != feature_size or len(feats) != len(labels):
+    if feats.ndim != 2 or len(feats) != len(labels):
+        raise BundleError(f"{path}: {len(labels)} labels for {len(feats)} personal shapes")
+    if feats.shape[1] != feature_size:
         raise BundleError(
-            f"{path}: personal shapes of {feats.shape[-1] if feats.ndim else 0} features, "
-            f"the model reads {feature_size}"
+            f"{path}: personal shapes of {feats.shape[1]} features, the model reads {feature_size}"
         )
     if not (alpha >= 0 and sigma > 0):
         raise BundleError(f"{path}: bad personal settings (alpha {alpha}, sigma {sigma})")

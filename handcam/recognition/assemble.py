@@ -18,7 +18,6 @@ from handcam.hands.hand import HandDetector
 from handcam.model.bundle import ModelBundle
 from handcam.model.classifier import Classifier
 from handcam.model.gate import Gate
-from handcam.model.personal import PERSONAL_FILE
 from handcam.recognition.pipeline import Pipeline
 from handcam.signs.motion import MOTION_LABELS, MotionConfig, motion_config_for
 from handcam.signs.motion_model import MotionModel
@@ -104,7 +103,7 @@ def bundle_gate(bundle: ModelBundle) -> Gate | None:
 def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
     """Read a bundle and load its classifier (``runtime``: auto, tflite or keras), its gate
     and its motion signs; BundleError naming the file when it is bad."""
-    from handcam.model.classifier import load_classifier
+    from handcam.model.classifier import load_classifier, personal_shapes_in_use
 
     bundle = ModelBundle.load(path)
     classifier = load_classifier(bundle, runtime)
@@ -121,7 +120,7 @@ def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
         motion_config_for(hand_written) if hand_written else None,
         tuple(warnings),
         learned,
-        bundle.personal if PERSONAL_FILE not in bundle.damaged else 0,
+        personal_shapes_in_use(classifier),
     )
 
 
