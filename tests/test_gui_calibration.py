@@ -74,13 +74,14 @@ def test_a_calibration_pass_captures_each_sign_adapts_and_rolls_back(
     out.mkdir(parents=True)  # what handcam-train would write
     (out / "report.json").write_text(json.dumps({"check": {
         "before": {"shown_right": 0.5, "samples": 8}, "after": {"shown_right": 1.0, "samples": 8}
-    }}))  # fmt: skip
+    }, "personal_shapes": 12}))  # fmt: skip
     asked_models = []
     monkeypatch.setattr(w, "set_model", lambda path: asked_models.append(path))
     panel.runner.running = False
     panel.runner.finished.emit(True, str(out))
     assert asked_models == [str(out)]
     assert "50% shown right before, 100% after" in panel.result_label.text()
+    assert "12 of your hand shapes kept" in panel.result_label.text()
     assert panel.rollback_button.isVisibleTo(panel)
     panel.roll_back()
     assert asked_models == [str(out), "fake-model"]

@@ -298,7 +298,9 @@ def before_after_text(bundle: Path) -> str:
         return "adapted (no before/after figure in its report)"
     if before is None or after is None:
         return "adapted (no kept-back frames to score it on)"
+    shapes = report.get("personal_shapes") or 0
+    kept = f" {shapes} of your hand shapes kept." if shapes else ""
     return (
-        f"Your kept-back frames ({n}): {before:.0%} shown right before, {after:.0%} after. "
-        "They come from this sitting; another day or room may read a little lower."
+        f"Your kept-back frames ({n}): {before:.0%} shown right before, {after:.0%} after "
+        f"adapting (this sitting: another day or room may read a little lower).{kept}"
     )
