@@ -112,9 +112,35 @@ def test_a_model_with_motion_signs_offers_only_its_still_signs_to_record_and_cal
         panel = w.add_record_dock(tmp_path / "rec")
         qtbot.waitUntil(lambda: w.labels == ("A", "I", "J", "Z"), timeout=5000)
         qtbot.waitUntil(lambda: w.still_labels == ("A", "I"), timeout=5000)
+        qtbot.waitUntil(lambda: panel.label_combo.count() > 0, timeout=5000)  # set after
         offered = [panel.label_combo.itemText(i) for i in range(panel.label_combo.count())]
         assert offered == ["A", "I"]  # a J or Z is a motion, not one frame to record
         assert w.calibration_dock.panel.labels == ("A", "I")
         assert w.chart_dock.chart.labels == ("A", "I", "J", "Z")
     finally:
         w.worker.stop()
+
+
+def test_a_pass_with_a_skipped_sign_says_why_your_hand_shapes_were_not_kept(
+    make_window, qtbot, tmp_path, monkeypatch
+):
+    import handcam.ui.retrain_runner as runner_module
+
+    monkeypatch.setattr(runner_module, "RetrainRunner", FakeRunner)
+    FakeRunner.started.clear()
+    w = make_window()
+    w.set_source("fake", factory=fake())
+    qtbot.waitUntil(lambda: w.labels == ("A", "B"), timeout=5000)
+    panel = w.calibration_dock.panel
+    panel.start()
+    panel.skip()  # A skipped: B alone is captured
+    qtbot.waitUntil(lambda: bool(FakeRunner.started), timeout=20000)
+    out = FakeRunner.started[-1][1]
+    out.mkdir(parents=True)
+    (out / "report.json").write_text(json.dumps({"check": {
+        "before": {"shown_right": 0.5, "samples": 4}, "after": {"shown_right": 1.0, "samples": 4}
+    }, "personal_shapes": 0}))  # fmt: skip
+    monkeypatch.setattr(w, "set_model", lambda path: None)
+    panel.runner.running = False
+    panel.runner.finished.emit(True, str(out))
+    assert "hand shapes were not kept: no sample of A (skipped)" in panel.result_label.text()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +76,7 @@ class CalibrationPanel(QWidget):
         self.stores: dict[str, SampleStore] = {}
         self.folder: Path | None = None
         self.before_model = ""
+        self.skipped: tuple[str, ...] = ()  # signs skipped in the last pass
         self.new_model = ""
         self.runner = None
         self._build()
@@ -206,6 +207,7 @@ class CalibrationPanel(QWidget):
         from handcam.ui.retrain_runner import RetrainRunner
 
         assert self.folder is not None
+        self.skipped = tuple(self.calibration.skipped) if self.calibration else ()
         self.calibration = None
         name = Path(self.before_model).name or "model"
         out = self.data_dir / "models" / f"{name}-my-hand-{datetime.now():%Y%m%d-%H%M%S}"
@@ -241,7 +243,7 @@ class CalibrationPanel(QWidget):
             self._show_state()
             return
         self.new_model = message
-        self.result_label.setText(before_after_text(Path(message)))
+        self.result_label.setText(before_after_text(Path(message), self.skipped))
         self._use_model(message)
         self._say(f"now using your calibrated model ({Path(message).name})")
         self._show_state()
@@ -287,8 +289,9 @@ class CalibrationPanel(QWidget):
         self._thread.wait(10000)
 
 
-def before_after_text(bundle: Path) -> str:
-    """The figure the adaptation reports on the kept-back frames, in words."""
+def before_after_text(bundle: Path, skipped: Sequence[str] = ()) -> str:
+    """The figure the adaptation reports on the kept-back frames, and the hand shapes it
+    kept (none when signs were ``skipped``: :mod:`training.personal`), in words."""
     try:
         report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
         check = report["check"]
@@ -300,6 +303,8 @@ def before_after_text(bundle: Path) -> str:
         return "adapted (no kept-back frames to score it on)"
     shapes = report.get("personal_shapes") or 0
     kept = f" {shapes} of your hand shapes kept." if shapes else ""
+    if not shapes and skipped:
+        kept = f" Your hand shapes were not kept: no sample of {', '.join(skipped)} (skipped)."
     return (
         f"Your kept-back frames ({n}): {before:.0%} shown right before, {after:.0%} after "
         f"adapting (this sitting: another day or room may read a little lower).{kept}"

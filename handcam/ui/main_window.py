@@ -165,8 +165,8 @@ class MainWindow(QMainWindow):
         dock = self.record_dock = RecordDock(self, self.settings, data_dir)
         panel = dock.panel
         self.result_shown.connect(panel.on_result)
-        # still samples only: a motion sign (J, Z) is not one frame of a hand
-        self.worker.model_ready.connect(lambda info: panel.set_labels(info.still_labels))
+        # still samples only: a motion sign (J, Z) is not one frame of a hand; later models
+        # reach it from _on_model_ready (a signal already on its way would miss a new slot)
         if self.labels:
             panel.set_labels(self.still_labels)
         self.closing.connect(panel.stop_writer)
@@ -304,6 +304,8 @@ class MainWindow(QMainWindow):
         self.toolbar.modes.model_loaded(info.path)
         self.plot.set_labels(info.labels)
         self.side.model_ready(info)
+        if self.record_dock is not None:
+            self.record_dock.panel.set_labels(info.still_labels)
 
     def _on_model_failed(self, message: str) -> None:
         self.model_error = message
