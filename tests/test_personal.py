@@ -48,12 +48,15 @@ def test_a_hand_near_a_personal_shape_is_read_as_its_sign_and_a_far_one_as_the_m
 
 
 def test_each_sign_keeps_its_newest_shapes_and_signs_without_any_are_named():
-    old = PersonalShapes(np.zeros((MAX_PER_SIGN, 2), np.float32), ("A",) * MAX_PER_SIGN)
-    new = PersonalShapes(np.ones((3, 2), np.float32), ("A", "A", "Q"))
+    grid = np.arange(2 * MAX_PER_SIGN, dtype=np.float32).reshape(-1, 2)
+    old = PersonalShapes(grid, ("A",) * MAX_PER_SIGN)
+    new = PersonalShapes(100 + np.arange(6, dtype=np.float32).reshape(3, 2), ("A", "A", "Q"))
     both = old.merged(new)
     assert both.labels.count("A") == MAX_PER_SIGN and both.labels.count("Q") == 1
-    assert np.allclose(both.features[-3:], 1.0)  # the new ones are kept
+    assert np.allclose(both.features[-3:], new.features)  # the new ones are kept
+    assert not np.isclose(both.features, grid[0]).all(axis=1).any()  # the oldest A went
     assert both.missing(("A", "B", "Q")) == ["B"]
+    assert len(new.merged(new).labels) == 3  # the same samples again are kept once
 
 
 def test_personal_shapes_round_trip_and_a_bad_file_is_named(tmp_path):
@@ -103,14 +106,14 @@ def test_a_calibrated_bundle_raises_the_persons_own_sign_near_their_shape_only(c
     assert load_model(path).personal == 1  # what the model panel says
 
 
-def test_a_damaged_personal_file_loses_only_the_shapes(calibrated_digits, caplog):
+def test_a_damaged_personal_file_loses_only_the_shapes(calibrated_digits):
     path, features, _ = calibrated_digits
     (path / PERSONAL_FILE).write_bytes(b"damaged")
     bundle = ModelBundle.load(path)
     assert any("own hand shapes" in w for w in bundle.damage_warnings("model_fp16.tflite"))
     model = load_classifier(bundle, "tflite")
     assert not isinstance(model, WithPersonalShapes)
-    assert "running without your own hand shapes" in caplog.text
+    assert any("own hand shapes" in w for w in load_model(path).warnings)  # said once
     assert model.predict(features).shape == (len(model.labels),)
     assert load_model(path).personal == 0
 

@@ -321,6 +321,8 @@ def with_personal_shapes(still: Classifier, bundle: ModelBundle) -> Classifier:
     (:mod:`handcam.model.personal`); a damaged file loses only them (said in the log)."""
     if not bundle.personal or "landmarks" not in bundle.inputs:
         return still
+    if PERSONAL_FILE in bundle.damaged:  # said once, with the bundle's other damage
+        return still
     if bundle.preprocess.features != FEATURES:
         log.warning("%s: personal shapes need %r features; not used", bundle.path, FEATURES)
         return still

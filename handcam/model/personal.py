@@ -63,11 +63,16 @@ class PersonalShapes:
         return np.array([index.get(label, -1) for label in self.labels], np.int64)
 
     def merged(self, newer: PersonalShapes) -> PersonalShapes:
-        """These shapes and ``newer``'s, at most :data:`MAX_PER_SIGN` a sign (newest kept)."""
+        """These shapes and ``newer``'s, at most :data:`MAX_PER_SIGN` a sign (newest kept),
+        each once (the same samples given again are not counted twice)."""
         feats = np.concatenate([self.features, newer.features]).astype(np.float32)
         labels = self.labels + newer.labels
-        keep, seen = [], {}
+        keep, seen, known = [], {}, set()
         for i in range(len(labels) - 1, -1, -1):
+            key = (labels[i], feats[i].tobytes())
+            if key in known:
+                continue
+            known.add(key)
             seen[labels[i]] = seen.get(labels[i], 0) + 1
             if seen[labels[i]] <= MAX_PER_SIGN:
                 keep.append(i)
