@@ -124,3 +124,25 @@ def test_shapes_of_no_sign_of_the_model_are_not_used_nor_claimed(calibrated_digi
     seal(path)
     model = load_model(path)
     assert not isinstance(model.classifier, WithPersonalShapes) and model.personal == 0
+
+
+def test_the_persons_own_shape_of_the_sign_read_is_never_held_back_as_not_a_sign():
+    from handcam.capture.sources import Frame
+    from handcam.recognition.assemble import LoadedModel, assemble
+    from handcam.testing import FakeHandDetector
+
+    class Rejects:  # a "not a sign" gate that holds back every hand
+        def sign_score(self, features, probs=None) -> float:
+            return 0.0
+
+    hand = synthetic_hand(160, 120)
+    own = LoadedModel.of(Fixed(), gate=Rejects())
+    feats = normalize_landmarks(hand.landmarks, hand.handedness, own.preprocess)
+    states = {}
+    for name, shape_label, at in (("own A", "A", feats), ("own B", "B", feats),
+                                  ("far A", "A", feats + 10)):  # fmt: skip
+        shapes = PersonalShapes(np.asarray(at, np.float32)[None], (shape_label,))
+        model = LoadedModel.of(WithPersonalShapes(Fixed(), shapes), gate=Rejects())
+        pipe = assemble(model, "image", detector=FakeHandDetector(lambda img: [hand]))
+        states[name] = pipe.process(Frame(0, np.zeros((120, 160, 3), np.uint8), 0.0, "t")).state
+    assert states == {"own A": "label", "own B": "label", "far A": "not_a_sign"}

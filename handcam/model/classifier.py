@@ -37,6 +37,11 @@ class Classifier:
     def predict(self, features: HandFeatures) -> np.ndarray:
         raise NotImplementedError
 
+    def is_own_shape(self, features: HandFeatures, label: int) -> bool:
+        """Whether the hand is one of the person's own shapes of sign ``label`` (a
+        calibration's, :mod:`handcam.model.personal`): never held back as "not a sign"."""
+        return False
+
 
 class KerasClassifier(Classifier):
     """Runs a bundle's Keras model (loaded with ``safe_mode=True``)."""
@@ -290,6 +295,9 @@ class WithMotionSigns(Classifier):
     def predict(self, features: HandFeatures) -> np.ndarray:
         return np.concatenate([np.asarray(self.still.predict(features), np.float32), self._pad])
 
+    def is_own_shape(self, features: HandFeatures, label: int) -> bool:
+        return label < len(self.still.labels) and self.still.is_own_shape(features, label)
+
 
 class NoStill(Classifier):
     """The still classifier of a bundle of motion signs only: no still sign, ever."""
@@ -369,6 +377,13 @@ class WithPersonalShapes(Classifier):
         self.rows = shapes.rows_of(inner.labels)
         if hasattr(inner, "path"):
             self.path = inner.path  # the file signs are read from
+
+    def is_own_shape(self, features: HandFeatures, label: int) -> bool:
+        mine = self.rows == label
+        if not mine.any():
+            return False
+        d = np.linalg.norm(self.shapes.features[mine] - features.landmarks[None], axis=1)
+        return bool(d.min() <= self.shapes.sigma)
 
     def predict(self, features: HandFeatures) -> np.ndarray:
         p = np.asarray(self.inner.predict(features), np.float32)

@@ -3,9 +3,11 @@
 A calibration (``handcam-train REC --init MODEL``, adapting) keeps the feature vector of
 every sample the person recorded (``personal.npz`` in the new bundle). At run time a hand
 near one of them has that sign's probability multiplied by ``1 + alpha * exp(-d^2 / 2
-sigma^2)`` (``d``: the feature distance to the nearest kept shape of the sign); a hand far
-from all of them is read as the model reads it. So the way this person makes a sign wins
-over the way the model's people make it, where the two differ, without retraining.
+sigma^2)`` (``d``: the feature distance to the nearest kept shape of the sign), and a hand
+within ``sigma`` of a kept shape of the sign it is read as is never held back as "not a
+sign"; a hand far from all of them is read as the model reads it. So the way this person
+makes a sign wins over the way the model's people make it, where the two differ, without
+retraining.
 
 alpha 300 and sigma 1.3 (feature units of the "shape" set) were chosen on people held out
 of the letters model's tune runs (P3, P5, P6 of ASL-HG, each from 2 webcam-like frames a

@@ -225,8 +225,14 @@ class Pipeline:
 
     def _sign(self, features: HandFeatures, probs: np.ndarray) -> float | None:
         """The gate's sign-ness of one hand; the classifier's top label tells the gate
-        whether that label may reject at all (labels made by too few people never do)."""
-        return None if self.gate is None else self.gate.sign_score(features.landmarks, probs)
+        whether that label may reject at all (labels made by too few people never do). A
+        hand of the person's own shape of that label (a calibration's) is a sign."""
+        if self.gate is None or not len(probs):
+            return None
+        own = getattr(self.classifier, "is_own_shape", None)  # fakes may lack it
+        if own is not None and own(features, int(np.argmax(probs))):
+            return 1.0
+        return self.gate.sign_score(features.landmarks, probs)
 
     def _hand_result(
         self,
