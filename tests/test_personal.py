@@ -64,7 +64,7 @@ def test_personal_shapes_round_trip_and_a_bad_file_is_named(tmp_path):
     save_personal(path, shapes_at({"B": [1.0, 2.0], "C": [3.0, 4.0]}))
     back = load_personal(path, 2)
     assert back.labels == ("B", "C") and np.allclose(back.features, [[1, 2], [3, 4]])
-    assert not list(tmp_path.glob(".*tmp"))  # written whole, nothing left beside it
+    assert [p.name for p in tmp_path.iterdir()] == [PERSONAL_FILE]  # nothing left beside it
     with pytest.raises(BundleError, match="the model reads 5"):
         load_personal(path, 5)
     path.write_bytes(b"not numpy")

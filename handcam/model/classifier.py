@@ -375,18 +375,22 @@ class WithPersonalShapes(Classifier):
         self.needs_crop = inner.needs_crop
         self.device = inner.device
         self.rows = shapes.rows_of(inner.labels)
+        self._last: tuple[HandFeatures | None, np.ndarray] = (None, np.zeros(0))
         if hasattr(inner, "path"):
             self.path = inner.path  # the file signs are read from
 
+    def _distances(self, features: HandFeatures) -> np.ndarray:
+        """The hand's distances to the shapes, once a hand (predict, then the gate asks)."""
+        if self._last[0] is not features:
+            self._last = (features, self.shapes.distances(features.landmarks))
+        return self._last[1]
+
     def is_own_shape(self, features: HandFeatures, label: int) -> bool:
         mine = self.rows == label
-        if not mine.any():
-            return False
-        d = np.linalg.norm(self.shapes.features[mine] - features.landmarks[None], axis=1)
-        return bool(d.min() <= self.shapes.sigma)
+        return bool(mine.any() and self._distances(features)[mine].min() <= self.shapes.sigma)
 
     def predict(self, features: HandFeatures) -> np.ndarray:
         p = np.asarray(self.inner.predict(features), np.float32)
-        q = p * self.shapes.boost(features.landmarks, self.rows, len(p))
+        q = p * self.shapes.boost(self._distances(features), self.rows, len(p))
         total = float(q.sum())
         return (q / total).astype(np.float32) if total > 0 else p

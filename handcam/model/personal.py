@@ -18,7 +18,6 @@ letter, each scored on their other frames and on another person's); see the READ
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 
 from handcam.errors import BundleError
 from handcam.labels import validate_label
+from handcam.system.files import write_bytes_atomic
 
 PERSONAL_FILE = "personal.npz"
 ALPHA = 300.0  # how strongly a near personal shape raises its sign
@@ -48,15 +48,18 @@ class PersonalShapes:
         if self.features.ndim != 2 or len(self.features) != len(self.labels):
             raise ValueError("personal shapes: one label per feature row")
 
-    def boost(self, features: np.ndarray, rows: np.ndarray, n_labels: int) -> np.ndarray:
-        """(n_labels,) factors for a hand's probabilities (1 where no shape is near);
-        ``rows``: each shape's label index (-1: a label the model lacks)."""
+    def distances(self, features: np.ndarray) -> np.ndarray:
+        """(N,) feature distance from a hand to each shape."""
+        return np.linalg.norm(self.features - np.asarray(features, np.float32)[None], axis=1)
+
+    def boost(self, distances: np.ndarray, rows: np.ndarray, n_labels: int) -> np.ndarray:
+        """(n_labels,) factors for a hand's probabilities (1 where no shape is near), from
+        its :meth:`distances`; ``rows``: each shape's label index (-1: a label the model
+        lacks)."""
         factor = np.ones(n_labels, np.float32)
         mine = rows >= 0
-        if not mine.any():
-            return factor
-        d = np.linalg.norm(self.features[mine] - np.asarray(features, np.float32)[None], axis=1)
-        np.maximum.at(factor, rows[mine], 1.0 + self.alpha * np.exp(-0.5 * (d / self.sigma) ** 2))
+        near = 1.0 + self.alpha * np.exp(-0.5 * (distances[mine] / self.sigma) ** 2)
+        np.maximum.at(factor, rows[mine], near)
         return factor
 
     def rows_of(self, labels: Sequence[str]) -> np.ndarray:
@@ -84,7 +87,8 @@ class PersonalShapes:
     def missing(self, labels: Sequence[str]) -> list[str]:
         """The signs of ``labels`` without a shape: the shapes are kept only when none is,
         or a hand of such a sign would be drawn to the nearest sign that has one."""
-        return [label for label in labels if label not in set(self.labels)]
+        have = set(self.labels)
+        return [label for label in labels if label not in have]
 
 
 def save_personal(path: Path, shapes: PersonalShapes) -> None:
@@ -97,9 +101,7 @@ def save_personal(path: Path, shapes: PersonalShapes) -> None:
         alpha=np.float64(shapes.alpha),
         sigma=np.float64(shapes.sigma),
     )
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, path)
+    write_bytes_atomic(path, buf.getvalue(), overwrite=True)
 
 
 def load_personal(path: Path, feature_size: int) -> PersonalShapes:
