@@ -19,15 +19,15 @@ import numpy as np
 
 STEPS = 12
 _TIPS = [4, 8, 12, 16, 20]
-_POINTS = [9, 8, 20]  # middle knuckle, index tip, little tip
-ROW = 1 + 2 * len(_POINTS) + 3 * len(_TIPS) + 3  # palm, points, tips (x, y, z), pose
-FEATURES = STEPS * (2 * len(_POINTS) + 3 * len(_TIPS) + 3) + 3
+POINTS = [9, 8, 20]  # middle knuckle, index tip, little tip
+ROW = 1 + 2 * len(POINTS) + 3 * len(_TIPS) + 3  # palm, points, tips (x, y, z), pose
+FEATURES = STEPS * (2 * len(POINTS) + 3 * len(_TIPS) + 3) + 3
 
 
 # a row of a hand seen mirrored (the other hand): every x, the turn's sine and the facing
 # change sign; its palm, y and depth do not
 MIRROR = np.concatenate(
-    [[1.0], np.tile([-1.0, 1.0], len(_POINTS)), -np.ones(len(_TIPS)), np.ones(2 * len(_TIPS)),
+    [[1.0], np.tile([-1.0, 1.0], len(POINTS)), -np.ones(len(_TIPS)), np.ones(2 * len(_TIPS)),
      [1.0, -1.0, -1.0]]
 )  # fmt: skip
 
@@ -55,7 +55,7 @@ def frame_rows(landmarks: np.ndarray, handedness: str) -> np.ndarray:
     norms = np.linalg.norm(across, axis=1) * np.linalg.norm(up, axis=1)
     facing = cross / np.maximum(norms, 1e-9)
     pose = np.stack([c[:, 0], s[:, 0], facing], axis=1)
-    points = p[:, _POINTS, :2].reshape(len(p), -1)
+    points = p[:, POINTS, :2].reshape(len(p), -1)
     return np.concatenate([palm[:, None], points, x, y, rel[:, :, 2], pose], axis=1)
 
 
@@ -82,13 +82,13 @@ def windows_features(
             for k, (a, b) in enumerate(zip(lo, hi, strict=True))
         ]
     )
-    pts = at[:, :, 1 : 1 + 2 * len(_POINTS)]
+    pts = at[:, :, 1 : 1 + 2 * len(POINTS)]
     pts = (pts - pts.mean(axis=1, keepdims=True)) / np.maximum(palm, 1e-6)[:, None, None]
     pts = np.clip(pts, -8.0, 8.0)
-    shape = at[:, :, 1 + 2 * len(_POINTS) :]
+    shape = at[:, :, 1 + 2 * len(POINTS) :]
     dur = np.log(np.maximum(ends - starts, 1e-3))
     step = np.maximum(ends - starts, 1e-3)[:, None] / (STEPS - 1)
-    pts_xy = pts.reshape(len(starts), STEPS, len(_POINTS), 2)
+    pts_xy = pts.reshape(len(starts), STEPS, len(POINTS), 2)
     tips_xy = shape[:, :, : 2 * len(_TIPS)].reshape(len(starts), STEPS, 2, len(_TIPS))
     # the fastest any of the three points went, and any fingertip against the hand (palm/s)
     extent = (np.linalg.norm(np.diff(pts_xy, axis=1), axis=3).max(axis=2) / step).max(axis=1)

@@ -22,7 +22,14 @@ import numpy as np
 
 from handcam.hands.hand import Hand
 from handcam.signs.motion import MotionResult
-from handcam.signs.motion_features import MIRROR, ROW, energy, frame_row, windows_features
+from handcam.signs.motion_features import (
+    MIRROR,
+    POINTS,
+    ROW,
+    energy,
+    frame_row,
+    windows_features,
+)
 from handcam.signs.motion_model import MotionModel
 
 log = logging.getLogger(__name__)
@@ -151,9 +158,9 @@ class MotionSpotter:
         ``rest_ratio`` of the window's peak speed (both palm lengths a second)."""
         times = self._t[: self._n]
         j = min(int(np.searchsorted(times, now - 0.1)), self._n - 2)
-        pts = self._lms[[j, self._n - 1]][:, [9, 8, 20], :2]
-        lms = self._lms[self._n - 1]
-        palm = float(np.linalg.norm(lms[[5, 9, 17]] - lms[0], axis=1).mean())
+        rows = self._rows[[j, self._n - 1]]  # each frame's row: palm, then the three points
+        pts = rows[:, 1 : 1 + 2 * len(POINTS)].reshape(2, len(POINTS), 2)
+        palm = float(rows[1, 0])
         speed = float(np.linalg.norm(pts[1] - pts[0], axis=1).max())
         speed /= max(palm, 1e-6) * max(now - times[j], 1e-3)
         return speed <= self.model.rest_ratio * peak
