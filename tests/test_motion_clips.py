@@ -185,3 +185,17 @@ def test_a_hand_called_left_gives_the_mirror_of_its_right_hand_row():
     lms[:, 2] = np.linspace(-5, 5, 21)
     lms[8, 0] += 17.0  # not symmetric
     np.testing.assert_allclose(frame_row(lms, "Left"), frame_row(lms, "Right") * MIRROR, atol=1e-9)
+
+
+def test_a_sign_from_the_first_frames_is_kept_when_only_a_tremor_follows_it():
+    hands = moving_hands(n_rest=0, n_move=25, dx=6.0)[:25] + moving_hands(n_rest=30, n_move=0)
+    jitter = []
+    for i, h in enumerate(hands):
+        lms = h.landmarks.copy()
+        if i >= 45 and i % 4 == 0:  # a few frames of landmark noise at rest, well after it
+            lms[:, 0] += 15.0 + 6.0 * 25
+        elif i >= 25:
+            lms[:, 0] += 6.0 * 25
+        jitter.append(Hand(lms, "Right", 0.99))
+    start, end = motion_span(clip_of(jitter))
+    assert start < 0.1 and 0.7 <= end <= 0.9

@@ -85,8 +85,9 @@ def motion_span(clip: Clip) -> tuple[float, float]:
     moving = _speeds(times, hands) > REST_SPEED
     if not moving.any():
         raise ClipError("the hand did not move: a motion sign needs a motion (nothing recorded)")
-    # join moves separated by pauses under 0.35 s; keep the longest stretch, but not the
-    # hand coming into view when the sign follows it (a stretch from the first frames)
+    # join moves separated by pauses under 0.35 s; keep the longest stretch that moved far
+    # enough, but not the hand coming into view when the sign follows it (a stretch from
+    # the first frames)
     idx = np.where(moving)[0]
     spans, a = [], idx[0]
     for prev, cur in zip(idx[:-1], idx[1:], strict=True):
@@ -94,13 +95,20 @@ def motion_span(clip: Clip) -> tuple[float, float]:
             spans.append((a, prev))
             a = cur
     spans.append((a, idx[-1]))
+
+    def extent_of(span: tuple[int, int]) -> float:
+        a, b = span
+        pts = np.stack([h.landmarks[[9, 8, 20], :2] for h in hands[a : b + 1]])
+        lm = hands[a].landmarks
+        palm = np.linalg.norm(lm[[5, 9, 17], :2] - lm[0, :2], axis=1).mean()
+        return float(np.ptp(pts, axis=0).max()) / max(float(palm), 1e-6)
+
+    spans = [s for s in spans if extent_of(s) >= MIN_EXTENT] or spans  # not a tremor
     if len(spans) > 1 and times[spans[0][0]] - times[0] < 0.15:
         spans = spans[1:]
     a, b = max(spans, key=lambda s: times[s[1]] - times[s[0]])
     start, end = times[max(a - 1, 0)], times[b]
-    pts = np.stack([h.landmarks[[9, 8, 20], :2] for h in hands[a : b + 1]])
-    palm = np.linalg.norm(hands[a].landmarks[[5, 9, 17], :2] - hands[a].landmarks[0, :2], axis=1)
-    extent = float(np.ptp(pts, axis=0).max()) / max(float(palm.mean()), 1e-6)
+    extent = extent_of((a, b))
     if end - start < 0.1 or extent < MIN_EXTENT:
         raise ClipError(
             f"the hand barely moved ({extent:.2f} palm lengths): a motion sign needs a motion "
