@@ -33,7 +33,7 @@ COPIES = 250  # augmented copies of each clip, divided among the clips of a sign
 NEGATIVE_SHARE = 1 / 3  # sequences of no sign per window of a sign
 THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
-MEMBERS = 3  # networks averaged
+MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
 
 
