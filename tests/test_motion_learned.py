@@ -166,6 +166,27 @@ def test_clips_alone_make_a_bundle_of_motion_signs_only(clips, tmp_path, quick):
     assert compose(loaded, taught("hello", 778)).strip() == "hello"
 
 
+def test_a_motion_only_bundle_without_its_motion_file_is_an_error_not_a_warning(
+    clips, tmp_path, quick, caplog
+):
+    import logging
+    import shutil
+
+    from handcam.errors import BundleError
+    from handcam.recognition.assemble import load_model
+    from training.cli import main as train_main
+
+    out = tmp_path / "moves"
+    assert train_main([str(record(clips, tmp_path / "rec")), "--out", str(out)]) == 0
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / "motion.npz").unlink()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), pytest.raises(BundleError, match="motion.npz"):
+        load_model(broken)
+    assert "running without" not in caplog.text
+
+
 def test_clips_of_a_new_sign_added_to_a_motion_only_bundle_keep_its_signs(clips, tmp_path, quick):
     from handcam.recognition.assemble import load_model
     from training.cli import main as train_main

@@ -107,10 +107,10 @@ def load_model(path: str | os.PathLike, runtime: str = "auto") -> LoadedModel:
 
     bundle = ModelBundle.load(path)
     classifier = load_classifier(bundle, runtime)
+    learned = bundle_motion_model(bundle)  # a motion-only bundle without it: the error alone
     warnings = bundle.damage_warnings(getattr(classifier, "path", bundle.model_path).name)
     for warning in warnings:
         log.warning("%s", warning)
-    learned = bundle_motion_model(bundle)
     hand_written = None if set(MOTION_LABELS) & set(bundle.learned_motion) else classifier.labels
     return LoadedModel(
         str(path),
@@ -137,7 +137,8 @@ def bundle_motion_model(bundle: ModelBundle) -> MotionModel | None:
     except BundleError as exc:
         if bundle.motion_only:
             raise
-        log.warning("%s; running without its motion signs", exc)
+        if MOTION_FILE not in bundle.damaged:  # a damaged one is said with the others
+            log.warning("%s; running without its motion signs", exc)
         return None
     if tuple(model.labels) != tuple(bundle.learned_motion):
         message = f"{bundle.path / MOTION_FILE}: its signs are not the bundle's motion_model signs"
