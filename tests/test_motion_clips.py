@@ -199,3 +199,19 @@ def test_a_sign_from_the_first_frames_is_kept_when_only_a_tremor_follows_it():
         jitter.append(Hand(lms, "Right", 0.99))
     start, end = motion_span(clip_of(jitter))
     assert start < 0.1 and 0.7 <= end <= 0.9
+
+
+def test_a_video_of_two_motions_is_said_to_hold_two_and_keeps_the_longest():
+    from handcam.recording.clips import motions_in
+
+    first = moving_hands(n_rest=15, n_move=10, dx=8.0)  # rest, a short move, rest
+    x = first[-1].landmarks[0, 0] - synthetic_hand().landmarks[0, 0]
+    second = []
+    for h in moving_hands(n_rest=15, n_move=25, dx=-6.0):  # a longer move back
+        lms = h.landmarks.copy()
+        lms[:, 0] += x
+        second.append(Hand(lms, "Right", 0.99))
+    clip = clip_of(first + second)
+    assert motions_in(clip) == 2 and motions_in(clip_of(moving_hands())) == 1
+    start, _ = motion_span(clip)
+    assert start >= (35 + 15 - 2) / FPS

@@ -172,7 +172,6 @@ def test_a_motion_only_bundle_without_its_motion_file_is_an_error_not_a_warning(
     import logging
     import shutil
 
-    from handcam.errors import BundleError
     from handcam.recognition.assemble import load_model
     from training.cli import main as train_main
 
@@ -239,3 +238,17 @@ def compose(loaded, seq) -> str:
         state["i"] = i
         composer.feed(pipe.process(Frame(i, image, t, "test", time=t)))
     return composer.text
+
+
+def test_the_same_clip_recorded_twice_is_learned_once_and_said(clips, tmp_path, capsys):
+    from training.motion_train import gather_clips
+    from training.progress import Progress
+
+    store = ClipStore(tmp_path / "rec")
+    first = clips["circle"][0]
+    store.save_clip(first)
+    store.save_clip(first)  # the same video recorded again
+    store.save_clip(clips["circle"][1])
+    got, new = gather_clips([tmp_path / "rec"], None, Progress())
+    assert new and len(got["circle"]) == 2
+    assert "the same frames as another clip of circle" in capsys.readouterr().err

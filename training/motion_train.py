@@ -66,6 +66,9 @@ def gather_clips(
             except ClipError as exc:
                 bad.append(f"{path.name}: {exc}")
                 continue
+            if any(_same_clip(clip, c) for c in clips.get(clip.label, [])):
+                bad.append(f"{path.name}: the same frames as another clip of {clip.label}")
+                continue
             clips.setdefault(clip.label, []).append(clip)
     for line in bad:
         progress.message(f"left out clip {line}")
@@ -85,6 +88,17 @@ def gather_clips(
             clips.setdefault(label, items)  # new clips of a sign replace the carried ones
     check_pairs(clips, init)
     return clips, new
+
+
+def _same_clip(a: Clip, b: Clip) -> bool:
+    """The same recording saved twice (the same video recorded again)."""
+    if len(a.times) != len(b.times) or not np.array_equal(a.times, b.times):
+        return False
+    return all(
+        (x is None and y is None)
+        or (x is not None and y is not None and np.array_equal(x.landmarks, y.landmarks))
+        for x, y in zip(a.hands, b.hands, strict=True)
+    )
 
 
 def check_pairs(clips: dict, init: ModelBundle | None) -> None:

@@ -72,7 +72,7 @@ def run_record_clip(
     """One motion sample (a clip) from a video, or a camera until the hand comes to rest
     after moving; exit 1 (nothing written) when the clip holds no usable motion."""
     from handcam.recording.clip_capture import ClipCapture
-    from handcam.recording.clips import ClipError, ClipStore, motion_span
+    from handcam.recording.clips import ClipError, ClipStore, motion_span, motions_in
 
     if seconds <= 0:
         raise HandcamError("--seconds must be positive")
@@ -94,14 +94,16 @@ def run_record_clip(
             done = capture.feed(frame.seconds, found[0] if found else None, size)
             if capture.started:
                 took = capture.times[-1] - capture.times[0]
-                print(f"\rclip: {took:4.1f} s", end="", file=sys.stderr, flush=True)
+                if sys.stderr.isatty():  # a counter for a person, not a log's noise
+                    print(f"\rclip: {took:4.1f} s", end="", file=sys.stderr, flush=True)
             # a camera stops when the hand has rested after the motion; a video is read whole
             if done and (src.is_live or took >= seconds):
                 break
     finally:
         src.close()
         detector.close()
-    print(file=sys.stderr)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
     clip = capture.clip(store.session, source)
     try:
         path = store.save_clip(clip)
@@ -112,6 +114,12 @@ def run_record_clip(
     print(
         f"recorded a clip of {label!r} ({end - start:.2f} s of motion) in {path}", file=sys.stderr
     )
+    if (more := motions_in(clip) - 1) > 0:
+        print(
+            f"note: the video holds {more} more motion(s); a clip keeps one, the longest "
+            f"({start:.1f}-{end:.1f} s): give each sign its own video (or cut it)",
+            file=sys.stderr,
+        )
     return 0
 
 

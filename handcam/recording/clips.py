@@ -75,8 +75,9 @@ def _speeds(times: np.ndarray, hands: list[Hand], lag_s: float = 0.1) -> np.ndar
     return step / np.maximum(times - times[back], 1e-3)
 
 
-def motion_span(clip: Clip) -> tuple[float, float]:
-    """(start, end) seconds of the clip's motion; ClipError when there is none."""
+def _stretches(clip: Clip):
+    """(times, hands, stretches of motion as index pairs, their extent in palm lengths);
+    ClipError when the hand is missing or never moves."""
     if not any(h is not None for h in clip.hands):
         raise ClipError("no hand was found in the clip: nothing recorded")
     times, hands = clip.present()
@@ -106,6 +107,22 @@ def motion_span(clip: Clip) -> tuple[float, float]:
     spans = [s for s in spans if extent_of(s) >= MIN_EXTENT] or spans  # not a tremor
     if len(spans) > 1 and times[spans[0][0]] - times[0] < 0.15:
         spans = spans[1:]
+    return times, hands, spans, extent_of
+
+
+def motions_in(clip: Clip) -> int:
+    """How many separate motions the clip holds (0: none usable); a clip keeps one."""
+    try:
+        _, _, spans, extent_of = _stretches(clip)
+    except ClipError:
+        return 0
+    return sum(extent_of(s) >= MIN_EXTENT for s in spans)
+
+
+def motion_span(clip: Clip) -> tuple[float, float]:
+    """(start, end) seconds of the clip's motion (the longest, when there are several);
+    ClipError when there is none."""
+    times, hands, spans, extent_of = _stretches(clip)
     a, b = max(spans, key=lambda s: times[s[1]] - times[s[0]])
     start, end = times[max(a - 1, 0)], times[b]
     extent = extent_of((a, b))
