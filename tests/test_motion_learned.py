@@ -252,3 +252,15 @@ def test_the_same_clip_recorded_twice_is_learned_once_and_said(clips, tmp_path, 
     got, new = gather_clips([tmp_path / "rec"], None, Progress())
     assert new and len(got["circle"]) == 2
     assert "the same frames as another clip of circle" in capsys.readouterr().err
+
+
+def test_a_folder_whose_clips_are_all_damaged_is_refused_with_why(tmp_path, capsys):
+    from training.cli import main as train_main
+
+    (tmp_path / "rec" / "circle").mkdir(parents=True)
+    for name in ("a", "b"):
+        (tmp_path / "rec" / "circle" / f"{name}.clip.json").write_text("{not json")
+    assert train_main([str(tmp_path / "rec"), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "every clip of the data was left out" in err and "a.clip.json" in err
+    assert not (tmp_path / "m").exists()

@@ -58,10 +58,16 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
             f"--check {cfg.check}: needs --init (the model to compare with) and a folder of "
             "recorded samples"
         )
+    from handcam.recording.clips import find_clips
     from training.motion_train import gather_clips, still_dirs, train_motion_only
 
     clips, new_clips = gather_clips(cfg.data_dirs, init, progress)  # new and carried
     stills = still_dirs(cfg.data_dirs)
+    if not new_clips and not stills and any(find_clips(Path(d)) for d in cfg.data_dirs):
+        raise TrainingError(
+            "every clip of the data was left out (said above) and there are no still "
+            "samples: nothing to learn"
+        )
     if new_clips and not stills:
         return train_motion_only(cfg, clips, init, progress)
     if init is not None and init.motion_only:
