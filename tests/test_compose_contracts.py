@@ -302,3 +302,21 @@ def test_stage_writes_a_motion_sign_at_its_onset():
         if i == 12:
             assert out.committed == "J" and out.text == "J"  # written at the onset
     assert stage.text == "J"
+
+
+def test_compose_of_several_videos_names_each_text_and_says_errors_on_stderr_only(
+    tmp_path, monkeypatch, capsys
+):
+    import handcam.cli.predict
+    from handcam.cli.main import main
+
+    one = signing_video(tmp_path / "one.mp4")
+    two = signing_video(tmp_path / "two.mp4")
+    monkeypatch.setattr(
+        handcam.cli.predict.Predictor, "from_bundle", lambda model: fake_predictor()
+    )
+    missing = tmp_path / "gone.mp4"
+    assert main(["predict", str(one), str(missing), str(two), "--compose"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"{one}\t422 7", f"{two}\t422 7"]
+    assert "gone.mp4" in captured.err and "gone.mp4" not in captured.out

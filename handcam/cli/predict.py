@@ -3,7 +3,8 @@
 With ``compose`` a video's smoothed signs are also composed into text (the same
 :class:`~handcam.signs.compose_stage.TextComposer` the app uses): each per-frame JSON line carries
 ``text`` so far, and the video ends with one line of its composed text: alone without
-``--json``, or a JSON object ``{"path", "frames", "text"}`` with it.
+``--json`` (after its path and a tab when there are several inputs; what cannot be read
+is then said on stderr only), or a JSON object ``{"path", "frames", "text"}`` with it.
 """
 
 from __future__ import annotations
@@ -116,12 +117,13 @@ def run_predict(
         empty = [p for p in paths if Path(p).expanduser().is_dir() and not any(expand_paths([p]))]
         for folder in empty:
             print(f"handcam predict: {folder}: no images or videos in it", file=sys.stderr)
-        for path in expand_paths(paths):
+        inputs = list(expand_paths(paths))
+        for path in inputs:
             try:
                 if not path.exists():
                     raise HandcamError(f"{path}: no such file or folder")
                 if is_video_path(path) and compose:
-                    _compose_video(predictor, path, as_json, out)
+                    _compose_video(predictor, path, as_json, out, named=len(inputs) > 1)
                     continue
                 if is_video_path(path):
                     records = predictor.predict_video(path)
@@ -133,6 +135,9 @@ def run_predict(
                     _emit(record, as_json, out)
             except HandcamError as exc:
                 status = 1
+                if compose and not as_json:  # the composed texts alone on stdout
+                    print(f"handcam predict: {exc}", file=sys.stderr)
+                    continue
                 _emit(
                     {"path": str(path), "error": str(exc), "label": None, "hand_found": False},
                     as_json,
@@ -143,7 +148,9 @@ def run_predict(
     return 1 if empty else status
 
 
-def _compose_video(predictor: Predictor, path: Path, as_json: bool, out: TextIO) -> None:
+def _compose_video(
+    predictor: Predictor, path: Path, as_json: bool, out: TextIO, named: bool = False
+) -> None:
     composer = TextComposer()
     frames = 0
     for record in predictor.predict_video(path, composer):
@@ -153,8 +160,8 @@ def _compose_video(predictor: Predictor, path: Path, as_json: bool, out: TextIO)
     text = composer.text.rstrip(" ")  # the last word-ending space ends nothing
     if as_json:
         _emit({"path": str(path), "frames": frames, "text": text}, as_json, out)
-    else:
-        out.write(text + "\n")
+    else:  # several videos: each text after its path and a tab
+        out.write((f"{path}\t" if named else "") + text + "\n")
         out.flush()
 
 
