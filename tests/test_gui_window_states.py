@@ -80,7 +80,7 @@ def test_a_bad_model_at_start_leaves_a_whole_window_that_says_why_and_recovers(
         notice = w.video.shown_message()
         assert notice.startswith("No model loaded") and "clip.mp4 plays as soon" in notice
         for text in (notice, w.side.model_info.text()):
-            assert str(bad) in text and "missing model.keras" in text and "Ctrl+Shift+M" in text
+            assert str(bad) in text and "missing config.json" in text and "Ctrl+Shift+M" in text
         assert (
             not w.side.big_label.isVisible() and "No model loaded" in w.side.confidence_label.text()
         )

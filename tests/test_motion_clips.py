@@ -121,7 +121,12 @@ def test_record_clip_turns_a_video_into_one_clip(tmp_path, capsys):
 
     still = FakeHandDetector(lambda img: [hands[0]])
     assert run_record_clip(str(video), "still", tmp_path / "rec", detector=still) == 1
-    assert "did not move" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "did not move" in err and "--seconds" not in err
+
+    early = FakeHandDetector(lambda img: [hands[min(int(img[0, 0, 0]), len(hands) - 1)]])
+    cut = run_record_clip(str(video), "early", tmp_path / "rec", seconds=0.4, detector=early)
+    assert cut == 1 and "only 0.4 s of the video were read (--seconds)" in capsys.readouterr().err
     assert not (tmp_path / "rec" / "still").exists() or not any(
         (tmp_path / "rec" / "still").iterdir()
     )

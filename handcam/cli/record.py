@@ -84,10 +84,12 @@ def run_record_clip(
         detector = model_detector(model, "video")
     capture = ClipCapture(label, max_s=seconds)
     opened: float | None = None
+    cut_short = False  # a video read only up to --seconds
     try:
         for frame in src:
             opened = frame.seconds if opened is None else opened
             if not capture.started and frame.seconds - opened >= seconds:
+                cut_short = not src.is_live
                 break  # no hand in all that time
             found = detector.detect(frame.image)
             size = (int(frame.image.shape[1]), int(frame.image.shape[0]))
@@ -98,6 +100,7 @@ def run_record_clip(
                     print(f"\rclip: {took:4.1f} s", end="", file=sys.stderr, flush=True)
             # a camera stops when the hand has rested after the motion; a video is read whole
             if done and (src.is_live or took >= seconds):
+                cut_short = not src.is_live
                 break
     finally:
         src.close()
@@ -108,7 +111,8 @@ def run_record_clip(
     try:
         path = store.save_clip(clip)
     except ClipError as exc:
-        print(f"handcam record: {exc}", file=sys.stderr)
+        more = f"; only {seconds:g} s of the video were read (--seconds)" if cut_short else ""
+        print(f"handcam record: {exc}{more}", file=sys.stderr)
         return 1
     start, end = motion_span(clip)
     print(

@@ -100,7 +100,7 @@ class ModelBundle:
         if not root.is_dir():
             raise BundleError(f"{root}: no such model bundle folder")
         motion_only = _says_motion_only(root / CONFIG_FILE)
-        for name in (MODEL_FILE, LABELS_FILE, CONFIG_FILE):
+        for name in (CONFIG_FILE, LABELS_FILE, MODEL_FILE):  # config first: it says what else
             if not (root / name).is_file() and not (name == MODEL_FILE and motion_only):
                 raise BundleError(f"{root}: not a model bundle (missing {name})")
         config = _read_json(root / CONFIG_FILE)
