@@ -116,3 +116,15 @@ def test_saving_works_where_hard_links_are_not_supported(tmp_path, monkeypatch):
     with pytest.raises(StorageError, match="already exists"):
         recording.write_bytes_atomic(s.image, b"x")
     assert [p.name for p in (tmp_path / "a").iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_a_file_written_whole_gets_the_permissions_open_would_give_it(tmp_path):
+    import os
+    import stat
+
+    from handcam.system.files import write_bytes_atomic
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = write_bytes_atomic(tmp_path / "config.json", b"{}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

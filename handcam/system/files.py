@@ -10,6 +10,9 @@ from pathlib import Path
 
 from handcam.errors import StorageError
 
+_UMASK = os.umask(0o022)  # read once, at import (setting it is not thread-safe) ...
+os.umask(_UMASK)  # ... and put back
+
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = False) -> Path:
     """Write ``data`` to ``path`` via a temporary file and rename; never leaves a partial file.
@@ -24,6 +27,8 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = F
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+            with contextlib.suppress(OSError, AttributeError):  # as open() would make it
+                os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
         if overwrite:
             os.replace(tmp, target)
         else:
