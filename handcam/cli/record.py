@@ -120,7 +120,7 @@ def run_record_clip(
     )
     if (more := motions_in(clip) - 1) > 0:
         print(
-            f"note: the video holds {more} more motion(s); a clip keeps one, the longest "
+            f"note: {more} more motion(s) in what was read; a clip keeps one, the longest "
             f"({start:.1f}-{end:.1f} s): give each sign its own video (or cut it)",
             file=sys.stderr,
         )
