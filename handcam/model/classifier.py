@@ -335,7 +335,6 @@ def with_personal_shapes(still: Classifier, bundle: ModelBundle) -> Classifier:
         log.warning("%s: personal shapes need %r features; not used", bundle.path, FEATURES)
         return still
     try:
-        bundle.check(PERSONAL_FILE)
         size = feature_size(bundle.preprocess.features)
         shapes = load_personal(bundle.path / PERSONAL_FILE, size)
     except BundleError as exc:

@@ -58,17 +58,18 @@ class Clip:
         return self.times[idx], [self.hands[i] for i in idx]  # type: ignore[misc]
 
 
+def _palm_px(hand: Hand) -> float:
+    """The hand's palm in the image: mean pixels from the wrist to three knuckles."""
+    lm = hand.landmarks
+    return float(np.linalg.norm(lm[[5, 9, 17], :2] - lm[0, :2], axis=1).mean())
+
+
 def _speeds(times: np.ndarray, hands: list[Hand], lag_s: float = 0.1) -> np.ndarray:
     """Per frame: how fast the fastest of middle knuckle, index tip and little tip moved
     over the last ``lag_s`` (palm lengths a second; over a lag, so landmark noise at a high
     frame rate is no motion)."""
     pts = np.stack([h.landmarks[[9, 8, 20], :2] for h in hands]).astype(np.float64)
-    palm = np.median(
-        [
-            np.linalg.norm(h.landmarks[[5, 9, 17], :2] - h.landmarks[0, :2], axis=1).mean()
-            for h in hands
-        ]
-    )
+    palm = np.median([_palm_px(h) for h in hands])
     back = np.clip(np.searchsorted(times, times - lag_s, side="right") - 1, 0, None)
     back = np.minimum(back, np.maximum(np.arange(len(times)) - 1, 0))
     step = np.linalg.norm(pts - pts[back], axis=2).max(axis=1) / max(palm, 1e-6)
@@ -100,9 +101,7 @@ def _stretches(clip: Clip):
     def extent_of(span: tuple[int, int]) -> float:
         a, b = span
         pts = np.stack([h.landmarks[[9, 8, 20], :2] for h in hands[a : b + 1]])
-        lm = hands[a].landmarks
-        palm = np.linalg.norm(lm[[5, 9, 17], :2] - lm[0, :2], axis=1).mean()
-        return float(np.ptp(pts, axis=0).max()) / max(float(palm), 1e-6)
+        return float(np.ptp(pts, axis=0).max()) / max(_palm_px(hands[a]), 1e-6)
 
     spans = [s for s in spans if extent_of(s) >= MIN_EXTENT] or spans  # not a tremor
     if len(spans) > 1 and times[spans[0][0]] - times[0] < 0.15:
