@@ -1,7 +1,7 @@
 """Where the hand tracker looks for hands it does not track yet (the rules are in
 :mod:`handcam.hands.tracker`): after a hand is lost, where the empty scene changed, the
-whole frame, tiles and a grid, and for a second hand. Each plan lists regions, most
-promising first; the tracker's budget may stop it early."""
+whole frame, tiles, the frame's centre and a grid, and for a second hand. Each plan lists
+regions, most promising first; the tracker's budget may stop it early."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from handcam.capture.change_gate import ChangeGate
 from handcam.hands.mediapipe_models import Region, whole_image
 from handcam.hands.search_regions import (
     around,
+    centre_square,
     farthest_tile,
     frame_tiles,
     grown,
@@ -65,7 +66,8 @@ class SearchPlanner:
             if frame - self._last_idle < cfg.idle_every:
                 return []
             self._last_idle = frame
-            return rotate([("full", whole_image(w, h)), self._tile(w, h)], self.turn)[:1]
+            idle = [("full", whole_image(w, h)), self._tile(w, h)] + self._centre(w, h)
+            return rotate(idle, self.turn)[:1]
         self._unfound += 1
         scan = scan_regions(w, h)
         plan = [
@@ -82,11 +84,22 @@ class SearchPlanner:
                 ("change", around(box, 1.2)),
                 ("scan change", around(box, 1.8)),
             ] + plan[:2]
-        return rotate(plan, self.turn)
+        return rotate(plan[:1] + self._centre(w, h) + plan[1:], self.turn)
 
     def _tile(self, w: int, h: int) -> tuple[str, Region]:
         tiles = frame_tiles(w, h, self.config.tile_frac)
         return "tile", tiles[self.next["tile"] % len(tiles)]
+
+    def _centre(self, w: int, h: int) -> list[tuple[str, Region]]:
+        """The landmarker alone on a square on the frame's centre, its sides in turn: a
+        hand close to the camera (the palm detector misses many hands over a third of
+        the frame, and on busy backgrounds; the landmarker finds them). None when
+        ``centre_sides`` is empty."""
+        sides = self.config.centre_sides
+        if not sides:
+            return []
+        side = sides[self.next["scan centre"] % len(sides)] * max(w, h)
+        return [("scan centre", centre_square(w, h, side))]
 
     def _second_plan(
         self, cur: TrackedFrame, frame: int, w: int, h: int

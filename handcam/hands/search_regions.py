@@ -31,6 +31,11 @@ def around(box: Box, scale: float) -> Region:
     return Region((x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0) * scale)
 
 
+def centre_square(width: int, height: int, side: float) -> Region:
+    """An upright square of ``side`` on the frame's centre."""
+    return Region(width / 2, height / 2, side)
+
+
 def top_of(box: Box, scale: float = 1.2) -> Region:
     """An upright square over the top of a changed area: the hand, not the arm below it
     (a square of the area's width, up to 1.6x it when the area is tall, x ``scale``)."""

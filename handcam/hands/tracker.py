@@ -11,9 +11,11 @@ instead, in turn:
   whole frame;
 - no hand, and the frame differs from the empty scene (:mod:`handcam.capture.change_gate`):
   where it changed (palm detection around the biggest changed area, the landmarker
-  alone on its top), the whole frame, a tile (hands look 1.7x bigger), and the
-  landmarker alone on a square of a grid (it sees hands that the palm detector misses
-  on busy backgrounds); a still, empty scene: one palm run every ``idle_every`` frames;
+  alone on its top), the whole frame, the landmarker alone on a square on the frame's
+  centre (a hand close to the camera: the palm detector misses many over a third of the
+  frame), a tile (hands look 1.7x bigger), and the landmarker alone on a square of a
+  grid (it sees hands that the palm detector misses on busy backgrounds); a still,
+  empty scene: one run every ``idle_every`` frames;
 - one hand tracked and two wanted: the whole frame 3 frames after a hand appears
   (hands often come together) and the tile farthest from it 5 frames later; then
   where the frame around the tracked hand changed since it came (every

@@ -31,6 +31,8 @@ class TrackerConfig:
     recover_scales: tuple[float, ...] = (1.3, 2.0)  # of the lost hand's box
     keep_lost_frames: int = 30  # a hand found near a track lost this recently keeps its id
     tile_frac: float = 0.6  # tile side, of the frame's longer side
+    centre_sides: tuple[float, ...] = (0.6, 0.8)  # landmarker-alone squares on the centre,
+    # of the frame's longer side, in turn
     idle_every: int = 3  # still, empty scene: one palm run every n frames
     absorb_frames: int = 30  # a change without a hand for this long becomes the scene
     second_after_new: tuple[int, ...] = (3, 8)  # look for a second hand n frames after one
