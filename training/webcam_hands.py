@@ -53,7 +53,10 @@ def _content_key(path: Path) -> str:
 
 
 def _cache_file(cache_dir: Path, complexity: int, look: WebcamLook) -> Path:
-    text = json.dumps({"v": LOOK_VERSION, "c": complexity, "look": repr(look)}, sort_keys=True)
+    from handcam.hands.tracker import SEARCH_VERSION
+
+    key = {"v": LOOK_VERSION, "c": complexity, "look": repr(look), "tracker": SEARCH_VERSION}
+    text = json.dumps(key, sort_keys=True)
     return cache_dir / f"webcam-{hashlib.sha1(text.encode()).hexdigest()[:16]}.npz"
 
 

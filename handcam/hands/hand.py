@@ -100,6 +100,14 @@ def distinct(hands: list[Hand], overlap: float = 0.3) -> list[Hand]:
     return kept
 
 
+def box_within(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """The fraction of box ``a``'s area that lies inside box ``b`` (x0, y0, x1, y1)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return ix * iy / area if area > 0 else 0.0
+
+
 def box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Intersection over union of two (x0, y0, x1, y1) boxes."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))

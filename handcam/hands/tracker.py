@@ -11,11 +11,11 @@ instead, in turn:
   whole frame;
 - no hand, and the frame differs from the empty scene (:mod:`handcam.capture.change_gate`):
   where it changed (palm detection around the biggest changed area, the landmarker
-  alone on its top), the whole frame, the landmarker alone on a square on the frame's
-  centre (a hand close to the camera: the palm detector misses many over a third of the
-  frame), a tile (hands look 1.7x bigger), and the landmarker alone on a square of a
-  grid (it sees hands that the palm detector misses on busy backgrounds); a still,
-  empty scene: one run every ``idle_every`` frames;
+  alone on its top), the whole frame, a tile (hands look 1.7x bigger), and the
+  landmarker alone on a square of a grid (it sees hands that the palm detector misses
+  on busy backgrounds) and on a square on the frame's centre, tried second (a hand
+  close to the camera: the palm detector misses many over a third of the frame); a
+  still, empty scene: one run every ``idle_every`` frames (palm or centre square);
 - one hand tracked and two wanted: the whole frame 3 frames after a hand appears
   (hands often come together) and the tile farthest from it 5 frames later; then
   where the frame around the tracked hand changed since it came (every
@@ -40,7 +40,7 @@ from collections import Counter
 
 import numpy as np
 
-from handcam.hands.hand import Hand, HandDetector, box_iou
+from handcam.hands.hand import Hand, HandDetector, box_iou, box_within
 from handcam.hands.mediapipe_models import (
     LandmarkModel,
     LandmarkResult,
@@ -59,6 +59,13 @@ from handcam.hands.tracks import Track, TrackedFrame, TrackerConfig
 log = logging.getLogger(__name__)
 __all__ = ["HandTracker", "TrackerConfig"]
 MAX_DEBT = 2.0  # model runs a search may finish on credit (see HandTracker._spend)
+SEARCH_VERSION = 2  # bump when the tracker finds other hands (caches of its hands key on it)
+
+
+def same_hand(box: Box, other: Box) -> bool:
+    """Is a hand's ``box`` one already found at ``other``: much overlap, or mostly inside it
+    (a part of that hand, e.g. its fingers, read as a second hand)?"""
+    return box_iou(box, other) > 0.4 or box_within(box, other) > 0.7
 
 
 class HandTracker(HandDetector):
@@ -99,7 +106,7 @@ class HandTracker(HandDetector):
             self._credit = max(0.0, self._credit - 1)
             hand = self._hand(res, track.id)
             if not self._plausible(res, hand, track.region, cfg.presence, cur.width) or any(
-                box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands
+                same_hand(hand.box, other.box) for _, other in cur.hands
             ):
                 track.region, track.lost_at = None, self.frame
                 continue
@@ -218,7 +225,7 @@ class HandTracker(HandDetector):
 
     # --- tracks --------------------------------------------------------------------
     def _add(self, cur: TrackedFrame, res: LandmarkResult, hand: Hand) -> None:
-        if any(box_iou(hand.box, other.box) > 0.4 for _, other in cur.hands):
+        if any(same_hand(hand.box, other.box) for _, other in cur.hands):
             return
         track = self._claim(hand.box)
         track.found_at = self.frame

@@ -33,7 +33,7 @@ class TrackerConfig:
     tile_frac: float = 0.6  # tile side, of the frame's longer side
     centre_sides: tuple[float, ...] = (0.6, 0.8)  # landmarker-alone squares on the centre,
     # of the frame's longer side, in turn
-    idle_every: int = 3  # still, empty scene: one palm run every n frames
+    idle_every: int = 3  # still, empty scene: one search every n frames
     absorb_frames: int = 30  # a change without a hand for this long becomes the scene
     second_after_new: tuple[int, ...] = (3, 8)  # look for a second hand n frames after one
     second_gap: int = 5  # while the frame around tracked hands differs from when they came,
