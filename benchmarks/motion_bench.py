@@ -141,6 +141,28 @@ def shape_rates(root: Path, per_label: int = 0) -> dict[str, dict[str, float]]:
     return rates
 
 
+class _Learned:
+    """A bundle's learned motion spotter with the hand-written recogniser's ``update``."""
+
+    def __init__(self, model) -> None:
+        from handcam.signs.motion_spotter import MotionSpotter
+
+        self.spotter = MotionSpotter(model)
+
+    def update(self, t, hand, top=None, probs=None):
+        return self.spotter.update(t, hand)
+
+
+def learned_reader(bundle: Path) -> Callable:
+    """A factory of fresh readers of ``bundle``'s learned motion signs (J and Z)."""
+    from handcam.signs.motion_model import MOTION_FILE, load_motion_model
+
+    model = load_motion_model(bundle / MOTION_FILE)
+    if not {"J", "Z"} <= set(model.labels):
+        raise SystemExit(f"{bundle}: its learned motion signs are {model.labels}, not J and Z")
+    return lambda: _Learned(model)
+
+
 def varied(args) -> int:
     from benchmarks import motion_varied
 
@@ -149,7 +171,10 @@ def varied(args) -> int:
         name, _, value = item.partition("=")
         config = replace(config, **{name: type(getattr(config, name))(float(value))})
     seqs = motion_varied.sequences(args.on, args.n, max(1, args.n // 5), model=args.model)
-    report = motion_varied.evaluate(seqs, lambda: MotionSigns(config))
+    factory: Callable = lambda: MotionSigns(config)  # noqa: E731
+    if args.learned:
+        factory = learned_reader(args.learned)
+    report = motion_varied.evaluate(seqs, factory)
     print(f"varied motion, {args.on} set ({', '.join(motion_varied.SETS[args.on][1])}),"
           f" {args.n} of J and of Z, {max(1, args.n // 5)} of each look-alike")  # fmt: skip
     print(json.dumps(report, indent=1) if args.json else motion_varied.format_report(report))
@@ -176,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, metavar="BUNDLE",
                         help="with --varied: the still model whose readings the recogniser "
                         "gets (default: models/letters)")  # fmt: skip
+    parser.add_argument("--learned", type=Path, metavar="BUNDLE",
+                        help="with --varied: read J and Z with BUNDLE's learned motion model "
+                        "(taught from clips) instead of the hand-written recogniser")  # fmt: skip
     args = parser.parse_args(argv)
     if args.varied:
         return varied(args)

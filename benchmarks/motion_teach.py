@@ -13,6 +13,9 @@ live spotter. Printed per sign: caught once (one onset, of the right sign, from 
 motion's start to 1 s after its end, and no other onset in the scene); and false onsets a
 minute over the look-alikes of :mod:`tools.synth.varied_scenes` (letters spelled, held,
 drifting, wandering, sliding, turning, scratching; people of the set).
+
+``--rotate`` is the protocol the recipe's choices were made on: each of the three tune
+people (P1, P3, P5) teaches in turn and the other two are read.
 """
 
 from __future__ import annotations
@@ -116,6 +119,57 @@ def evaluate(model, signs, which: str, n: int) -> dict:
     }
 
 
+def rotate(n: int = 24) -> dict:
+    """The tune protocol the motion recipe was chosen on: each of P1, P3 and P5 teaches
+    (3 clips a sign), the other two are read (``n`` scenes a sign, false onsets over held
+    and wandering hands); the test people are never used."""
+    from handcam.model.trainset import HandSet
+    from tools.synth.realhands import TRAINSET, RealHands
+    from tools.synth.taught import SIGNS, scene, teach_clip
+    from tools.synth.varied_scenes import make
+
+    tune = (TEACHER, *PEOPLE["tune"])
+    hands, photos = RealHands(), HandSet.load(TRAINSET)
+    digits = carried_hands()[:600]
+    out = {}
+    for ti, teacher in enumerate(tune):
+        readers = tuple(p for p in tune if p != teacher)
+        clips = {
+            s: [
+                cut_to_motion(as_clip(teach_clip(s, 100 * k + i + 7 * ti, hands, teacher), s))
+                for i in range(3)
+            ]
+            for k, s in enumerate(SIGNS)
+        }
+        mine = np.where(photos.groups == teacher)[0]
+        still = digits + [
+            (photos.landmarks[i].astype(np.float64), str(photos.handedness[i])) for i in mine
+        ]
+        model = fit_motion(clips, still, seed=ti, say=lambda m: None)
+        per = {}
+        for k, sign in enumerate(SIGNS):
+            hits = 0
+            for i in range(n):
+                seq = scene(sign, 70_000 + 1000 * k + i + 500 * ti, hands, readers)
+                ((_, t0, t1),) = seq.motions
+                on = onsets_of(model, seq.frames)
+                hits += len(on) == 1 and on[0][1] == sign and t0 <= on[0][0] <= t1 + 1.0
+            per[sign] = hits / n
+        false, minutes = 0, 0.0
+        for j, kind in enumerate(HELD_WANDERING):
+            for i in range(max(n // 3, 4)):
+                seq = make(kind, 120_000 + 1000 * j + i + 500 * ti, hands, readers)
+                false += len(onsets_of(model, seq.frames))
+                minutes += seq.duration / 60
+        out[teacher] = {"caught_once": per, "false_per_min": false / minutes}
+        print(
+            f"{teacher} teaches: caught once {100 * np.mean(list(per.values())):.1f}%, "
+            f"{false / minutes:.2f} false onsets/min",
+            file=sys.stderr,
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     from tools.synth.taught import SIGNS
 
@@ -128,7 +182,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-n", type=int, default=40, help="scenes of each sign")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--rotate",
+        action="store_true",
+        help="instead: the tune protocol (P1, P3, P5 each teach, the other two read)",
+    )
     args = p.parse_args(argv)
+    if args.rotate:
+        rep = rotate(args.n)
+        signs = list(next(iter(rep.values()))["caught_once"])
+        for sign in signs:
+            v = np.mean([r["caught_once"][sign] for r in rep.values()])
+            print(f"  {sign:8s} caught once {100 * v:5.1f}%")
+        mean = np.mean([np.mean(list(r["caught_once"].values())) for r in rep.values()])
+        false = np.mean([r["false_per_min"] for r in rep.values()])
+        print(f"  mean     caught once {100 * mean:5.1f}%; false onsets {false:.2f}/min")
+        return 0
     signs = tuple(s for s in args.signs.split(",") if s)
     t0 = time.time()
     clips = teach(signs, args.clips, args.seed)

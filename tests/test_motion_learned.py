@@ -109,6 +109,19 @@ def test_the_model_file_reads_back_the_same_and_a_damaged_one_is_named(model, tm
         load_motion_model(path)
 
 
+def test_a_model_file_of_an_earlier_feature_layout_is_named_for_retraining(model, tmp_path):
+    path = tmp_path / MOTION_FILE
+    model.save(path)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["mean"], arrays["scale"] = arrays["mean"][:-5], arrays["scale"][:-5]
+    arrays["m0_w0"] = arrays["m0_w0"][:-5]
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    with pytest.raises(BundleError, match="earlier handcam.*teach them again"):
+        load_motion_model(path)
+
+
 def record(clips, root: Path) -> Path:
     store = ClipStore(root)
     for items in clips.values():
@@ -264,3 +277,16 @@ def test_a_folder_whose_clips_are_all_damaged_is_refused_with_why(tmp_path, caps
     err = capsys.readouterr().err
     assert "every clip of the data was left out" in err and "a.clip.json" in err
     assert not (tmp_path / "m").exists()
+
+
+def test_taught_clips_are_written_as_record_clip_writes_them_one_sitting_a_person(tmp_path):
+    from handcam.recording.clips import ClipStore
+    from tools.synth.taught import write_clips
+
+    counts = write_clips(tmp_path, ["circle"], ["P1", "P3"], 2)
+    assert counts == {"circle": 4}
+    files = sorted((tmp_path / "circle").glob("*.clip.json"))
+    assert len(files) == 4 and len(sorted((tmp_path / "circle").glob("*.clip.png"))) == 4
+    sittings = {f.name.split("-")[-2] for f in files}
+    assert len(sittings) == 2
+    assert ClipStore(tmp_path).clip_counts() == {"circle": 4}

@@ -4,9 +4,10 @@ and what is no sign (held, drifting and sliding hands, half motions).
 A clip becomes a :class:`Seq` (times, landmarks, handedness, where its motion is). Each
 augmented copy (:func:`augment`) changes what differs between people and sittings: speed
 (0.55-1.8x, unevenly through the motion), amplitude of the path, tilt, how the hand is
-turned in depth, finger lengths, pauses before and after, frame rate, dropped frames,
-landmark noise. :func:`windows` cuts training windows from it the way the spotter reads:
-windows ending as the motion ends (the sign), ending halfway or starting late (none).
+turned in depth, finger lengths, how curled each finger is held, pauses before and after,
+frame rate, dropped frames, landmark noise. :func:`windows` cuts training windows from it
+the way the spotter reads: windows ending as the motion ends (the sign), ending halfway or
+starting late (none).
 :func:`negatives` makes sequences of no sign from hands: held still with a tremor,
 drifting slowly, sliding in a line (in and out of view).
 """
@@ -73,6 +74,12 @@ def augment(
         chain = [1 + 4 * f + k for k in range(4)]
         base = lms[:, chain[:1]]
         lms[:, chain] = base + (lms[:, chain] - base) * rng.uniform(0.88, 1.12)
+    # each finger held a little more or less curled all through (another person's way)
+    centre = lms[:, 9:10].copy()
+    for f in range(5):
+        chain = [2 + 4 * f, 3 + 4 * f, 4 + 4 * f]
+        c = rng.uniform(-0.15, 0.25)
+        lms[:, chain] += (centre - lms[:, chain]) * (c * np.array([0.4, 0.7, 1.0]))[None, :, None]
     # the path: larger or smaller, drawn on a plane turned in depth, tilted
     centre = lms[:, 9, :2]
     mean = centre.mean(axis=0)

@@ -16,6 +16,7 @@ as another person would make them) and false onsets a minute over still hands.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from handcam.errors import HandcamError
+from handcam.errors import BundleError, HandcamError
 from handcam.model.bundle import (
     CONFIG_FILE,
     LABELS_FILE,
@@ -48,6 +49,8 @@ from handcam.signs.motion_model import MOTION_CLIPS_FILE, MOTION_FILE
 from training.commit import commit_bundle
 from training.config import TrainingError
 from training.progress import Progress
+
+log = logging.getLogger(__name__)
 
 
 def gather_clips(
@@ -149,7 +152,7 @@ def add_motion(work: Path, clips, init, seed: int, progress: Progress, new: bool
     hand_written = tuple(
         s for s in config.get("motion_signs", []) if s in MOTION_LABELS and s not in labels
     )
-    if not new and init is not None and (init.path / MOTION_FILE).is_file():
+    if not new and init is not None and _usable(init.path / MOTION_FILE):
         for name in (MOTION_FILE, MOTION_CLIPS_FILE):
             shutil.copy2(init.path / name, work / name)
         _write_motion_config(work, config, hand_written, tuple(init.learned_motion))
@@ -195,6 +198,21 @@ def add_motion(work: Path, clips, init, seed: int, progress: Progress, new: bool
         else "every sign has one clip: record two or more a sign to measure it",
     }
     report_path.write_text(json.dumps(report, indent=1, ensure_ascii=False), "utf-8")
+
+
+def _usable(path: Path) -> bool:
+    """Can this handcam read the motion model at ``path`` (else it is learned again from
+    the bundle's carried clips: one made by an earlier handcam reads other features)?"""
+    from handcam.signs.motion_model import load_motion_model
+
+    if not path.is_file():
+        return False
+    try:
+        load_motion_model(path)
+    except BundleError as exc:
+        log.warning("%s", exc)
+        return False
+    return True
 
 
 def _write_motion_config(work: Path, config: dict, hand_written, learned) -> None:

@@ -10,7 +10,9 @@ first, so either hand, and a mirrored or unmirrored camera, give the same rows.
 A window of rows (:func:`window_features`) is resampled to ``STEPS`` instants evenly spread
 over its time, whatever the frame rate: the three points' paths relative to their mean over
 the window in palm lengths (scale-free: a small hand far away draws the same path), the
-shape at each instant, and the window's length (log seconds).
+shape at each instant, the shape at each instant less its mean over the window (how the
+hand's shape moves, apart from how this person holds it), and the window's length (log
+seconds).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ STEPS = 12
 _TIPS = [4, 8, 12, 16, 20]
 POINTS = [9, 8, 20]  # middle knuckle, index tip, little tip
 ROW = 1 + 2 * len(POINTS) + 3 * len(_TIPS) + 3  # palm, points, tips (x, y, z), pose
-FEATURES = STEPS * (2 * len(POINTS) + 3 * len(_TIPS) + 3) + 3
+FEATURES = STEPS * (2 * len(POINTS) + 2 * (3 * len(_TIPS) + 3)) + 3
 
 
 # a row of a hand seen mirrored (the other hand): every x, the turn's sine and the facing
@@ -97,6 +99,8 @@ def windows_features(
     parts = [
         pts.reshape(n, -1),
         shape.reshape(n, -1),
+        # the shape's change (a nod, a hooking finger), apart from the person's own shape
+        (shape - shape.mean(axis=1, keepdims=True)).reshape(n, -1),
         dur[:, None],
         extent[:, None],
         change[:, None],

@@ -112,6 +112,12 @@ def load_motion_model(path: str | os.PathLike) -> MotionModel:
                 for j in range(count)
             )
             labels = tuple(validate_label(x) for x in meta["labels"])
+            if z["mean"].shape != (FEATURES,):
+                raise BundleError(
+                    f"{path}: made by an earlier handcam (its motion signs read "
+                    f"{z['mean'].size} features a window, this one {FEATURES}): teach them "
+                    "again with handcam-train, --init on this bundle (its clips are kept)"
+                )
             return MotionModel(
                 labels,
                 z["mean"].astype(np.float32),

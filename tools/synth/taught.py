@@ -156,3 +156,43 @@ def scene(
     for ch in random_letters(rng, int(rng.integers(1, 3))):
         b.letter(ch)
     return b.render(sign)
+
+
+def write_clips(out, signs, people, clips: int, seed: int = 0) -> dict[str, int]:
+    """Each of ``people`` teaches each of ``signs`` ``clips`` times, written under ``out``
+    as ``handcam record --clip`` writes them (one recording sitting a person)."""
+    from handcam.recording.clips import Clip, ClipStore
+
+    hands, counts = RealHands(), {}
+    for p, person in enumerate(people):
+        store = ClipStore(out)
+        for k, sign in enumerate(signs):
+            for i in range(clips):
+                seq = teach_clip(sign, seed + 10_000 * p + 100 * k + i, hands, person)
+                frames = seq.frames
+                store.save_clip(
+                    Clip(sign, np.array([f[0] for f in frames]), tuple(f[1] for f in frames))
+                )
+                counts[sign] = counts.get(sign, 0) + 1
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.synth.taught OUT [--signs J,Z] [--people P1,P3] [--clips 6]``: write
+    taught clips as ``handcam record --clip`` would, for ``handcam-train``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m tools.synth.taught", description=main.__doc__)
+    p.add_argument("out")
+    p.add_argument("--signs", default=",".join(SIGNS))
+    p.add_argument("--people", default="P1", help="whose real hands teach (letters photos)")
+    p.add_argument("--clips", type=int, default=3, help="clips of each sign each person makes")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    counts = write_clips(a.out, a.signs.split(","), a.people.split(","), a.clips, a.seed)
+    print(", ".join(f"{k}: {v} clips" for k, v in counts.items()), "in", a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
