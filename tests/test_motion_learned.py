@@ -118,7 +118,7 @@ def test_a_model_file_of_an_earlier_feature_layout_is_named_for_retraining(model
     arrays["m0_w0"] = arrays["m0_w0"][:-5]
     with open(path, "wb") as fh:
         np.savez(fh, **arrays)
-    with pytest.raises(BundleError, match="earlier handcam.*teach them again"):
+    with pytest.raises(BundleError, match="earlier handcam.*learns them again"):
         load_motion_model(path)
 
 

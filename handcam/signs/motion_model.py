@@ -115,8 +115,9 @@ def load_motion_model(path: str | os.PathLike) -> MotionModel:
             if z["mean"].shape != (FEATURES,):
                 raise BundleError(
                     f"{path}: made by an earlier handcam (its motion signs read "
-                    f"{z['mean'].size} features a window, this one {FEATURES}): teach them "
-                    "again with handcam-train, --init on this bundle (its clips are kept)"
+                    f"{z['mean'].size} features a window, this one {FEATURES}): "
+                    "handcam-train with --init on this bundle learns them again from the "
+                    "clips it carries"
                 )
             return MotionModel(
                 labels,
