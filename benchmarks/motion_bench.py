@@ -155,9 +155,13 @@ class _Learned:
 
 def learned_reader(bundle: Path) -> Callable:
     """A factory of fresh readers of ``bundle``'s learned motion signs (J and Z)."""
+    from handcam.errors import BundleError
     from handcam.signs.motion_model import MOTION_FILE, load_motion_model
 
-    model = load_motion_model(bundle / MOTION_FILE)
+    try:
+        model = load_motion_model(bundle / MOTION_FILE)
+    except BundleError as exc:
+        raise SystemExit(str(exc)) from exc
     if not {"J", "Z"} <= set(model.labels):
         raise SystemExit(f"{bundle}: its learned motion signs are {model.labels}, not J and Z")
     return lambda: _Learned(model)

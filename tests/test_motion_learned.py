@@ -109,17 +109,43 @@ def test_the_model_file_reads_back_the_same_and_a_damaged_one_is_named(model, tm
         load_motion_model(path)
 
 
-def test_a_model_file_of_an_earlier_feature_layout_is_named_for_retraining(model, tmp_path):
-    path = tmp_path / MOTION_FILE
-    model.save(path)
+def _as_earlier_layout(path: Path) -> None:
+    """Rewrite the motion model at ``path`` as one that read 5 fewer features a window."""
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
     arrays["mean"], arrays["scale"] = arrays["mean"][:-5], arrays["scale"][:-5]
-    arrays["m0_w0"] = arrays["m0_w0"][:-5]
+    for k in [k for k in arrays if k.endswith("_w0")]:
+        arrays[k] = arrays[k][:-5]
     with open(path, "wb") as fh:
         np.savez(fh, **arrays)
+
+
+def test_a_model_file_of_an_earlier_feature_layout_is_named_for_retraining(model, tmp_path):
+    path = tmp_path / MOTION_FILE
+    model.save(path)
+    _as_earlier_layout(path)
     with pytest.raises(BundleError, match="earlier handcam.*learns them again"):
         load_motion_model(path)
+
+
+def test_a_motion_only_bundle_of_an_earlier_layout_is_learned_again_from_its_clips(
+    clips, tmp_path, quick
+):
+    from handcam.model.integrity import seal
+    from handcam.recognition.assemble import load_model
+    from training.cli import main as train_main
+
+    old = tmp_path / "old"
+    assert train_main([str(record(clips, tmp_path / "rec")), "--out", str(old)]) == 0
+    _as_earlier_layout(old / MOTION_FILE)
+    seal(old)
+    with pytest.raises(BundleError, match="earlier handcam"):
+        load_model(old)
+    out = tmp_path / "again"
+    assert train_main([str(old), "--init", str(old), "--out", str(out)]) == 0
+    loaded = load_model(out)
+    assert loaded.labels == tuple(sorted(SIGNS))
+    assert compose(loaded, taught("hello", 778)).strip() == "hello"
 
 
 def record(clips, root: Path) -> Path:

@@ -116,13 +116,21 @@ def check_pairs(clips: dict, init: ModelBundle | None) -> None:
 
 
 def still_dirs(data_dirs) -> list[str]:
-    """The data folders that hold still samples (images) or are bundles."""
+    """The data folders that hold still samples (images) or are bundles with still signs (a
+    bundle of motion signs only gives its carried clips)."""
+    from handcam.model.bundle import MOTION_ONLY
     from training.data import DatasetError, scan_dataset
 
     out = []
     for d in data_dirs:
-        if (Path(d).expanduser() / CONFIG_FILE).is_file():
-            out.append(d)
+        config = Path(d).expanduser() / CONFIG_FILE
+        if config.is_file():
+            try:
+                motion_only = json.loads(config.read_text("utf-8")).get("model") == MOTION_ONLY
+            except (OSError, ValueError, AttributeError):
+                motion_only = False  # said when the bundle is read as still data
+            if not motion_only:
+                out.append(d)
             continue
         try:
             scan_dataset([Path(d)])
@@ -201,8 +209,8 @@ def add_motion(work: Path, clips, init, seed: int, progress: Progress, new: bool
 
 
 def _usable(path: Path) -> bool:
-    """Can this handcam read the motion model at ``path`` (else it is learned again from
-    the bundle's carried clips: one made by an earlier handcam reads other features)?"""
+    """Can this handcam read the motion model at ``path``? Else (made by an earlier handcam,
+    which read other features, or damaged) it is learned again from the carried clips."""
     from handcam.signs.motion_model import load_motion_model
 
     if not path.is_file():

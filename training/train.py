@@ -68,7 +68,8 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> dict:
             "every clip of the data was left out (said above) and there are no still "
             "samples: nothing to learn"
         )
-    if new_clips and not stills:
+    if clips and not stills and (new_clips or init is None or init.motion_only):
+        # new clips, or a bundle of motion signs only learned again from the clips it carries
         return train_motion_only(cfg, clips, init, progress)
     if init is not None and init.motion_only:
         raise TrainingError(

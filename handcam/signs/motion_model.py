@@ -116,8 +116,8 @@ def load_motion_model(path: str | os.PathLike) -> MotionModel:
                 raise BundleError(
                     f"{path}: made by an earlier handcam (its motion signs read "
                     f"{z['mean'].size} features a window, this one {FEATURES}): "
-                    "handcam-train with --init on this bundle learns them again from the "
-                    "clips it carries"
+                    f"handcam-train DATA --init {path.parent} learns them again from the "
+                    "clips it carries (DATA: new samples or clips, or that bundle itself)"
                 )
             return MotionModel(
                 labels,
