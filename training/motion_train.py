@@ -118,18 +118,14 @@ def check_pairs(clips: dict, init: ModelBundle | None) -> None:
 def still_dirs(data_dirs) -> list[str]:
     """The data folders that hold still samples (images) or are bundles with still signs (a
     bundle of motion signs only gives its carried clips)."""
-    from handcam.model.bundle import MOTION_ONLY
+    from handcam.model.bundle import says_motion_only
     from training.data import DatasetError, scan_dataset
 
     out = []
     for d in data_dirs:
         config = Path(d).expanduser() / CONFIG_FILE
         if config.is_file():
-            try:
-                motion_only = json.loads(config.read_text("utf-8")).get("model") == MOTION_ONLY
-            except (OSError, ValueError, AttributeError):
-                motion_only = False  # said when the bundle is read as still data
-            if not motion_only:
+            if not says_motion_only(config):
                 out.append(d)
             continue
         try:

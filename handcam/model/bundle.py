@@ -99,7 +99,7 @@ class ModelBundle:
         root = Path(path).expanduser()
         if not root.is_dir():
             raise BundleError(f"{root}: no such model bundle folder")
-        motion_only = _says_motion_only(root / CONFIG_FILE)
+        motion_only = says_motion_only(root / CONFIG_FILE)
         for name in (CONFIG_FILE, LABELS_FILE, MODEL_FILE):  # config first: it says what else
             if not (root / name).is_file() and not (name == MODEL_FILE and motion_only):
                 raise BundleError(f"{root}: not a model bundle (missing {name})")
@@ -153,7 +153,7 @@ class ModelBundle:
         )
 
 
-def _says_motion_only(path: Path) -> bool:
+def says_motion_only(path: Path) -> bool:
     """True when ``path`` (a config.json) names a bundle of motion signs only."""
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
