@@ -220,3 +220,34 @@ def test_a_video_of_two_motions_is_said_to_hold_two_and_keeps_the_longest():
     assert motions_in(clip) == 2 and motions_in(clip_of(moving_hands())) == 1
     start, _ = motion_span(clip)
     assert start >= (35 + 15 - 2) / FPS
+
+
+def test_each_windows_path_is_in_the_median_palm_of_its_own_frames_alone_or_in_a_batch():
+    from handcam.signs.motion_features import (
+        POINTS,
+        STEPS,
+        despeckle,
+        frame_rows,
+        window_features,
+        windows_features,
+    )
+
+    rng = np.random.default_rng(3)
+    times = np.cumsum(rng.uniform(0.01, 0.06, 90))
+    lms = rng.normal(0, 30, (90, 21, 3)) + [320, 240, 0]
+    lms[:, :, :2] *= np.linspace(0.5, 2.0, 90)[:, None, None]  # the hand comes nearer
+    rows = frame_rows(lms, "Right")
+    smooth = despeckle(rows)
+    # windows of many frames, of one, and of none (between two frames)
+    starts = np.array([times[0], times[10], times[40], times[60] + 0.001])
+    ends = np.array([times[30], times[10], times[-1], times[61] - 0.001])
+    batch = windows_features(times, rows, starts, ends)
+    n = 2 * len(POINTS)
+    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        assert np.array_equal(batch[k], window_features(times, rows, a, b)), k
+        grid = np.linspace(a, b, STEPS)
+        at = np.stack([np.interp(grid, times, smooth[:, c]) for c in range(1 + n)], axis=1)
+        inside = (times >= a) & (times <= b)
+        palm = np.median(smooth[inside, 0]) if inside.any() else at[:, 0].mean()
+        path = np.clip((at[:, 1:] - at[:, 1:].mean(axis=0)) / palm, -8, 8)
+        np.testing.assert_allclose(batch[k][: STEPS * n], path.ravel(), rtol=1e-5, atol=1e-5)

@@ -163,6 +163,7 @@ def quick(monkeypatch):
     monkeypatch.setattr(mf, "COPIES", 60)
     monkeypatch.setattr(mf, "MEMBERS", 1)
     monkeypatch.setattr(mf, "EPOCHS", 12)
+    monkeypatch.setattr(mf, "CHECK_NEGATIVES", 12)
 
 
 def sha(path: Path) -> str:

@@ -57,6 +57,15 @@ def test_the_app_depends_on_neither_mediapipe_nor_jax_which_are_extras():
     assert re.search(r"pip install -e '\.\[[^]]*\bmediapipe\b[^]]*\]'", command), command
 
 
+def test_the_test_commands_two_processes_come_from_a_pinned_test_extra():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    command = readme.split("<!-- test-command -->", 1)[1].split("```bash", 1)[1].split("```")[0]
+    assert re.search(r"pytest -n 2\b", command), command
+    assert re.search(r"pip install -e '\.\[[^]]*\btest\b[^]]*\]'", command), command
+    test_extra = PYPROJECT["project"]["optional-dependencies"]["test"]
+    assert any(re.fullmatch(r"pytest-xdist==[\d.]+", d) for d in test_extra), test_extra
+
+
 def test_the_hand_models_ship_in_the_package_as_mediapipe_made_them():
     from handcam.hands.mediapipe_models import MODELS_DIR, model_file
 

@@ -35,6 +35,7 @@ THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
 MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
+CHECK_NEGATIVES = 60  # sequences of still hands the false onsets a minute are counted on
 
 
 def durations_for(spans: list[float]) -> np.ndarray:
@@ -191,7 +192,7 @@ def check_motion(
                 hits += caught_once(run_spotter(model, varied), label, varied.span)  # type: ignore[arg-type]
                 n += 1
         per_sign[label] = {"caught_once": hits / max(n, 1), "n": n}
-    negs = negatives(still_hands, rng, 60) if still_hands else []
+    negs = negatives(still_hands, rng, CHECK_NEGATIVES) if still_hands else []
     false = sum(len(run_spotter(model, s)) for s in negs)
     minutes = sum(float(s.times[-1] - s.times[0]) for s in negs) / 60
     return {"signs": per_sign, "false_per_min": false / max(minutes, 1e-9), "minutes": minutes}

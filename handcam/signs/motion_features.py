@@ -78,12 +78,7 @@ def windows_features(
     at = _interp_rows(times, rows, grid)  # (W, STEPS, ROW)
     lo = np.searchsorted(times, starts)
     hi = np.searchsorted(times, ends, side="right")
-    palm = np.array(
-        [
-            np.median(rows[a:b, 0]) if b > a else at[k, :, 0].mean()
-            for k, (a, b) in enumerate(zip(lo, hi, strict=True))
-        ]
-    )
+    palm = np.where(hi > lo, _medians(rows[:, 0], lo, hi), at[:, :, 0].mean(axis=1))
     pts = at[:, :, 1 : 1 + 2 * len(POINTS)]
     pts = (pts - pts.mean(axis=1, keepdims=True)) / np.maximum(palm, 1e-6)[:, None, None]
     pts = np.clip(pts, -8.0, 8.0)
@@ -106,6 +101,20 @@ def windows_features(
         change[:, None],
     ]
     return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+def _medians(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The median of ``values[a:b]`` for each (a, b) of ``lo``, ``hi`` (NaN where empty),
+    with one sort for all of them."""
+    n = hi - lo
+    width = max(int(n.max(initial=0)), 1)
+    idx = lo[:, None] + np.arange(width)[None]
+    inside = idx < hi[:, None]
+    ranked = np.sort(np.where(inside, values[np.minimum(idx, len(values) - 1)], np.inf), axis=1)
+    rows = np.arange(len(lo))
+    a = ranked[rows, np.maximum(n - 1, 0) // 2]
+    b = ranked[rows, np.maximum(n, 0) // 2]
+    return np.where(n > 0, (a + b) / 2, np.nan)
 
 
 def energy(features: np.ndarray) -> np.ndarray:
