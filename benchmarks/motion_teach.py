@@ -74,13 +74,18 @@ def carried_hands(n: int = 600) -> list:
     return out + [(t.landmarks[i].astype(np.float64), str(t.handedness[i])) for i in mine]
 
 
-def onsets_of(model, frames) -> list[tuple[float, str]]:
+def onsets_of(model, frames, spent: list[float] | None = None) -> list[tuple[float, str]]:
+    """The onsets of ``frames`` through a fresh live spotter; each update's seconds are
+    added to ``spent`` when given."""
     from handcam.signs.motion_spotter import MotionSpotter
 
     sp = MotionSpotter(model)
     out = []
     for t, hand, _ in frames:
+        began = time.perf_counter()
         r = sp.update(t, hand)
+        if spent is not None:
+            spent.append(time.perf_counter() - began)
         if r.onset:
             out.append((t, r.label))
     return out
@@ -92,13 +97,13 @@ def evaluate(model, signs, which: str, n: int) -> dict:
     from tools.synth.varied_scenes import make
 
     hands, people, seed0 = RealHands(), PEOPLE[which], SEEDS[which]
-    per = {}
+    per, spent = {}, []
     for k, sign in enumerate(signs):
         hits = 0
         for i in range(n):
             seq = scene(sign, seed0 + 1000 * k + i, hands, people)
             ((_, t0, t1),) = seq.motions
-            on = onsets_of(model, seq.frames)
+            on = onsets_of(model, seq.frames, spent)
             hits += len(on) == 1 and on[0][1] == sign and t0 <= on[0][0] <= t1 + 1.0
         per[sign] = hits / n
     false = {"held": [0, 0.0], "alike": [0, 0.0]}  # onsets, minutes
@@ -116,6 +121,12 @@ def evaluate(model, signs, which: str, n: int) -> dict:
         "minutes": false["held"][1],
         "alike_false_per_min": false["alike"][0] / max(false["alike"][1], 1e-9),
         "alike_minutes": false["alike"][1],
+        # the spotter's whole update per frame of the sign scenes (milliseconds)
+        "update_ms": {
+            "median": round(1000 * float(np.median(spent)), 3),
+            "p95": round(1000 * float(np.percentile(spent, 95)), 3),
+            "frames": len(spent),
+        },
     }
 
 
@@ -223,6 +234,11 @@ def main(argv: list[str] | None = None) -> int:
         f"and wandering hands (letters spelled, held, drifting, sliding); "
         f"{rep['alike_false_per_min']:.2f}/min over {rep['alike_minutes']:.1f} min of other "
         "motions (an I turning or dropping, scratching, waving)"
+    )
+    ms = rep["update_ms"]
+    print(
+        f"  the spotter's update: {ms['median']:.2f} ms median, {ms['p95']:.2f} ms p95 a frame "
+        f"({len(model.members)} networks, {ms['frames']} frames of the sign scenes)"
     )
     return 0
 
