@@ -137,3 +137,23 @@ def test_a_trained_bundle_records_its_files(tmp_path):
     assert files["model.keras"] == digest(out / "model.keras")
     assert {"labels.json", "report.json", "trainset.npz", "model_fp16.tflite"} <= set(files)
     assert ModelBundle.load(out).damaged == {}
+
+
+def test_an_installed_app_finds_its_bundled_models_by_name_and_names_them_when_not_found(
+    tmp_path, monkeypatch
+):
+    shipped = tmp_path / "share" / "models"
+    shutil.copytree(MODEL, shipped / "digits")
+    monkeypatch.setenv("HANDCAM_MODELS_DIR", str(shipped))
+    away = tmp_path / "elsewhere"  # no models/ folder here, as for a pip-installed app
+    away.mkdir()
+    monkeypatch.chdir(away)
+    for given in ("digits", "models/digits"):
+        assert ModelBundle.load(given).path == shipped / "digits", given
+    (away / "digits").mkdir()  # a folder of that name here is what was meant
+    with pytest.raises(BundleError, match="not a model bundle"):
+        ModelBundle.load("digits")
+    with pytest.raises(BundleError, match=r"no such model bundle folder \(the bundled ones, by "):
+        ModelBundle.load("letters")
+    with pytest.raises(BundleError, match="no such model bundle folder"):
+        ModelBundle.load("other/digits")

@@ -96,9 +96,12 @@ class ModelBundle:
     @classmethod
     def load(cls, path: str | os.PathLike) -> ModelBundle:
         """Read and validate a bundle's metadata; BundleError naming the file if it is bad."""
-        root = Path(path).expanduser()
+        root = bundled_or_given(Path(path).expanduser())
         if not root.is_dir():
-            raise BundleError(f"{root}: no such model bundle folder")
+            raise BundleError(
+                f"{root}: no such model bundle folder (the bundled ones, by name: "
+                f"{', '.join(p.name for p in find_bundles(bundled_models_dir())) or 'none'})"
+            )
         motion_only = says_motion_only(root / CONFIG_FILE)
         for name in (CONFIG_FILE, LABELS_FILE, MODEL_FILE):  # config first: it says what else
             if not (root / name).is_file() and not (name == MODEL_FILE and motion_only):
@@ -271,6 +274,17 @@ def bundled_models_dir() -> Path:
     import sys
 
     return Path(sys.prefix) / "share" / "handcam" / "models"
+
+
+def bundled_or_given(path: Path) -> Path:
+    """``path``, or where it names a bundled model that is not there (``digits`` or
+    ``models/digits`` from an installed app, away from a checkout) that bundled model."""
+    if path.exists() or path.is_absolute() or len(path.parts) > 2:
+        return path
+    if len(path.parts) == 2 and path.parts[0] != "models":
+        return path
+    bundled = bundled_models_dir() / path.name
+    return bundled if (bundled / CONFIG_FILE).is_file() else path
 
 
 def default_model_path() -> Path:
