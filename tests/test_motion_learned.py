@@ -97,6 +97,20 @@ def test_a_video_that_loops_back_is_read_again_from_its_start(model):
     assert caught == [0, 1]
 
 
+def test_a_network_trained_an_epoch_per_call_has_the_weights_of_one_trained_a_step_per_call():
+    from training.motion_fit import _train
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(700, 20)).astype(np.float32)  # 3 steps an epoch, the last one short
+    y = rng.integers(0, 3, len(x))
+    fused = _train(x, y, 3, seed=5, epochs=3, say=lambda _: None)
+    plain = _train(x, y, 3, seed=5, epochs=3, say=lambda _: None, fused=False)
+    assert len(fused) == len(plain) == 6
+    for a, b in zip(fused, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(fused[0], _train(x, y, 3, seed=6, epochs=3, say=lambda _: None)[0])
+
+
 def test_the_model_file_reads_back_the_same_and_a_damaged_one_is_named(model, tmp_path):
     path = tmp_path / MOTION_FILE
     model.save(path)

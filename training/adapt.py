@@ -40,6 +40,7 @@ def adapt(run: Run, new: np.ndarray, carried: np.ndarray, settings: AdaptSetting
     import keras
 
     from training.fit import _progress_callback, with_labels  # epoch lines as any training
+    from training.fused import graph_epoch
     from training.models import ensemble, ensemble_members
 
     s = settings or AdaptSettings()
@@ -57,17 +58,18 @@ def adapt(run: Run, new: np.ndarray, carried: np.ndarray, settings: AdaptSetting
     model.trainable = True
     for head in heads:
         head.trainable = True
+    take = min(len(carried), max(1, int(round(len(carried) * s.carried_share))))
     model.compile(
         optimizer=keras.optimizers.Adam(s.lr),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=graph_epoch(len(new) * s.repeat + take, s.batch),  # rows an epoch
     )
     rng = np.random.default_rng(run.cfg.seed)
     augment = landmark_augment(run.cfg, run.spec)
     callback = _progress_callback(run.progress, s.epochs, "adapt")
     callback.set_model(model)
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-    take = min(len(carried), max(1, int(round(len(carried) * s.carried_share))))
     for epoch in range(s.epochs):
         rows = np.concatenate(
             [np.repeat(new, s.repeat), rng.choice(carried, take, replace=False) if take else []]

@@ -84,3 +84,17 @@ def install(model, steps: int) -> bool:
 
     model.train_function = train_function  # Keras's fit calls it with (state, iterator)
     return True
+
+
+def graph_epoch(rows: int, batch: int) -> int:
+    """``steps_per_execution`` for a small network fitted on arrays of ``rows`` (the motion
+    networks, the calibration's adaptation): a whole epoch in one call to TensorFlow's
+    graph, the same updates as a call per step in less time on a CPU, where Python's
+    dispatch of each small step costs as much as the step; 1 on other backends and under
+    ``HANDCAM_FUSED_STEPS=0``."""
+    import keras
+
+    off = os.environ.get(FUSED_ENV, "auto").strip().lower() in ("0", "false", "no", "off")
+    if off or keras.config.backend() != "tensorflow":
+        return 1
+    return max(1, -(-rows // batch))

@@ -105,8 +105,14 @@ def fit_motion(
     )
 
 
-def _train(x: np.ndarray, y: np.ndarray, classes: int, seed: int, epochs: int, say) -> tuple:
+def _train(
+    x: np.ndarray, y: np.ndarray, classes: int, seed: int, epochs: int, say, fused: bool = True
+) -> tuple:
+    """One network's weights. ``fused``: under TensorFlow, each epoch's steps run in one
+    call to the graph (:func:`training.fused.graph_epoch`)."""
     import keras
+
+    from training.fused import graph_epoch
 
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
@@ -120,12 +126,13 @@ def _train(x: np.ndarray, y: np.ndarray, classes: int, seed: int, epochs: int, s
     )
     counts = np.bincount(y, minlength=classes).astype(np.float64)
     weight = {k: float(len(y) / (classes * max(c, 1))) for k, c in enumerate(counts)}
-    steps = int(np.ceil(len(x) / 256)) * epochs
-    lr = keras.optimizers.schedules.CosineDecay(2e-3, steps)
+    per_epoch = int(np.ceil(len(x) / 256))
+    lr = keras.optimizers.schedules.CosineDecay(2e-3, per_epoch * epochs)
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=graph_epoch(len(x), 256) if fused else 1,
     )
 
     class Say(keras.callbacks.Callback):
