@@ -267,3 +267,29 @@ def test_pretrained_networks_start_from_a_bundles_layers_with_this_datas_labels(
     assert train_main([str(other), "--out", str(tmp_path / "x6"), "--init", str(broken)]) == 2
     assert f"--init: {broken / 'model.keras'}: damaged (11 bytes" in capsys.readouterr().err
     assert not any((tmp_path / f"x{i}").exists() for i in range(1, 7))
+
+
+def test_a_landmark_model_trained_an_epoch_per_call_has_the_weights_of_a_call_per_step(
+    tiny, tmp_path, monkeypatch
+):
+    import keras
+
+    from training import fused
+
+    calls = []
+    steps_per_call = fused.steps_per_call
+    monkeypatch.setattr(
+        fused, "steps_per_call", lambda *a: calls.append(steps_per_call(*a)) or calls[-1]
+    )
+    weights = {}
+    for value in ("0", "auto"):
+        monkeypatch.setenv(fused.FUSED_ENV, value)
+        out = tmp_path / value
+        args = [str(tiny), "--out", str(out), "--epochs", "3", "--batch-size", "8"]
+        assert train_main([*args, "--no-export"]) == 0
+        model = keras.models.load_model(out / "model.keras", compile=False)
+        weights[value] = model.get_weights()
+    if keras.config.backend() == "tensorflow":  # a call a step, then several a call
+        assert calls[0] == 1 and calls[1] > 1, calls
+    for a, b in zip(weights["0"], weights["auto"], strict=True):
+        np.testing.assert_array_equal(a, b)
