@@ -97,14 +97,18 @@ def test_a_video_that_loops_back_is_read_again_from_its_start(model):
     assert caught == [0, 1]
 
 
-def test_a_network_trained_an_epoch_per_call_has_the_weights_of_one_trained_a_step_per_call():
+def test_a_network_trained_an_epoch_per_call_has_the_weights_of_one_trained_a_step_per_call(
+    monkeypatch,
+):
+    from training.fused import FUSED_ENV
     from training.motion_fit import _train
 
     rng = np.random.default_rng(3)
     x = rng.normal(size=(700, 20)).astype(np.float32)  # 3 steps an epoch, the last one short
     y = rng.integers(0, 3, len(x))
     fused = _train(x, y, 3, seed=5, epochs=3, say=lambda _: None)
-    plain = _train(x, y, 3, seed=5, epochs=3, say=lambda _: None, fused=False)
+    monkeypatch.setenv(FUSED_ENV, "0")  # a call a step
+    plain = _train(x, y, 3, seed=5, epochs=3, say=lambda _: None)
     assert len(fused) == len(plain) == 6
     for a, b in zip(fused, plain, strict=True):
         np.testing.assert_array_equal(a, b)

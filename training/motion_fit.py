@@ -35,6 +35,7 @@ THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
 MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
+BATCH = 256
 CHECK_NEGATIVES = 60  # sequences of still hands the false onsets a minute are counted on
 
 
@@ -105,11 +106,9 @@ def fit_motion(
     )
 
 
-def _train(
-    x: np.ndarray, y: np.ndarray, classes: int, seed: int, epochs: int, say, fused: bool = True
-) -> tuple:
-    """One network's weights. ``fused``: under TensorFlow, each epoch's steps run in one
-    call to the graph (:func:`training.fused.graph_epoch`)."""
+def _train(x: np.ndarray, y: np.ndarray, classes: int, seed: int, epochs: int, say) -> tuple:
+    """One network's weights; under TensorFlow an epoch per call to its graph
+    (:func:`training.fused.graph_epoch`)."""
     import keras
 
     from training.fused import graph_epoch
@@ -126,13 +125,13 @@ def _train(
     )
     counts = np.bincount(y, minlength=classes).astype(np.float64)
     weight = {k: float(len(y) / (classes * max(c, 1))) for k, c in enumerate(counts)}
-    per_epoch = int(np.ceil(len(x) / 256))
-    lr = keras.optimizers.schedules.CosineDecay(2e-3, per_epoch * epochs)
+    steps = int(np.ceil(len(x) / BATCH)) * epochs
+    lr = keras.optimizers.schedules.CosineDecay(2e-3, steps)
     model.compile(
         optimizer=keras.optimizers.Adam(lr),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=graph_epoch(len(x), 256) if fused else 1,
+        steps_per_execution=graph_epoch(len(x), BATCH),
     )
 
     class Say(keras.callbacks.Callback):
@@ -146,7 +145,7 @@ def _train(
     model.fit(
         x,
         y,
-        batch_size=256,
+        batch_size=BATCH,
         epochs=epochs,
         class_weight=weight,
         verbose=0,
