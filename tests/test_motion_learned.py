@@ -84,6 +84,26 @@ def test_a_held_or_drifting_hand_fires_no_motion_sign(model):
         assert onsets(model, seq) == [], kind
 
 
+def test_a_window_where_the_hand_itself_went_less_far_than_in_any_taught_copy_is_no_sign(
+    model, clips
+):
+    """A hand turning or curling in place (an I turned about the forearm) is not a sign
+    whose copies all carried the hand somewhere: the taught clip's own window is read,
+    the same window with the middle knuckle held still is none of the signs."""
+    from handcam.signs.motion_features import POINTS, STEPS, extent, windows_features
+    from training.motion_data import clip_seq
+
+    assert model.min_extent is not None and (model.min_extent > 0).all()
+    seq = clip_seq(clips["circle"][0])
+    (a, b), k = seq.span, model.labels.index("circle")
+    f = windows_features(seq.times, seq.rows(), np.array([a]), np.array([b]))
+    assert extent(f)[0] > model.min_extent[k] and model.predict(f)[0, k] > 0.5
+    still = f.copy()
+    still[:, : STEPS * 2 * len(POINTS)].reshape(1, STEPS, len(POINTS), 2)[:, :, 0] = 0.0
+    assert extent(still)[0] == 0.0
+    assert (model.predict(still)[0, :-1] == 0.0).all()
+
+
 def test_a_video_that_loops_back_is_read_again_from_its_start(model):
     """The clock going back (a looped video) right after a catch starts afresh: the
     same sign is caught again on the second pass."""
@@ -122,6 +142,7 @@ def test_the_model_file_reads_back_the_same_and_a_damaged_one_is_named(model, tm
     x = np.random.default_rng(0).normal(size=(5, model.mean.shape[0])).astype(np.float32)
     np.testing.assert_allclose(back.predict(x), model.predict(x), atol=1e-6)
     assert back.labels == model.labels and back.threshold == model.threshold
+    np.testing.assert_allclose(back.min_extent, model.min_extent, rtol=1e-6)
     path.write_bytes(path.read_bytes()[:300])
     with pytest.raises(BundleError, match=MOTION_FILE):
         load_motion_model(path)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from handcam.recording.clips import Clip
-from handcam.signs.motion_features import energy
+from handcam.signs.motion_features import energy, extent
 from handcam.signs.motion_model import MotionModel
 from handcam.signs.motion_spotter import MotionSpotter
 from training.motion_data import Seq, augment, clip_seq, negatives, windows
@@ -35,6 +35,7 @@ THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
 MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
+EXTENT_SHARE = 0.5  # of the 5th percentile of how far the hand went in a sign's copies
 BATCH = 256
 CHECK_NEGATIVES = 60  # sequences of still hands the false onsets a minute are counted on
 
@@ -89,6 +90,8 @@ def fit_motion(
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-3
     # per sign: half the least motion of its clips' varied copies
     floor = np.array([0.5 * np.percentile(energy(x[y == k]), 5) for k in range(none)])
+    # and half the least distance the hand itself went in them (a J, not an I turned in place)
+    reach = np.array([EXTENT_SHARE * np.percentile(extent(x[y == k]), 5) for k in range(none)])
     xn = ((x - mean) / scale).astype(np.float32)
     count = members or MEMBERS
     nets = tuple(_train(xn, y, none + 1, seed + j, epochs or EPOCHS, say) for j in range(count))
@@ -103,6 +106,7 @@ def fit_motion(
         still_like or {},
         floor,
         REST_RATIO,
+        reach,
     )
 
 

@@ -124,6 +124,14 @@ def energy(features: np.ndarray) -> np.ndarray:
     return np.maximum(f[..., -2], f[..., -1])
 
 
+def extent(features: np.ndarray) -> np.ndarray:
+    """(N,) how far the hand itself went over a window: the larger side of the box its
+    middle knuckle's path fills, palm lengths (a hand turning or curling in place: little)."""
+    f = np.asarray(features)
+    pts = f[..., : STEPS * 2 * len(POINTS)].reshape(*f.shape[:-1], STEPS, len(POINTS), 2)
+    return np.ptp(pts[..., 0, :], axis=-2).max(axis=-1)
+
+
 def despeckle(rows: np.ndarray) -> np.ndarray:
     """Each row the median of itself and its neighbours: one frame misread by the tracker (a
     finger folded for a frame) is not a motion."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from handcam.errors import BundleError
 from handcam.labels import validate_label
-from handcam.signs.motion_features import FEATURES, energy
+from handcam.signs.motion_features import FEATURES, energy, extent
 
 MOTION_FILE = "motion.npz"
 MOTION_CLIPS_FILE = "motion_clips.npz"  # the clips it learned from (what --init carries)
@@ -37,6 +37,7 @@ class MotionModel:
     still_like: dict[str, tuple[str, ...]] | None = None  # still signs a motion passes through
     min_energy: np.ndarray | None = None  # per sign: less motion than this is not it
     rest_ratio: float = 0.0  # caught once the hand slows to this share of its peak (0: off)
+    min_extent: np.ndarray | None = None  # per sign: a hand that went less far is not it
 
     def __post_init__(self) -> None:
         if self.mean.shape != (FEATURES,) or self.scale.shape != (FEATURES,):
@@ -72,6 +73,9 @@ class MotionModel:
         if self.min_energy is not None:  # a window that moved too little is none of the signs
             low = energy(features)[:, None] < self.min_energy[None]
             out[:, :-1] = np.where(low, 0.0, out[:, :-1])
+        if self.min_extent is not None:  # nor one where the hand itself went too little
+            near = extent(features)[:, None] < self.min_extent[None]
+            out[:, :-1] = np.where(near, 0.0, out[:, :-1])
         return out
 
     def save(self, path: str | os.PathLike) -> None:
@@ -86,6 +90,8 @@ class MotionModel:
         with open(path, "wb") as fh:
             if self.min_energy is not None:
                 arrays["min_energy"] = np.asarray(self.min_energy, np.float32)
+            if self.min_extent is not None:
+                arrays["min_extent"] = np.asarray(self.min_extent, np.float32)
             np.savez(
                 fh,
                 mean=self.mean,
@@ -130,6 +136,7 @@ def load_motion_model(path: str | os.PathLike) -> MotionModel:
                 {k: tuple(v) for k, v in meta.get("still_like", {}).items()},
                 z["min_energy"].astype(np.float32) if "min_energy" in z.files else None,
                 float(meta.get("rest_ratio", 0.0)),
+                z["min_extent"].astype(np.float32) if "min_extent" in z.files else None,
             )
     except BundleError:
         raise
