@@ -29,7 +29,7 @@ from training.motion_data import Seq, augment, clip_seq, negatives, windows
 
 log = logging.getLogger(__name__)
 
-COPIES = 250  # augmented copies of each clip, divided among the clips of a sign
+COPIES = 600  # augmented copies of each sign, divided among its clips (250: 5 points fewer caught)
 NEGATIVE_SHARE = 1 / 3  # sequences of no sign per window of a sign
 THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
