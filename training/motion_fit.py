@@ -35,7 +35,7 @@ THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
 MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
-EXTENT_SHARE = 0.5  # of the 5th percentile of how far the hand went in a sign's copies
+FLOOR_SHARE = 0.5  # of the 5th percentile of a sign's copies: the floors of motion and of extent
 BATCH = 256
 CHECK_NEGATIVES = 60  # sequences of still hands the false onsets a minute are counted on
 
@@ -88,10 +88,12 @@ def fit_motion(
         f"{sum(map(len, seqs.values()))} clips ({time.time() - t0:.0f} s)"
     )
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-3
-    # per sign: half the least motion of its clips' varied copies
-    floor = np.array([0.5 * np.percentile(energy(x[y == k]), 5) for k in range(none)])
-    # and half the least distance the hand itself went in them (a J, not an I turned in place)
-    reach = np.array([EXTENT_SHARE * np.percentile(extent(x[y == k]), 5) for k in range(none)])
+    # per sign: half the least motion of its clips' varied copies, and half the least
+    # distance the hand itself went in them (a J, not an I turned in place)
+    floor, reach = (
+        np.array([FLOOR_SHARE * np.percentile(f(x[y == k]), 5) for k in range(none)])
+        for f in (energy, extent)
+    )
     xn = ((x - mean) / scale).astype(np.float32)
     count = members or MEMBERS
     nets = tuple(_train(xn, y, none + 1, seed + j, epochs or EPOCHS, say) for j in range(count))

@@ -70,12 +70,14 @@ class MotionModel:
             e = np.exp(x - x.max(axis=1, keepdims=True))
             out = out + e / e.sum(axis=1, keepdims=True)
         out = out / len(self.members)
-        if self.min_energy is not None:  # a window that moved too little is none of the signs
-            low = energy(features)[:, None] < self.min_energy[None]
-            out[:, :-1] = np.where(low, 0.0, out[:, :-1])
-        if self.min_extent is not None:  # nor one where the hand itself went too little
-            near = extent(features)[:, None] < self.min_extent[None]
-            out[:, :-1] = np.where(near, 0.0, out[:, :-1])
+        # a window that moved too little, or where the hand itself went too little, is
+        # none of the signs whose floor it is under
+        low = np.zeros(out[:, :-1].shape, bool)
+        if self.min_energy is not None:
+            low |= energy(features)[:, None] < self.min_energy[None]
+        if self.min_extent is not None:
+            low |= extent(features)[:, None] < self.min_extent[None]
+        out[:, :-1] = np.where(low, 0.0, out[:, :-1])
         return out
 
     def save(self, path: str | os.PathLike) -> None:
