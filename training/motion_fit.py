@@ -29,10 +29,10 @@ from training.motion_data import Seq, augment, clip_seq, negatives, windows
 
 log = logging.getLogger(__name__)
 
-COPIES = 600  # augmented copies of each sign, divided among its clips (250: 5 points fewer caught)
+COPIES = 1000  # augmented copies of each sign, divided among its clips (600: 5 points fewer caught)
 NEGATIVE_SHARE = 1 / 3  # sequences of no sign per window of a sign
 THRESHOLD, CONFIRM = 0.9, 2
-REST_RATIO = 0.5  # caught once the hand slows to half its peak speed (a wave is not a hello)
+REST_RATIO = 0.7  # caught once the hand slows to 0.7 of its peak speed (a wave is not a hello)
 MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
 FLOOR_SHARE = 0.5  # of the 5th percentile of a sign's copies: the floors of motion and of extent
