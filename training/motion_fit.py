@@ -35,7 +35,9 @@ THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.7  # caught once the hand slows to 0.7 of its peak speed (a wave is not a hello)
 MEMBERS = 5  # networks averaged (3: as often caught, a third more false onsets)
 EPOCHS = 30
-FLOOR_SHARE = 0.5  # of the 5th percentile of a sign's copies: the floors of motion and of extent
+FLOOR_SHARE = 0.5  # of the 5th percentile of a sign's copies' motion: the motion floor
+EXTENT_SHARE = 1.0  # of the 5th percentile of how far the hand went in them (0.5: twice the
+#   onsets of an I turning in place, as many caught; 1.5: fewer caught)
 BATCH = 256
 CHECK_NEGATIVES = 60  # sequences of still hands the false onsets a minute are counted on
 
@@ -88,11 +90,11 @@ def fit_motion(
         f"{sum(map(len, seqs.values()))} clips ({time.time() - t0:.0f} s)"
     )
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-3
-    # per sign: half the least motion of its clips' varied copies, and half the least
-    # distance the hand itself went in them (a J, not an I turned in place)
+    # per sign: half the least motion of its clips' varied copies, and the least distance
+    # the hand itself went in them (a J, not an I turned in place)
     floor, reach = (
-        np.array([FLOOR_SHARE * np.percentile(f(x[y == k]), 5) for k in range(none)])
-        for f in (energy, extent)
+        np.array([share * np.percentile(f(x[y == k]), 5) for k in range(none)])
+        for f, share in ((energy, FLOOR_SHARE), (extent, EXTENT_SHARE))
     )
     xn = ((x - mean) / scale).astype(np.float32)
     count = members or MEMBERS
