@@ -29,7 +29,7 @@ from training.motion_data import Seq, augment, clip_seq, negatives, windows
 
 log = logging.getLogger(__name__)
 
-COPIES = 1000  # augmented copies of each sign, divided among its clips (600: 5 points fewer caught)
+COPIES = 1000  # augmented copies of each sign, divided among its clips (600: more false onsets)
 NEGATIVE_SHARE = 1 / 3  # sequences of no sign per window of a sign
 THRESHOLD, CONFIRM = 0.9, 2
 REST_RATIO = 0.7  # caught once the hand slows to 0.7 of its peak speed (a wave is not a hello)
